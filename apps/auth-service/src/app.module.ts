@@ -1,0 +1,29 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { PlatformModule } from '@phoenix/common';
+import { PostgresModule, REDIS, RedisModule, postgresReadiness, redisReadiness } from '@phoenix/database';
+import type Redis from 'ioredis';
+import { DataSource } from 'typeorm';
+import type { AuthConfig } from './config';
+import { IDENTITY_ENTITIES, IDENTITY_MIGRATIONS } from './database/identity-schema';
+
+export const APP_CONFIG = Symbol('APP_CONFIG');
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AuthConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        PostgresModule.forRoot({ url: config.IDENTITY_DATABASE_URL, side: 'identity', entities: IDENTITY_ENTITIES, migrations: IDENTITY_MIGRATIONS, applicationName: 'auth-service' }),
+        RedisModule.forRoot(config.REDIS_URL, 'auth-service'),
+        PlatformModule.forRoot({
+          service: 'auth-service',
+          logLevel: config.LOG_LEVEL,
+          readiness: { inject: [DataSource, REDIS], useFactory: (ds: DataSource, redis: Redis) => [postgresReadiness('identity-db', ds), redisReadiness(redis)] },
+        }),
+      ],
+      providers: [{ provide: APP_CONFIG, useValue: config }],
+      exports: [APP_CONFIG],
+    };
+  }
+}

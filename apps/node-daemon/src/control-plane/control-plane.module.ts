@@ -1,0 +1,14 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { ConfigServiceClient } from './config-service.client';
+
+@Module({})
+export class ControlPlaneModule {
+  static forRoot(configServiceUrl: string): DynamicModule {
+    return {
+      module: ControlPlaneModule,
+      global: true,
+      providers: [{ provide: ConfigServiceClient, useFactory: () => new ConfigServiceClient(configServiceUrl) }],
+      exports: [ConfigServiceClient],
+    };
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * Stable error codes of the wire contract (API.md, "Conventions"). Clients switch on these, so a
+ * code is never renamed; add new ones at the end of the relevant group.
+ */
+export const ErrorCode = {
+  // 400
+  BAD_REQUEST: 'BAD_REQUEST',
+  MALFORMED_BODY: 'MALFORMED_BODY',
+  VALIDATION_FAILED: 'VALIDATION_FAILED',
+  BAD_SIGNATURE: 'BAD_SIGNATURE',
+  UNKNOWN_KEY_ID: 'UNKNOWN_KEY_ID',
+  // 401
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  INVALID_TOKEN: 'INVALID_TOKEN',
+  // 403
+  FORBIDDEN: 'FORBIDDEN',
+  NOT_ENTITLED: 'NOT_ENTITLED',
+  // 404
+  NOT_FOUND: 'NOT_FOUND',
+  UNKNOWN_LOCATION: 'UNKNOWN_LOCATION',
+  // 405
+  METHOD_NOT_ALLOWED: 'METHOD_NOT_ALLOWED',
+  // 409
+  CONFLICT: 'CONFLICT',
+  TOKEN_REUSED: 'TOKEN_REUSED',
+  TRIAL_USED: 'TRIAL_USED',
+  // 413
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  // 415
+  UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  // 429
+  QUOTA_EXCEEDED: 'QUOTA_EXCEEDED',
+  RATE_LIMITED: 'RATE_LIMITED',
+  // 500
+  INTERNAL: 'INTERNAL',
+  // 503
+  UNAVAILABLE: 'UNAVAILABLE',
+  NO_CAPACITY: 'NO_CAPACITY',
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/**
+ * The HTTP status of each code. The switch is exhaustive: adding a code without a status fails to
+ * compile (the `never` check), so no code can fall through to a default.
+ */
+export function httpStatusFor(code: ErrorCode): number {
+  switch (code) {
+    case ErrorCode.BAD_REQUEST:
+    case ErrorCode.MALFORMED_BODY:
+    case ErrorCode.VALIDATION_FAILED:
+    case ErrorCode.BAD_SIGNATURE:
+    case ErrorCode.UNKNOWN_KEY_ID:
+      return 400;
+    case ErrorCode.UNAUTHENTICATED:
+    case ErrorCode.INVALID_TOKEN:
+      return 401;
+    case ErrorCode.FORBIDDEN:
+    case ErrorCode.NOT_ENTITLED:
+      return 403;
+    case ErrorCode.NOT_FOUND:
+    case ErrorCode.UNKNOWN_LOCATION:
+      return 404;
+    case ErrorCode.METHOD_NOT_ALLOWED:
+      return 405;
+    case ErrorCode.CONFLICT:
+    case ErrorCode.TOKEN_REUSED:
+    case ErrorCode.TRIAL_USED:
+      return 409;
+    case ErrorCode.PAYLOAD_TOO_LARGE:
+      return 413;
+    case ErrorCode.UNSUPPORTED_MEDIA_TYPE:
+      return 415;
+    case ErrorCode.QUOTA_EXCEEDED:
+    case ErrorCode.RATE_LIMITED:
+      return 429;
+    case ErrorCode.INTERNAL:
+      return 500;
+    case ErrorCode.UNAVAILABLE:
+    case ErrorCode.NO_CAPACITY:
+      return 503;
+    default: {
+      const unreachable: never = code;
+      throw new Error(`no HTTP status for error code ${String(unreachable)}`);
+    }
+  }
+}
+
+/** The code a bare HTTP status maps to when a framework (not our code) raised the error. */
+export function errorCodeForStatus(status: number): ErrorCode {
+  switch (status) {
+    case 400:
+      return ErrorCode.BAD_REQUEST;
+    case 401:
+      return ErrorCode.UNAUTHENTICATED;
+    case 403:
+      return ErrorCode.FORBIDDEN;
+    case 404:
+      return ErrorCode.NOT_FOUND;
+    case 405:
+      return ErrorCode.METHOD_NOT_ALLOWED;
+    case 409:
+      return ErrorCode.CONFLICT;
+    case 413:
+      return ErrorCode.PAYLOAD_TOO_LARGE;
+    case 415:
+      return ErrorCode.UNSUPPORTED_MEDIA_TYPE;
+    case 429:
+      return ErrorCode.RATE_LIMITED;
+    case 503:
+      return ErrorCode.UNAVAILABLE;
+    default:
+      return status >= 400 && status < 500 ? ErrorCode.BAD_REQUEST : ErrorCode.INTERNAL;
+  }
+}

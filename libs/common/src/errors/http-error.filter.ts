@@ -1,0 +1,25 @@
+import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { toErrorResponse } from './error-body';
+
+/** The one global HTTP filter of every app: every error leaves in the contract's shape. */
+@Catch()
+export class HttpErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HttpErrorFilter');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    if (host.getType() !== 'http') throw exception;
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    sendError(reply, exception, this.logger);
+  }
+}
+
+/** Writes the error response; shared by the Nest filter and Fastify's own error handler. */
+export function sendError(reply: FastifyReply, exception: unknown, logger: Pick<Logger, 'error'>): void {
+  const res = toErrorResponse(exception);
+  if (res.unexpected) {
+    logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+  }
+  if (reply.sent) return;
+  void reply.status(res.status).headers(res.headers).type('application/json').send(res.body);
+}

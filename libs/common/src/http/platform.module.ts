@@ -1,0 +1,43 @@
+import { DynamicModule, Module, ModuleMetadata, Type } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { LoggerModule } from 'nestjs-pino';
+import { HttpErrorFilter } from '../errors/http-error.filter';
+import { HealthController } from '../health/health.controller';
+import { READINESS_CHECKS, ReadinessCheck } from '../health/readiness';
+import { loggerParams } from '../logging/logger';
+import { METRICS_REGISTRY, MetricsController, ServiceMetrics } from '../metrics/metrics';
+import { PingController, SERVICE_NAME } from '../transport/ping.controller';
+
+export interface PlatformModuleOptions {
+  service: string;
+  logLevel: string;
+  /** How to build the readiness checks from the app's own providers (database, Redis, …). */
+  readiness: {
+    imports?: ModuleMetadata['imports'];
+    inject?: Array<string | symbol | Type<unknown>>;
+    useFactory: (...deps: never[]) => ReadinessCheck[];
+  };
+}
+
+/**
+ * The plumbing every service shares, wired once: JSON logging with redaction, `/health/*`,
+ * `/metrics`, and the global error filter.
+ */
+@Module({})
+export class PlatformModule {
+  static forRoot(options: PlatformModuleOptions): DynamicModule {
+    return {
+      module: PlatformModule,
+      global: true,
+      imports: [LoggerModule.forRoot(loggerParams(options.service, options.logLevel)), ...(options.readiness.imports ?? [])],
+      controllers: [HealthController, MetricsController, PingController],
+      providers: [
+        { provide: SERVICE_NAME, useValue: options.service },
+        { provide: METRICS_REGISTRY, useValue: new ServiceMetrics(options.service) },
+        { provide: READINESS_CHECKS, inject: options.readiness.inject ?? [], useFactory: options.readiness.useFactory as (...a: unknown[]) => ReadinessCheck[] },
+        { provide: APP_FILTER, useClass: HttpErrorFilter },
+      ],
+      exports: [METRICS_REGISTRY, SERVICE_NAME],
+    };
+  }
+}

@@ -1,0 +1,2 @@
+export * from './service-basics';
+export * from './config-schema';

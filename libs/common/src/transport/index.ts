@@ -1,0 +1,3 @@
+export * from './patterns';
+export * from './redis-transport';
+export * from './ping.controller';

@@ -1,0 +1,26 @@
+import { DynamicModule, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { createClickHouse } from './clickhouse';
+
+export const CLICKHOUSE = Symbol('CLICKHOUSE');
+
+@Injectable()
+class ClickHouseCloser implements OnApplicationShutdown {
+  constructor(@Inject(CLICKHOUSE) private readonly ch: ClickHouseClient) {}
+  async onApplicationShutdown(): Promise<void> {
+    await this.ch.close();
+  }
+}
+
+/** Provides one shared ClickHouse client under the `CLICKHOUSE` token. */
+@Module({})
+export class ClickHouseModule {
+  static forRoot(url: string): DynamicModule {
+    return {
+      module: ClickHouseModule,
+      global: true,
+      providers: [{ provide: CLICKHOUSE, useFactory: () => createClickHouse(url) }, ClickHouseCloser],
+      exports: [CLICKHOUSE],
+    };
+  }
+}

@@ -1,0 +1,79 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { ClickHouseClient, createClient } from '@clickhouse/client';
+
+/** A ClickHouse client for `CLICKHOUSE_URL` (credentials and database may be in the URL). */
+export function createClickHouse(url: string, database?: string): ClickHouseClient {
+  const u = new URL(url);
+  const db = database ?? (u.pathname.length > 1 ? u.pathname.slice(1) : 'default');
+  return createClient({
+    url: `${u.protocol}//${u.host}`,
+    username: u.username ? decodeURIComponent(u.username) : 'default',
+    password: u.password ? decodeURIComponent(u.password) : '',
+    database: db,
+    request_timeout: 10_000,
+    // ClickHouse 18.16 (Debian) knows none of the newer settings the client can send.
+    compression: { request: false, response: false },
+  });
+}
+
+export interface ClickHouseMigration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+const FILE = /^(\d+)_([\w-]+)\.sql$/;
+
+/** Reads `NNN_name.sql` files from `dir`, in version order. */
+export async function readClickHouseMigrations(dir: string): Promise<ClickHouseMigration[]> {
+  const files = (await fs.readdir(dir)).filter((f) => FILE.test(f));
+  const migrations = await Promise.all(
+    files.map(async (f) => {
+      const [, v, name] = FILE.exec(f)!;
+      return { version: Number(v), name, sql: await fs.readFile(path.join(dir, f), 'utf8') };
+    }),
+  );
+  migrations.sort((a, b) => a.version - b.version);
+  for (let i = 1; i < migrations.length; i++) {
+    if (migrations[i].version === migrations[i - 1].version) throw new Error(`duplicate ClickHouse migration version ${migrations[i].version}`);
+  }
+  return migrations;
+}
+
+/** Splits a migration file into statements (on `;` at line end; `--` comments dropped). */
+export function splitStatements(sql: string): string[] {
+  return sql
+    .split('\n')
+    .filter((l) => !l.trim().startsWith('--'))
+    .join('\n')
+    .split(/;\s*(?:\n|$)/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+/**
+ * Applies pending migrations in order and records them in `schema_migrations`. The SQL used here
+ * is accepted by ClickHouse 18.16 and current releases alike (plain MergeTree, no TTL). Migration
+ * files must be idempotent (`IF NOT EXISTS`): ClickHouse has no transactions, so a migration cut
+ * off half-way is simply run again.
+ */
+export async function runClickHouseMigrations(client: ClickHouseClient, dir: string): Promise<string[]> {
+  await client.command({
+    query: `CREATE TABLE IF NOT EXISTS schema_migrations (version UInt32, name String, applied_at DateTime) ENGINE = MergeTree() ORDER BY version`,
+  });
+  const rs = await client.query({ query: 'SELECT version FROM schema_migrations', format: 'JSONEachRow' });
+  const done = new Set((await rs.json<{ version: number }>()).map((r) => Number(r.version)));
+  const applied: string[] = [];
+  for (const m of await readClickHouseMigrations(dir)) {
+    if (done.has(m.version)) continue;
+    for (const statement of splitStatements(m.sql)) await client.command({ query: statement });
+    await client.insert({
+      table: 'schema_migrations',
+      values: [{ version: m.version, name: m.name, applied_at: Math.floor(Date.now() / 1000) }],
+      format: 'JSONEachRow',
+    });
+    applied.push(`${m.version}_${m.name}`);
+  }
+  return applied;
+}

@@ -1,0 +1,7 @@
+export * from './postgres';
+export * from './redis';
+export * from './redis.module';
+export * from './clickhouse';
+export * from './postgres.module';
+export * from './readiness';
+export * from './clickhouse.module';

@@ -1,0 +1,27 @@
+import { DynamicModule, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
+import Redis from 'ioredis';
+import { createRedis } from './redis';
+
+export const REDIS = Symbol('REDIS');
+
+@Injectable()
+class RedisCloser implements OnApplicationShutdown {
+  constructor(@Inject(REDIS) private readonly redis: Redis) {}
+  // After the HTTP server has drained (Nest closes the server before shutdown hooks run).
+  async onApplicationShutdown(): Promise<void> {
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+}
+
+/** Provides one shared ioredis client under the `REDIS` token. */
+@Module({})
+export class RedisModule {
+  static forRoot(url: string, connectionName: string): DynamicModule {
+    return {
+      module: RedisModule,
+      global: true,
+      providers: [{ provide: REDIS, useFactory: () => createRedis(url, connectionName) }, RedisCloser],
+      exports: [REDIS],
+    };
+  }
+}

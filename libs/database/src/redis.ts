@@ -1,0 +1,34 @@
+import Redis, { RedisOptions } from 'ioredis';
+
+/**
+ * An ioredis client that fails fast: commands issued while Redis is down reject at once (no
+ * offline queue, one retry per request) so callers answer `503` instead of waiting, while the
+ * client keeps reconnecting in the background with a capped backoff.
+ */
+export function createRedis(url: string, connectionName: string, extra: RedisOptions = {}): Redis {
+  return new Redis(url, {
+    connectionName,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2000,
+    commandTimeout: 3000,
+    retryStrategy: (times) => Math.min(times * 200, 2000),
+    ...extra,
+  });
+}
+
+/** Waits until the client is connected, or rejects after `timeoutMs`. */
+export async function waitForRedis(redis: Redis, timeoutMs = 5000): Promise<void> {
+  if (redis.status === 'ready') return;
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      redis.off('ready', onReady);
+      reject(new Error('Redis not ready'));
+    }, timeoutMs);
+    const onReady = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    redis.once('ready', onReady);
+  });
+}

@@ -1,0 +1,31 @@
+# Shared settings of the local stack (sourced by start.sh / stop.sh).
+# Ports sit away from the services' defaults so a system Postgres/Redis/ClickHouse keeps working.
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+STACK_DIR=${PHOENIX_STACK_DIR:-$ROOT/.stack}
+PG_PORT=${PHOENIX_PG_PORT:-55432}
+REDIS_PORT=${PHOENIX_REDIS_PORT:-56379}
+CH_HTTP_PORT=${PHOENIX_CH_HTTP_PORT:-58123}
+CH_TCP_PORT=${PHOENIX_CH_TCP_PORT:-59000}
+FIREBASE_AUTH_PORT=${PHOENIX_FIREBASE_AUTH_PORT:-59099}
+FIREBASE_HUB_PORT=${PHOENIX_FIREBASE_HUB_PORT:-59400}
+FIREBASE_PROJECT_ID=${FIREBASE_PROJECT_ID:-demo-phoenix}
+
+log() { printf '[stack] %s\n' "$*" >&2; }
+die() { printf '[stack] ERROR: %s\n' "$*" >&2; exit 1; }
+
+# pid_alive FILE: the pid in FILE names a live process.
+pid_alive() { [ -s "$1" ] && kill -0 "$(head -n1 "$1")" 2>/dev/null; }
+
+# port_busy PORT: something listens on 127.0.0.1:PORT.
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# wait_for DESCRIPTION SECONDS CMD...: retries CMD until it succeeds or time runs out.
+wait_for() {
+  local what=$1 secs=$2; shift 2
+  local deadline=$((SECONDS + secs))
+  until "$@" >/dev/null 2>&1; do
+    [ $SECONDS -lt $deadline ] || return 1
+    sleep 0.3
+  done
+  log "$what is up"
+}
