@@ -12,6 +12,8 @@ ensure_packages() {
   command -v redis-server >/dev/null || missing+=(redis-server)
   command -v clickhouse-server >/dev/null || missing+=(clickhouse-server)
   command -v clickhouse-client >/dev/null || missing+=(clickhouse-client)
+  command -v curl >/dev/null || missing+=(curl)
+  command -v runuser >/dev/null || missing+=(util-linux)
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "$(id -u)" -ne 0 ]; then
     die "missing Debian packages: ${missing[*]} — run: sudo apt-get install -y ${missing[*]}"

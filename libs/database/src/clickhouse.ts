@@ -27,12 +27,12 @@ const FILE = /^(\d+)_([\w-]+)\.sql$/;
 
 /** Reads `NNN_name.sql` files from `dir`, in version order. */
 export async function readClickHouseMigrations(dir: string): Promise<ClickHouseMigration[]> {
-  const files = (await fs.readdir(dir)).filter((f) => FILE.test(f));
+  const files = (await fs.readdir(dir)).flatMap((f) => {
+    const m = FILE.exec(f);
+    return m ? [{ file: f, version: Number(m[1]), name: m[2] }] : [];
+  });
   const migrations = await Promise.all(
-    files.map(async (f) => {
-      const [, v, name] = FILE.exec(f)!;
-      return { version: Number(v), name, sql: await fs.readFile(path.join(dir, f), 'utf8') };
-    }),
+    files.map(async ({ file, version, name }) => ({ version, name, sql: await fs.readFile(path.join(dir, file), 'utf8') })),
   );
   migrations.sort((a, b) => a.version - b.version);
   for (let i = 1; i < migrations.length; i++) {

@@ -7,6 +7,7 @@ import { READINESS_CHECKS, ReadinessCheck } from '../health/readiness';
 import { loggerParams } from '../logging/logger';
 import { METRICS_REGISTRY, MetricsController, ServiceMetrics } from '../metrics/metrics';
 import { PingController, SERVICE_NAME } from '../transport/ping.controller';
+import { ShutdownLog } from './shutdown-log';
 
 export interface PlatformModuleOptions {
   service: string;
@@ -36,6 +37,7 @@ export class PlatformModule {
         { provide: METRICS_REGISTRY, useValue: new ServiceMetrics(options.service) },
         { provide: READINESS_CHECKS, inject: options.readiness.inject ?? [], useFactory: options.readiness.useFactory as (...a: unknown[]) => ReadinessCheck[] },
         { provide: APP_FILTER, useClass: HttpErrorFilter },
+        ShutdownLog,
       ],
       exports: [METRICS_REGISTRY, SERVICE_NAME],
     };

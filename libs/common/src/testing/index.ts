@@ -1,2 +1,3 @@
 export * from './service-basics';
 export * from './config-schema';
+export * from './service-process';

@@ -1,0 +1,23 @@
+# auth-service: multi-stage production image. Build from the repository root:
+#   docker build -f infra/docker/auth-service.Dockerfile -t phoenix/auth-service .
+FROM node:20-bookworm-slim AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.base.json nx.json ./
+COPY libs ./libs
+COPY apps/auth-service ./apps/auth-service
+# tsc emits with the workspace as root; tsc-alias rewrites @phoenix/* imports to relative paths.
+RUN npx tsc -p apps/auth-service/tsconfig.app.json && npx tsc-alias -p apps/auth-service/tsconfig.app.json
+
+FROM node:20-bookworm-slim AS runtime
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=3001
+WORKDIR /app
+
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+COPY --from=build /src/dist/apps/auth-service ./dist
+COPY infra/clickhouse ./infra/clickhouse
+USER node
+EXPOSE 3001
+CMD ["sh", "-c", "node dist/apps/auth-service/src/database/migrate.js && exec node dist/apps/auth-service/src/main.js"]

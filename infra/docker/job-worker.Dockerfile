@@ -1,0 +1,23 @@
+# job-worker: multi-stage production image. Build from the repository root:
+#   docker build -f infra/docker/job-worker.Dockerfile -t phoenix/job-worker .
+FROM node:20-bookworm-slim AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.base.json nx.json ./
+COPY libs ./libs
+COPY apps/job-worker ./apps/job-worker
+# tsc emits with the workspace as root; tsc-alias rewrites @phoenix/* imports to relative paths.
+RUN npx tsc -p apps/job-worker/tsconfig.app.json && npx tsc-alias -p apps/job-worker/tsconfig.app.json
+
+FROM node:20-bookworm-slim AS runtime
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=3004
+WORKDIR /app
+
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+COPY --from=build /src/dist/apps/job-worker ./dist
+COPY infra/clickhouse ./infra/clickhouse
+USER node
+EXPOSE 3004
+CMD ["node", "dist/apps/job-worker/src/main.js"]

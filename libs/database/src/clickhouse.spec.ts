@@ -1,0 +1,43 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { readClickHouseMigrations, splitStatements } from './clickhouse';
+import { withDatabase } from './postgres';
+
+describe('splitStatements', () => {
+  it('splits on semicolons at line ends and drops comment lines', () => {
+    const sql = `-- a comment; with a semicolon\nCREATE TABLE a (x UInt8) ENGINE = Memory;\n\nCREATE TABLE b (s String) ENGINE = Memory;\n`;
+    expect(splitStatements(sql)).toEqual(['CREATE TABLE a (x UInt8) ENGINE = Memory', 'CREATE TABLE b (s String) ENGINE = Memory']);
+  });
+
+  it('keeps a semicolon inside a line', () => {
+    expect(splitStatements(`SELECT ';' AS x;`)).toEqual([`SELECT ';' AS x`]);
+  });
+});
+
+describe('readClickHouseMigrations', () => {
+  it('reads NNN_name.sql in numeric order and ignores other files', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'chm-'));
+    writeFileSync(path.join(dir, '010_later.sql'), 'SELECT 10;');
+    writeFileSync(path.join(dir, '002_first.sql'), 'SELECT 2;');
+    writeFileSync(path.join(dir, 'README.md'), 'not a migration');
+    const ms = await readClickHouseMigrations(dir);
+    expect(ms.map((m) => [m.version, m.name])).toEqual([
+      [2, 'first'],
+      [10, 'later'],
+    ]);
+  });
+
+  it('refuses two migrations with the same version', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'chm-'));
+    writeFileSync(path.join(dir, '001_a.sql'), 'SELECT 1;');
+    writeFileSync(path.join(dir, '1_b.sql'), 'SELECT 1;');
+    await expect(readClickHouseMigrations(dir)).rejects.toThrow(/duplicate ClickHouse migration version 1/);
+  });
+});
+
+describe('withDatabase', () => {
+  it('swaps only the database name', () => {
+    expect(withDatabase('postgres://u:p%40w@127.0.0.1:5432/a?sslmode=disable', 'b')).toBe('postgres://u:p%40w@127.0.0.1:5432/b?sslmode=disable');
+  });
+});

@@ -1,0 +1,135 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
+import { createClickHouse, runClickHouseMigrations } from './clickhouse';
+import { createPostgresDataSource, createTestDatabase, runMigrations, withDatabase } from './postgres';
+import { createRedis, waitForRedis } from './redis';
+
+const env = (name: string): string => {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set: is the local stack running?`);
+  return v;
+};
+
+async function canConnect(url: string): Promise<{ ok: true } | { ok: false; message: string }> {
+  const ds = new DataSource({ type: 'postgres', url, connectTimeoutMS: 3000 });
+  try {
+    await ds.initialize();
+    await ds.query('SELECT 1');
+    return { ok: true };
+  } catch (e) {
+    return { ok: false, message: (e as Error).message };
+  } finally {
+    if (ds.isInitialized) await ds.destroy();
+  }
+}
+
+describe('privacy invariant 1: Postgres grants separate the two sides', () => {
+  const identityUrl = () => env('IDENTITY_DATABASE_URL');
+  const networkUrl = () => env('NETWORK_DATABASE_URL');
+
+  it('lets each side connect to its own database', async () => {
+    expect(await canConnect(identityUrl())).toEqual({ ok: true });
+    expect(await canConnect(networkUrl())).toEqual({ ok: true });
+  });
+
+  it('refuses the network role a connection to the identity database', async () => {
+    const identityDb = new URL(identityUrl()).pathname.slice(1);
+    const result = await canConnect(withDatabase(networkUrl(), identityDb));
+    expect(result.ok).toBe(false);
+    expect(result.ok === false && result.message).toMatch(/permission denied for database|does not have CONNECT privilege/);
+  });
+
+  it('refuses the identity role a connection to the network database', async () => {
+    const networkDb = new URL(networkUrl()).pathname.slice(1);
+    const result = await canConnect(withDatabase(identityUrl(), networkDb));
+    expect(result.ok).toBe(false);
+  });
+
+  it('gives a throwaway suite database the same isolation', async () => {
+    const db = await createTestDatabase(env('PHOENIX_PG_ADMIN_URL'), identityUrl());
+    try {
+      expect(await canConnect(db.url)).toEqual({ ok: true });
+      expect((await canConnect(withDatabase(networkUrl(), db.name))).ok).toBe(false);
+    } finally {
+      await db.drop();
+    }
+  });
+});
+
+class CreateWidgets1700000000000 implements MigrationInterface {
+  name = 'CreateWidgets1700000000000';
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`CREATE TABLE widget (id serial PRIMARY KEY, label text NOT NULL)`);
+  }
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP TABLE widget`);
+  }
+}
+
+describe('Postgres migrations', () => {
+  it('applies pending migrations once, records them, and reverts', async () => {
+    const db = await createTestDatabase(env('PHOENIX_PG_ADMIN_URL'), env('NETWORK_DATABASE_URL'));
+    const ds = createPostgresDataSource({ url: db.url, side: 'network', entities: [], migrations: [CreateWidgets1700000000000] });
+    try {
+      await ds.initialize();
+      expect(ds.options.synchronize).toBe(false);
+      expect(await runMigrations(ds)).toEqual(['CreateWidgets1700000000000']);
+      expect(await runMigrations(ds)).toEqual([]);
+      await ds.query(`INSERT INTO widget (label) VALUES ('a')`);
+      expect(await ds.query(`SELECT name FROM migrations`)).toEqual([{ name: 'CreateWidgets1700000000000' }]);
+      await ds.undoLastMigration();
+      expect(await ds.query(`SELECT to_regclass('widget') AS t`)).toEqual([{ t: null }]);
+    } finally {
+      if (ds.isInitialized) await ds.destroy();
+      await db.drop();
+    }
+  });
+});
+
+describe('Redis client', () => {
+  it('answers when Redis is up', async () => {
+    const redis = createRedis(env('REDIS_URL'), 'db-spec');
+    try {
+      await waitForRedis(redis);
+      expect(await redis.ping()).toBe('PONG');
+    } finally {
+      redis.disconnect();
+    }
+  });
+
+  it('fails fast instead of queueing when Redis is unreachable', async () => {
+    // A loopback port nothing listens on: the command must reject at once, not wait for Redis.
+    const redis = createRedis('redis://127.0.0.1:1', 'db-spec-down');
+    const started = Date.now();
+    try {
+      await expect(redis.set('k', 'v')).rejects.toThrow();
+      expect(Date.now() - started).toBeLessThan(5000);
+    } finally {
+      redis.disconnect();
+    }
+  });
+});
+
+describe('ClickHouse migrations', () => {
+  it('applies numbered .sql files once, in order, on the stack ClickHouse', async () => {
+    const admin = createClickHouse(env('CLICKHOUSE_URL'));
+    const database = `test_${Date.now().toString(36)}`;
+    await admin.command({ query: `CREATE DATABASE ${database}` });
+    const ch = createClickHouse(env('CLICKHOUSE_URL'), database);
+    const dir = mkdtempSync(path.join(tmpdir(), 'chm-'));
+    writeFileSync(path.join(dir, '001_events.sql'), 'CREATE TABLE IF NOT EXISTS e (hour DateTime, type String) ENGINE = MergeTree() PARTITION BY toYYYYMM(hour) ORDER BY (type, hour);');
+    writeFileSync(path.join(dir, '002_more.sql'), 'CREATE TABLE IF NOT EXISTS f (x UInt8) ENGINE = MergeTree() ORDER BY x;\nINSERT INTO f VALUES (7);');
+    try {
+      expect(await runClickHouseMigrations(ch, dir)).toEqual(['1_events', '2_more']);
+      expect(await runClickHouseMigrations(ch, dir)).toEqual([]);
+      const rows = await (await ch.query({ query: 'SELECT x FROM f', format: 'JSONEachRow' })).json<{ x: number }>();
+      expect(rows).toEqual([{ x: 7 }]);
+    } finally {
+      await admin.command({ query: `DROP DATABASE IF EXISTS ${database}` });
+      await ch.close();
+      await admin.close();
+    }
+  });
+});

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# `npm test`: lint, typecheck, unit and integration tests of every project, against the real
+# servers of the local stack (started here if needed, and stopped again if this run started it).
+# Ends with one summary line: "tests: N passed, N failed".
+set -uo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$ROOT"
+
+[ -x node_modules/.bin/nx ] || npm ci --no-audit --no-fund || exit 1
+
+started_stack=false
+[ -f .stack/env ] || started_stack=true
+bash tools/stack/start.sh || exit 1
+cleanup() { $started_stack && bash tools/stack/stop.sh; }
+trap cleanup EXIT
+
+LOG=$(mktemp)
+status=0
+run() { "$@" 2>&1 | tee -a "$LOG"; local s=${PIPESTATUS[0]}; [ "$s" -eq 0 ] || status=$s; }
+
+export NX_DAEMON=false NX_NO_CLOUD=true FORCE_COLOR=0
+run npx nx run-many -t lint typecheck --parallel=2 --output-style=static
+run npx nx run-many -t test --parallel=2 --output-style=static
+# Integration suites share the stack's servers and fixed ports: one project at a time.
+run npx nx run-many -t integration --parallel=1 --output-style=static
+
+# Sum Jest's per-suite-run summaries ("Tests: 1 failed, 5 passed, 6 total").
+passed=$(grep -E '^Tests:' "$LOG" | grep -oE '[0-9]+ passed' | awk '{s+=$1} END {print s+0}')
+failed=$(grep -E '^Tests:' "$LOG" | grep -oE '[0-9]+ failed' | awk '{s+=$1} END {print s+0}')
+rm -f "$LOG"
+[ "$passed" -gt 0 ] || { echo "no tests ran" >&2; status=1; }
+echo "tests: $passed passed, $failed failed"
+exit $status

@@ -1,0 +1,53 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+
+// Proves the module-boundary rules bite (ARCHITECTURE.md "Boundaries in code"): each case lints a
+// deliberately violating file placed in a real project and expects the rule to fail it.
+const ROOT = path.resolve(__dirname, '../..');
+
+interface LintMessage {
+  ruleId: string | null;
+  message: string;
+}
+
+// The ESLint CLI (as `nx lint` runs it) on source given through stdin, as if it lived at `file`.
+async function boundaryErrors(file: string, code: string): Promise<string[]> {
+  const run = spawnSync(path.join(ROOT, 'node_modules/.bin/eslint'), ['--stdin', '--stdin-filename', file, '--format', 'json'], {
+    cwd: ROOT,
+    input: code,
+    encoding: 'utf8',
+  });
+  if (!run.stdout) throw new Error(`eslint produced no report: ${run.stderr}`);
+  const [result] = JSON.parse(run.stdout) as Array<{ messages: LintMessage[] }>;
+  return result.messages.filter((m) => m.ruleId === '@nx/enforce-module-boundaries').map((m) => m.message);
+}
+
+describe('module boundaries', () => {
+  jest.setTimeout(60_000);
+
+  it('fails the network side importing identity-side code', async () => {
+    const errors = await boundaryErrors(
+      'apps/config-service/src/boundary-violation.ts',
+      `import { AppModule } from '../../auth-service/src/app.module';\nexport const leak = AppModule;\n`,
+    );
+    expect(errors.length).toBeGreaterThan(0);
+    expect(errors.join('\n')).toMatch(/relative or absolute path|Imports of apps are forbidden/);
+  });
+
+  it('fails a domain lib importing a framework or IO client', async () => {
+    for (const banned of ['@nestjs/common', 'typeorm', 'ioredis']) {
+      const errors = await boundaryErrors('libs/crypto/src/boundary-violation.ts', `import * as x from '${banned}';\nexport const y = x;\n`);
+      expect(errors.join('\n')).toContain(banned);
+    }
+  });
+
+  it('fails a shared lib importing an app', async () => {
+    const errors = await boundaryErrors('libs/common/src/boundary-violation.ts', `import { AppModule } from '../../../apps/auth-service/src/app.module';\nexport const z = AppModule;\n`);
+    expect(errors.length).toBeGreaterThan(0);
+  });
+
+  it('passes a network app importing shared libs through their aliases', async () => {
+    const errors = await boundaryErrors('apps/config-service/src/boundary-ok.ts', `import { AppError } from '@phoenix/common';\nimport { createRedis } from '@phoenix/database';\nexport const ok = [AppError, createRedis];\n`);
+    expect(errors).toEqual([]);
+  });
+});
