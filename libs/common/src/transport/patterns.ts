@@ -21,3 +21,26 @@ export interface PingReply {
   service: string;
   at: string;
 }
+
+/** A peer as the node must configure it (API.md `GET /nodes/:id/peers`). */
+export interface DesiredPeer {
+  publicKey: string;
+  /** Host routes only: `["100.64.x.y/32", "fd00:…/128"]`. */
+  allowedIps: string[];
+  expiresAt: string;
+}
+
+/**
+ * `network.node.peers-changed` (config-service → node-daemons, an event). Every daemon receives it
+ * and keeps only its own `nodeId`. `generation` is the node's desired-state generation after the
+ * change: a daemon whose last applied generation is not `generation - 1` missed an announcement
+ * and reconciles against `GET /nodes/:id/peers` instead of applying the delta.
+ */
+export interface PeersChangedEvent {
+  nodeId: string;
+  generation: number;
+  added: DesiredPeer[];
+  removed: string[];
+  /** The node is decommissioned: shut the interface. */
+  decommissioned?: boolean;
+}
