@@ -3,7 +3,8 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
-RUN npm ci --ignore-scripts --no-audit --no-fund
+# npm install (not ci): see .ci/run — the lockfile pins the versions either way.
+RUN npm install --ignore-scripts --no-audit --no-fund
 COPY tsconfig.base.json nx.json ./
 COPY libs ./libs
 COPY apps/auth-service ./apps/auth-service
@@ -15,7 +16,7 @@ ENV NODE_ENV=production HOST=0.0.0.0 PORT=3001
 WORKDIR /app
 
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+RUN npm install --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=build /src/dist/apps/auth-service ./dist
 COPY infra/clickhouse ./infra/clickhouse
 USER node

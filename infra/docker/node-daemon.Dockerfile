@@ -3,7 +3,8 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
-RUN npm ci --ignore-scripts --no-audit --no-fund
+# npm install (not ci): see .ci/run — the lockfile pins the versions either way.
+RUN npm install --ignore-scripts --no-audit --no-fund
 COPY tsconfig.base.json nx.json ./
 COPY libs ./libs
 COPY apps/node-daemon ./apps/node-daemon
@@ -20,7 +21,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends wireguard-tools
  && setcap cap_net_admin+ep /usr/sbin/ip && setcap cap_net_admin+ep /usr/sbin/nft \
  && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+RUN npm install --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=build /src/dist/apps/node-daemon ./dist
 COPY infra/clickhouse ./infra/clickhouse
 USER node

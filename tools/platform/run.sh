@@ -10,7 +10,7 @@ cd "$ROOT"
 DETACH=false
 [ "${1:-}" = "--detach" ] && DETACH=true
 
-[ -x node_modules/.bin/nx ] || { log "installing npm dependencies (npm ci)"; npm ci --no-audit --no-fund; }
+[ -x node_modules/.bin/nx ] || { log "installing npm dependencies"; npm install --no-audit --no-fund; }
 bash tools/stack/start.sh
 
 set -a

@@ -6,7 +6,7 @@ set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
 
-[ -x node_modules/.bin/nx ] || npm ci --no-audit --no-fund || exit 1
+[ -x node_modules/.bin/nx ] || npm install --no-audit --no-fund || exit 1
 
 started_stack=false
 [ -f .stack/env ] || started_stack=true

@@ -23,7 +23,7 @@ describe('docker-compose.yml', () => {
       const dockerfile = readFileSync(path.join(ROOT, 'infra/docker', `${app}.Dockerfile`), 'utf8');
       expect(dockerfile).toMatch(/^FROM .* AS build$/m);
       expect(dockerfile).toMatch(/^USER node$/m);
-      expect(dockerfile).toContain('npm ci --omit=dev');
+      expect(dockerfile).toContain('npm install --omit=dev');
     }
   });
 });
