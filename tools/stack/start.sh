@@ -102,7 +102,7 @@ start_redis() {
   port_busy "$REDIS_PORT" && die "port $REDIS_PORT is taken by another process (set PHOENIX_REDIS_PORT)"
   # Append-only file on: spent tokens must survive a restart.
   redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --daemonize yes --dir "$REDISDIR" \
-    --pidfile "$REDISDIR/redis.pid" --logfile "$REDISDIR/redis.log" --appendonly yes --save ''
+    --pidfile "$REDISDIR/redis.pid" --logfile "$REDISDIR/redis.log" --appendonly yes --save '' </dev/null >/dev/null 2>&1
   wait_for Redis 30 redis-cli -p "$REDIS_PORT" ping || die "Redis did not start (see $REDISDIR/redis.log)"
 }
 
@@ -115,7 +115,8 @@ start_clickhouse() {
   sed -e "s|@DIR@|$CHDIR|g" -e "s|@HTTP_PORT@|$CH_HTTP_PORT|g" -e "s|@TCP_PORT@|$CH_TCP_PORT|g" \
     "$ROOT/tools/stack/clickhouse/config.xml" >"$CHDIR/config.xml"
   cp "$ROOT/tools/stack/clickhouse/users.xml" "$CHDIR/users.xml"
-  (cd "$CHDIR" && clickhouse-server --config-file="$CHDIR/config.xml" --pid-file="$CHDIR/clickhouse.pid" --daemon)
+  # Daemons get /dev/null for stdio so they never hold a caller's pipe open.
+  (cd "$CHDIR" && clickhouse-server --config-file="$CHDIR/config.xml" --pid-file="$CHDIR/clickhouse.pid" --daemon </dev/null >/dev/null 2>&1)
   wait_for ClickHouse 60 curl -fsS "http://127.0.0.1:$CH_HTTP_PORT/ping" \
     || die "ClickHouse did not start (see $CHDIR/clickhouse.err.log)"
 }
@@ -134,10 +135,12 @@ start_firebase() {
     "ui": { "enabled": false },
     "singleProjectMode": true } }
 JSON
-  # setsid: the emulator gets its own process group, so stop.sh can end it and its children by id.
+  # `exec setsid` in the background subshell: the recorded pid is the emulator itself, leader of its
+  # own process group, so stop.sh can end it and its children by that id.
   (cd "$FBDIR" && FIREBASE_CLI_DISABLE_UPDATE_CHECK=true NO_UPDATE_NOTIFIER=1 \
-    setsid "$ROOT/node_modules/.bin/firebase" emulators:start --only auth --project "$FIREBASE_PROJECT_ID" \
-    >"$FBDIR/emulator.log" 2>&1 </dev/null & echo $! >"$FBDIR/emulator.pid")
+    exec setsid "$ROOT/node_modules/.bin/firebase" emulators:start --only auth --project "$FIREBASE_PROJECT_ID" \
+    >"$FBDIR/emulator.log" 2>&1 </dev/null) &
+  echo $! >"$FBDIR/emulator.pid"
   wait_for "Firebase Auth emulator" 90 curl -fsS "http://127.0.0.1:$FIREBASE_AUTH_PORT/" \
     || die "Firebase Auth emulator did not start (see $FBDIR/emulator.log)"
 }

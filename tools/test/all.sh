@@ -10,9 +10,10 @@ cd "$ROOT"
 
 started_stack=false
 [ -f .stack/env ] || started_stack=true
-bash tools/stack/start.sh || exit 1
+# The trap comes first: a start that fails half-way still stops what it started.
 cleanup() { $started_stack && bash tools/stack/stop.sh; }
 trap cleanup EXIT
+bash tools/stack/start.sh || exit 1
 
 LOG=$(mktemp)
 status=0

@@ -10,8 +10,11 @@ export function redisTransportOptions(redisUrl: string): RedisOptions {
       port: Number(u.port || 6379),
       ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
       ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
-      // Reconnect forever with a capped delay: a Redis restart must heal without a process restart.
-      retryStrategy: (times: number) => Math.min(times * 200, 2000),
+      // Nest replaces ioredis' retryStrategy with its own, which gives up after the first
+      // disconnect unless retryAttempts is set: reconnect (practically) forever, once a second, so
+      // a Redis restart heals without restarting the service.
+      retryAttempts: Number.MAX_SAFE_INTEGER,
+      retryDelay: 1000,
     },
   };
 }
