@@ -1,10 +1,10 @@
 import 'reflect-metadata';
-import { loadConfigOrExit, startService } from '@phoenix/common';
+import { startService } from '@phoenix/common';
 import { AppModule } from './app.module';
-import { configShape } from './config';
+import { loadNodeConfigOrExit } from './config';
 
 async function main(): Promise<void> {
-  const config = loadConfigOrExit('node-daemon', configShape);
+  const config = loadNodeConfigOrExit();
   await startService({
     service: 'node-daemon',
     module: AppModule.forRoot(config),

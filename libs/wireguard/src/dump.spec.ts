@@ -1,4 +1,4 @@
-import { parseWgDump } from './dump';
+import { dumpTransferTotals, parseWgDump } from './dump';
 import { WireGuardError, WireGuardErrorCode } from './errors';
 
 const PRIVATE = 'yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=';
@@ -101,5 +101,16 @@ describe('parseWgDump', () => {
     ['bad keepalive', `${row(PRIVATE, PUBLIC, '51820', 'off')}\n${row(PEER_A, '(none)', '(none)', '(none)', '0', '0', '0', '0')}`],
   ])('rejects %s with PARSE_ERROR', (_label, text) => {
     expect(codeOf(() => parseWgDump(text))).toBe(WireGuardErrorCode.PARSE_ERROR);
+  });
+});
+
+describe('dumpTransferTotals', () => {
+  it('sums rx and tx over every peer without losing u64 precision', () => {
+    const totals = dumpTransferTotals(parseWgDump(DUMP));
+    expect(totals).toEqual({ rx: 1048576n + 18446744073709551615n, tx: 2097152n + 9007199254740993n });
+  });
+
+  it('is zero for an interface without peers', () => {
+    expect(dumpTransferTotals(parseWgDump(`${row(PRIVATE, PUBLIC, '51820', 'off')}\n`))).toEqual({ rx: 0n, tx: 0n });
   });
 });

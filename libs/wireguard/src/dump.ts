@@ -140,3 +140,14 @@ export function parseWgDump(text: string): WgDump {
     peers: lines.slice(1).map((line, i) => parsePeerLine(line.split('\t'), i + 2)),
   };
 }
+
+/** Bytes received and sent, summed over every peer of a dump. */
+export function dumpTransferTotals(dump: WgDump): { readonly rx: bigint; readonly tx: bigint } {
+  let rx = 0n;
+  let tx = 0n;
+  for (const peer of dump.peers) {
+    rx += peer.transferRx;
+    tx += peer.transferTx;
+  }
+  return { rx, tx };
+}

@@ -14,3 +14,4 @@ export * from './dump';
 export * from './peer-diff';
 export * from './nftables';
 export * from './adapters/commands';
+export * from './adapters/netns';

@@ -211,3 +211,63 @@ export function renderNftRuleset(input: NftRulesetInput): string {
     '',
   ].join('\n');
 }
+
+/** The structure of the `inet phoenix` table: its sets and, per chain, the base-chain header and rule count. */
+export interface NftTableShape {
+  readonly sets: readonly string[];
+  readonly chains: readonly { readonly name: string; readonly header: string; readonly rules: number }[];
+}
+
+/**
+ * The shape of the `inet phoenix` table in either a rendered ruleset ({@link renderNftRuleset})
+ * or the output of `nft list table inet phoenix`, or `null` when the text has no such table.
+ *
+ * nft re-prints what it loads (it merges adjacent prefixes, drops `/128` from single addresses),
+ * so the two texts cannot be compared line by line; their shape — the same sets, the same chains
+ * with the same hook, priority and policy, the same number of rules in each — can. That is what
+ * the node checks right after applying (apply-then-verify); later drift is caught by comparing
+ * the live listing with the listing taken then.
+ */
+export function nftTableShape(text: string): NftTableShape | null {
+  if (typeof text !== 'string') fail(WireGuardErrorCode.INVALID_ARGUMENT, 'nft text must be a string');
+  const lines = text.split('\n').map((line) => line.trim());
+  const opener = `table ${NFT_TABLE_FAMILY} ${NFT_TABLE_NAME} {`;
+  // A rendered ruleset opens with `table inet phoenix {}` + `delete table …`; the definition is
+  // the last opener.
+  const start = lines.lastIndexOf(opener);
+  if (start < 0) return null;
+  const sets: string[] = [];
+  const chains: { name: string; header: string; rules: number }[] = [];
+  let depth = 1;
+  let chain: { name: string; header: string; rules: number } | null = null;
+  for (const line of lines.slice(start + 1)) {
+    if (line === '' || line.startsWith('#')) continue;
+    if (depth === 1) {
+      if (line === '}') break;
+      const set = /^set (\S+) \{$/.exec(line);
+      const ch = /^chain (\S+) \{$/.exec(line);
+      if (set) sets.push(set[1] as string);
+      if (ch) {
+        chain = { name: ch[1] as string, header: '', rules: 0 };
+        chains.push(chain);
+      }
+      if (line.endsWith('{')) depth = 2;
+      continue;
+    }
+    if (line.endsWith('{')) depth++;
+    else if (line === '}' || line.startsWith('}')) {
+      depth--;
+      if (depth === 1) chain = null;
+    } else if (depth === 2 && chain !== null) {
+      if (line.startsWith('type ') && chain.header === '' && chain.rules === 0) chain.header = line.replace(/\s+/g, ' ');
+      else chain.rules++;
+    }
+  }
+  return { sets: sets.sort(), chains: chains.sort((a, b) => a.name.localeCompare(b.name)) };
+}
+
+/** True when two table shapes are equal (see {@link nftTableShape}). */
+export function sameNftTableShape(a: NftTableShape | null, b: NftTableShape | null): boolean {
+  if (a === null || b === null) return false;
+  return JSON.stringify(a) === JSON.stringify(b);
+}

@@ -6,13 +6,18 @@ import {
   ExecFileRunner,
   ipAddrAdd,
   ipLinkAddWireGuard,
+  ipLinkDelete,
   ipLinkExists,
   ipLinkSetMtu,
   ipLinkSetUp,
   nftApply,
   nftCheck,
+  nftDeleteTable,
   nftListTable,
+  nftListTableIfExists,
+  isWireGuardUnsupported,
   RunOptions,
+  sysctlSet,
   wgAddConf,
   wgApplyPeerDiff,
   wgRemovePeers,
@@ -193,5 +198,52 @@ describe('ExecFileRunner', () => {
 
   it('rejects with CommandError when the program does not exist', async () => {
     await expect(runner.run('/nonexistent/phoenix-wg', [])).rejects.toBeInstanceOf(CommandError);
+  });
+});
+
+describe('adapters added for node-daemon', () => {
+  it('ipLinkDelete deletes the link and is false when it was already gone', async () => {
+    const ok = new FakeRunner();
+    expect(await ipLinkDelete(ok, 'wg0')).toBe(true);
+    expect(ok.argv()).toEqual([['ip', 'link', 'delete', 'dev', 'wg0']]);
+    const gone = new FakeRunner((c) => new CommandError(c.cmd, c.args, 1, '', 'Cannot find device "wg0"\n'));
+    expect(await ipLinkDelete(gone, 'wg0')).toBe(false);
+    const broken = new FakeRunner((c) => new CommandError(c.cmd, c.args, 2, '', 'RTNETLINK answers: Operation not permitted'));
+    expect(await codeOf(ipLinkDelete(broken, 'wg0'))).toBe(WireGuardErrorCode.COMMAND_FAILED);
+    expect(await codeOf(ipLinkDelete(ok, '-x'))).toBe(WireGuardErrorCode.INVALID_INTERFACE);
+  });
+
+  it('nftListTableIfExists and nftDeleteTable treat a missing table as null / false', async () => {
+    const missing = new FakeRunner((c) => new CommandError(c.cmd, c.args, 1, '', 'Error: No such file or directory\nlist table inet phoenix'));
+    expect(await nftListTableIfExists(missing)).toBeNull();
+    expect(await nftDeleteTable(missing)).toBe(false);
+    expect(missing.argv()).toEqual([
+      ['nft', 'list', 'table', 'inet', 'phoenix'],
+      ['nft', 'delete', 'table', 'inet', 'phoenix'],
+    ]);
+    const present = new FakeRunner(() => ({ stdout: 'table inet phoenix {\n}\n', stderr: '' }));
+    expect(await nftListTableIfExists(present)).toBe('table inet phoenix {\n}\n');
+    expect(await nftDeleteTable(present)).toBe(true);
+    const denied = new FakeRunner((c) => new CommandError(c.cmd, c.args, 1, '', 'Error: Operation not permitted'));
+    expect(await codeOf(nftListTableIfExists(denied))).toBe(WireGuardErrorCode.COMMAND_FAILED);
+  });
+
+  it('isWireGuardUnsupported recognises a kernel without the WireGuard module', () => {
+    expect(isWireGuardUnsupported(new CommandError('ip', [], 2, '', 'Error: Unknown device type.\n'))).toBe(true);
+    expect(isWireGuardUnsupported(new CommandError('ip', [], 2, '', 'RTNETLINK answers: Operation not permitted'))).toBe(false);
+    expect(isWireGuardUnsupported(new Error('Unknown device type'))).toBe(false);
+  });
+
+  it('sysctlSet passes one validated key=value argument', async () => {
+    const runner = new FakeRunner();
+    await sysctlSet(runner, 'net.ipv4.ip_forward', '1');
+    await sysctlSet(runner, 'net.ipv6.conf.all.forwarding', '1');
+    expect(runner.argv()).toEqual([
+      ['sysctl', '-q', '-w', 'net.ipv4.ip_forward=1'],
+      ['sysctl', '-q', '-w', 'net.ipv6.conf.all.forwarding=1'],
+    ]);
+    expect(await codeOf(sysctlSet(runner, 'net.ipv4.ip_forward=0 kernel.x', '1'))).toBe(WireGuardErrorCode.INVALID_ARGUMENT);
+    expect(await codeOf(sysctlSet(runner, 'net.ipv4.ip_forward', '1; reboot'))).toBe(WireGuardErrorCode.INVALID_ARGUMENT);
+    expect(runner.calls).toHaveLength(2);
   });
 });

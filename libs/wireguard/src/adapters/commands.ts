@@ -236,3 +236,63 @@ export async function nftListTable(runner: CommandRunner): Promise<string> {
   const { stdout } = await runner.run('nft', ['list', 'table', NFT_TABLE_FAMILY, NFT_TABLE_NAME]);
   return stdout;
 }
+
+/**
+ * True when `ip link add … type wireguard` failed because the kernel has no WireGuard module
+ * (then the userspace implementation, wireguard-go, is the way).
+ */
+export function isWireGuardUnsupported(error: unknown): boolean {
+  return error instanceof CommandError && /unknown device type|not supported|no such device/i.test(error.stderr);
+}
+
+/**
+ * `ip link delete dev <iface>`. Returns false when the link was already gone.
+ *
+ * @throws {CommandError} for any other failure
+ */
+export async function ipLinkDelete(runner: CommandRunner, iface: string): Promise<boolean> {
+  try {
+    await runner.run('ip', ['link', 'delete', 'dev', assertInterfaceName(iface)]);
+    return true;
+  } catch (error) {
+    if (error instanceof CommandError && /cannot find device|does not exist/i.test(error.stderr)) return false;
+    throw error;
+  }
+}
+
+/**
+ * `nft list table inet phoenix`, or `null` when the table does not exist.
+ *
+ * @throws {CommandError} for any other failure
+ */
+export async function nftListTableIfExists(runner: CommandRunner): Promise<string | null> {
+  try {
+    return await nftListTable(runner);
+  } catch (error) {
+    if (error instanceof CommandError && /no such file or directory/i.test(error.stderr)) return null;
+    throw error;
+  }
+}
+
+/**
+ * `nft delete table inet phoenix` — removes the node's whole ruleset and nothing else. Returns
+ * false when the table did not exist.
+ */
+export async function nftDeleteTable(runner: CommandRunner): Promise<boolean> {
+  try {
+    await runner.run('nft', ['delete', 'table', NFT_TABLE_FAMILY, NFT_TABLE_NAME]);
+    return true;
+  } catch (error) {
+    if (error instanceof CommandError && /no such file or directory/i.test(error.stderr)) return false;
+    throw error;
+  }
+}
+
+const SYSCTL_KEY = /^[a-z0-9_]+(\.[a-z0-9_-]+)+$/;
+
+/** `sysctl -w <key>=<value>` (e.g. `net.ipv4.ip_forward=1`); key and value are validated. */
+export async function sysctlSet(runner: CommandRunner, key: string, value: string): Promise<void> {
+  if (typeof key !== 'string' || !SYSCTL_KEY.test(key)) fail(WireGuardErrorCode.INVALID_ARGUMENT, `sysctl key ${describe(key)} is not valid`);
+  if (typeof value !== 'string' || !/^[0-9]{1,10}$/.test(value)) fail(WireGuardErrorCode.INVALID_ARGUMENT, 'sysctl value must be a decimal number');
+  await runner.run('sysctl', ['-q', '-w', `${key}=${value}`]);
+}

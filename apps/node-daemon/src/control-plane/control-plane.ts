@@ -1,0 +1,70 @@
+import type { DesiredPeer, PeersChangedEvent } from '@phoenix/common';
+
+/** `POST /nodes/register` body (API.md "Nodes"). */
+export interface RegisterRequest {
+  publicKey: string;
+  endpoint: { host: string; port: number };
+  location: string;
+  capacity: number;
+  tunnelCidrV4: string;
+  tunnelCidrV6?: string;
+  ephemeral: boolean;
+  version: string;
+}
+
+export interface Registration {
+  id: string;
+  nodeToken: string;
+  pulseIntervalSec: number;
+}
+
+/** `POST /nodes/:id/pulse` body. */
+export interface PulseRequest {
+  load: number;
+  peers: number;
+  rxBytes: number;
+  txBytes: number;
+  cpu: number;
+  healthy: boolean;
+}
+
+export interface DesiredState {
+  generation: number;
+  peers: DesiredPeer[];
+}
+
+/**
+ * How a control-plane call failed, which is what the daemon decides on:
+ * `unauthorized`/`unknown-node` → register again; `gone` → decommissioned; `unavailable` →
+ * fail static and retry with backoff; `rejected` → a request the server refuses (a bug: logged,
+ * retried with backoff).
+ */
+export type ControlPlaneFailure = 'unauthorized' | 'unknown-node' | 'gone' | 'unavailable' | 'rejected';
+
+export class ControlPlaneError extends Error {
+  override readonly name = 'ControlPlaneError';
+
+  constructor(
+    readonly failure: ControlPlaneFailure,
+    message: string,
+    readonly status?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** The node's view of config-service. */
+export interface ControlPlane {
+  register(body: RegisterRequest): Promise<Registration>;
+  pulse(nodeId: string, nodeToken: string, body: PulseRequest): Promise<{ generation: number }>;
+  desiredPeers(nodeId: string, nodeToken: string): Promise<DesiredState>;
+}
+
+/** Peer announcements (`Patterns.PEERS_CHANGED` on the Redis transport). */
+export interface PeerEvents {
+  /** Starts delivering events; `onReconnect` fires when the link came back after a loss (events may have been missed). */
+  start(onEvent: (event: PeersChangedEvent) => void, onReconnect: () => void): void;
+  connected(): boolean;
+  close(): Promise<void>;
+}

@@ -1,0 +1,87 @@
+import { Logger } from '@nestjs/common';
+import { Patterns, PeersChangedEvent } from '@phoenix/common';
+import Redis from 'ioredis';
+import { z } from 'zod';
+import { PeerEvents } from './control-plane';
+
+const eventSchema = z.object({
+  nodeId: z.string().min(1),
+  generation: z.number().int().min(0),
+  added: z.array(z.object({ publicKey: z.string(), allowedIps: z.array(z.string()), expiresAt: z.string() })),
+  removed: z.array(z.string()),
+  decommissioned: z.boolean().optional(),
+});
+
+/**
+ * Receives `Patterns.PEERS_CHANGED` from the Redis transport. It speaks the wire format of
+ * `@nestjs/microservices`' Redis transport (channel = pattern, message = `{"pattern","data"}`),
+ * so config-service's `ClientProxy.emit` reaches it, but it is a plain ioredis subscriber
+ * rather than a Nest microservice server, because a node needs three things that server lacks:
+ * starting while Redis is down (Nest's server fails `listen` then), reconnecting forever (it
+ * stops after the first disconnect unless given a retry count), and knowing when the link came
+ * back, to reconcile the announcements it may have missed meanwhile.
+ */
+export class RedisPeerEvents implements PeerEvents {
+  private readonly logger = new Logger('PeerEvents');
+  private client: Redis | null = null;
+  private wasReady = false;
+  private lostSinceReady = false;
+
+  constructor(private readonly redisUrl: string) {}
+
+  start(onEvent: (event: PeersChangedEvent) => void, onReconnect: () => void): void {
+    const client = new Redis(this.redisUrl, {
+      // Retry forever with a capped, jittered delay; commands wait for the connection.
+      retryStrategy: (times) => Math.min(200 * 2 ** Math.min(times, 5), 5000) * (0.5 + Math.random() / 2),
+      maxRetriesPerRequest: null,
+      enableReadyCheck: true,
+    });
+    this.client = client;
+    client.on('error', (error: Error) => this.logger.debug(`redis: ${error.message}`));
+    client.on('close', () => {
+      if (this.wasReady) this.lostSinceReady = true;
+    });
+    client.on('ready', () => {
+      if (this.wasReady && this.lostSinceReady) {
+        this.logger.log('peer announcements reconnected: reconciling what may have been missed');
+        onReconnect();
+      }
+      this.wasReady = true;
+      this.lostSinceReady = false;
+    });
+    client.on('message', (channel: string, message: string) => {
+      if (channel !== Patterns.PEERS_CHANGED) return;
+      const event = parseEvent(message);
+      if (event === null) {
+        this.logger.warn('ignored a malformed peers-changed announcement');
+        return;
+      }
+      onEvent(event);
+    });
+    client.subscribe(Patterns.PEERS_CHANGED).catch((error: Error) => this.logger.warn(`subscribe failed: ${error.message}`));
+  }
+
+  connected(): boolean {
+    return this.client?.status === 'ready';
+  }
+
+  async close(): Promise<void> {
+    const client = this.client;
+    this.client = null;
+    if (client === null) return;
+    client.disconnect(false);
+  }
+}
+
+/** Decodes one Redis-transport packet (`{"pattern","data"}`) into a validated event, or null. */
+export function parseEvent(message: string): PeersChangedEvent | null {
+  let packet: unknown;
+  try {
+    packet = JSON.parse(message);
+  } catch {
+    return null;
+  }
+  const data = typeof packet === 'object' && packet !== null && 'data' in packet ? (packet as { data: unknown }).data : undefined;
+  const parsed = eventSchema.safeParse(data);
+  return parsed.success ? parsed.data : null;
+}

@@ -1,0 +1,69 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { METRICS_REGISTRY, ServiceMetrics } from '@phoenix/common';
+import { CommandRunner, ExecFileRunner } from '@phoenix/wireguard';
+import type { NodeConfig } from '../config';
+import { ConfigServiceClient } from '../control-plane/config-service.client';
+import { ControlPlane, PeerEvents } from '../control-plane/control-plane';
+import { RedisPeerEvents } from '../control-plane/peer-events.subscriber';
+import { Clock, NodeDaemon, systemClock } from './node-daemon.service';
+import { NODE_SETTINGS, NodeLifecycle, PEER_EVENTS } from './node.lifecycle';
+import { NodeMetrics } from './node.metrics';
+import { NodeSettings, nodeSettingsFrom } from './node-settings';
+import { FileNodeStore } from './node-state.store';
+import { OsSystemStats } from './system-stats';
+import { ArgvWrapper, WireGuardGoProcess } from './wireguard-go.process';
+
+/** Adapters a test (or an unusual deployment) substitutes. */
+export interface NodeOverrides {
+  /** Runs `wg`, `ip`, `nft`, `sysctl` (e.g. `NetnsRunner` inside a network namespace). */
+  runner?: CommandRunner;
+  /** Wraps the wireguard-go argv (e.g. `ip netns exec <ns> …`). */
+  wrapArgv?: ArgvWrapper;
+  controlPlane?: ControlPlane;
+  /** `null`: no announcements, poll only. */
+  peerEvents?: PeerEvents | null;
+  clock?: Clock;
+  settings?: Partial<NodeSettings>;
+}
+
+@Module({})
+export class NodeModule {
+  static forRoot(config: NodeConfig, overrides: NodeOverrides = {}): DynamicModule {
+    const settings: NodeSettings = { ...nodeSettingsFrom(config), ...overrides.settings };
+    return {
+      module: NodeModule,
+      global: true,
+      providers: [
+        { provide: NODE_SETTINGS, useValue: settings },
+        { provide: NodeMetrics, inject: [METRICS_REGISTRY], useFactory: (m: ServiceMetrics) => new NodeMetrics(m.registry) },
+        {
+          provide: PEER_EVENTS,
+          useFactory: (): PeerEvents | null =>
+            overrides.peerEvents !== undefined ? overrides.peerEvents : config.REDIS_URL ? new RedisPeerEvents(config.REDIS_URL) : null,
+        },
+        {
+          provide: NodeDaemon,
+          inject: [NodeMetrics, ConfigServiceClient],
+          useFactory: (metrics: NodeMetrics, client: ConfigServiceClient) =>
+            new NodeDaemon(settings, {
+              runner: overrides.runner ?? new ExecFileRunner({ timeoutMs: 60_000 }),
+              controlPlane: overrides.controlPlane ?? client,
+              store: new FileNodeStore(config.NODE_STATE_DIR),
+              userspace: new WireGuardGoProcess({
+                binary: config.WIREGUARD_GO_BIN,
+                iface: settings.iface,
+                stateDir: config.NODE_STATE_DIR,
+                ...(overrides.wrapArgv ? { wrap: overrides.wrapArgv } : {}),
+              }),
+              clock: overrides.clock ?? systemClock,
+              random: Math.random,
+              stats: new OsSystemStats(),
+              metrics,
+            }),
+        },
+        NodeLifecycle,
+      ],
+      exports: [NodeDaemon],
+    };
+  }
+}
