@@ -3,10 +3,18 @@ import { PlatformModule } from '@phoenix/common';
 import { PostgresModule, REDIS, RedisModule, postgresReadiness, redisReadiness } from '@phoenix/database';
 import type Redis from 'ioredis';
 import { DataSource } from 'typeorm';
+import { AccountModule } from './account/account.module';
+import { BillingModule } from './billing/billing.module';
 import type { AuthConfig } from './config';
 import { IDENTITY_ENTITIES, IDENTITY_MIGRATIONS } from './database/identity-schema';
+import { IdentityModule } from './identity/identity.module';
+import { IssuanceModule } from './issuance/issuance.module';
+import { NotificationsModule } from './notifications/notifications.module';
+import { SharedModule } from './shared/shared.module';
+import { SubscriptionsModule } from './subscriptions/subscriptions.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
-export const APP_CONFIG = Symbol('APP_CONFIG');
+export { APP_CONFIG } from './shared/tokens';
 
 @Module({})
 export class AppModule {
@@ -21,9 +29,15 @@ export class AppModule {
           logLevel: config.LOG_LEVEL,
           readiness: { inject: [DataSource, REDIS], useFactory: (ds: DataSource, redis: Redis) => [postgresReadiness('identity-db', ds), redisReadiness(redis)] },
         }),
+        SharedModule.forRoot(config),
+        IdentityModule,
+        SubscriptionsModule,
+        NotificationsModule,
+        BillingModule,
+        IssuanceModule,
+        WebhooksModule,
+        AccountModule,
       ],
-      providers: [{ provide: APP_CONFIG, useValue: config }],
-      exports: [APP_CONFIG],
     };
   }
 }

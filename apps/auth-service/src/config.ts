@@ -1,17 +1,73 @@
+import { availableParallelism } from 'node:os';
 import { ConfigOf, baseShape, env } from '@phoenix/common';
 import { z } from 'zod';
+
+const optionalUrl = (protocols: string[]) => env.url(protocols).optional();
 
 /** auth-service environment (API.md "Environment"); parsed once at start. */
 export const configShape = {
   ...baseShape(3001),
   IDENTITY_DATABASE_URL: env.url(['postgres:', 'postgresql:']),
   REDIS_URL: env.url(['redis:', 'rediss:']),
+  /** Prefix of every Redis key this service writes (quota counters); one per test suite. */
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[\w:.-]{1,64}$/, { message: 'must be 1-64 characters of [A-Za-z0-9_:.-]' })
+    .default('auth:'),
+  /** Prefix of the BullMQ queues (the `notifications` queue job-worker consumes). */
+  BULLMQ_PREFIX: z
+    .string()
+    .regex(/^[\w.-]{1,64}$/, { message: 'must be 1-64 characters of [A-Za-z0-9_.-]' })
+    .default('bull'),
   FIREBASE_PROJECT_ID: z.string().regex(/^[a-z0-9-]{4,40}$/, { message: 'must be a Firebase project id' }),
   FIREBASE_AUTH_EMULATOR_HOST: z.string().regex(/^[\w.-]+:\d+$/, { message: 'must be host:port' }).optional(),
   STRIPE_SECRET_KEY: env.secret('dev-stripe-secret-key-not-real'),
   STRIPE_WEBHOOK_SECRET: env.secret('dev-stripe-webhook-secret-not-real'),
+  /** Where the Stripe client sends API calls (tests point it at a local stand-in). Default: Stripe. */
+  STRIPE_API_URL: optionalUrl(['http:', 'https:']),
+  STRIPE_PRICE_MONTHLY: z.string().min(1).default('price_dev_monthly'),
+  STRIPE_PRICE_YEARLY: z.string().min(1).default('price_dev_yearly'),
+  STRIPE_CHECKOUT_SUCCESS_URL: env.url(['http:', 'https:']).default('http://localhost:3000/billing/success'),
+  STRIPE_CHECKOUT_CANCEL_URL: env.url(['http:', 'https:']).default('http://localhost:3000/billing/cancel'),
+  STRIPE_PORTAL_RETURN_URL: env.url(['http:', 'https:']).default('http://localhost:3000/account'),
+  /** Comma-separated paths of the trusted Apple root certificates (PEM or DER). Unset: Apple webhooks answer 503. */
+  APPLE_ROOT_CERTIFICATES: z.string().min(1).optional(),
+  APPLE_BUNDLE_ID: z.string().min(1).default('com.phoenix.vpn'),
+  APPLE_ENVIRONMENT: z.enum(['Production', 'Sandbox']).default('Sandbox'),
+  /** The app's Apple id; required by Apple's verifier in production. */
+  APPLE_APP_APPLE_ID: z.coerce.number().int().positive().optional(),
+  /** OCSP revocation checks of Apple's certificate chain (needs network). */
+  APPLE_ONLINE_CHECKS: env.bool(false),
+  /** Product ids of the yearly plan (comma-separated); every other product counts as monthly. */
+  APPLE_PRODUCT_YEARLY: z.string().default('com.phoenix.vpn.yearly'),
   ISSUER_KEY_ENCRYPTION_KEY: env.secret('dev-issuer-key-encryption-key-not-real'),
-  TOKEN_QUOTA_PER_DAY: env.int(48, 1, 10_000),
+  /** How long a key signs (days). */
+  ISSUER_KEY_ROTATION_DAYS: env.int(7, 1, 90),
+  /** How long a retired key stays listed so its tokens stay redeemable (days). */
+  TOKEN_REDEEM_WINDOW_DAYS: env.int(7, 1, 90),
+  /** How long a replica trusts its in-memory copy of the issuer keys (seconds). */
+  ISSUER_KEY_CACHE_SECONDS: env.int(30, 0, 3600),
+  /** How often each replica checks the key schedule (seconds). */
+  ISSUER_KEY_CHECK_INTERVAL_SECONDS: env.int(600, 1, 86_400),
+  /** The `issuer-request-uri` of the directory (absolute or a path). */
+  ISSUER_REQUEST_URI: z.string().min(1).default('/token-request'),
+  TOKEN_QUOTA_PER_DAY: env.int(48, 1, 10_000_000),
+  /** Worker threads doing the RSA private operation; 0 signs on the main thread. */
+  SIGNING_WORKERS: env.int(availableParallelism(), 0, 64),
+  TRIAL_DAYS: env.int(7, 1, 90),
+  PAST_DUE_GRACE_DAYS: env.int(3, 0, 60),
+  /**
+   * How long a positive ID-token check (signature, expiry and the revoked/disabled lookup) is
+   * remembered, in milliseconds. 0 checks every request with Firebase.
+   */
+  FIREBASE_CHECK_CACHE_MS: env.int(0, 0, 300_000),
+  /**
+   * How long a replica trusts a positive entitlement check on the issuance path, in
+   * milliseconds (never past the entitlement's own end). Changes made through this replica apply
+   * at once; a revocation made through another replica applies within this bound. 0 = always ask
+   * Postgres.
+   */
+  ENTITLEMENT_CACHE_MS: env.int(2000, 0, 60_000),
   ADMIN_TOKEN: env.secret('dev-admin-token-auth-service'),
 };
 

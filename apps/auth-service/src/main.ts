@@ -1,18 +1,18 @@
 import 'reflect-metadata';
 import { loadConfigOrExit, startService } from '@phoenix/common';
-import { AppModule } from './app.module';
 import { configShape } from './config';
+import { authServiceOptions } from './http';
+import { issuerKek } from './issuance/kek';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit('auth-service', configShape);
-  await startService({
-    service: 'auth-service',
-    module: AppModule.forRoot(config),
-    port: config.PORT,
-    host: config.HOST,
-    description: 'The Gatekeeper: identity, subscriptions and anonymous token issuance (Privacy Pass issuer).',
-    redisTransportUrl: config.REDIS_URL,
-  });
+  try {
+    issuerKek(config.ISSUER_KEY_ENCRYPTION_KEY, config.NODE_ENV);
+  } catch (e) {
+    process.stderr.write(`auth-service: Invalid configuration: ${(e as Error).message}\n`);
+    process.exit(1);
+  }
+  await startService(authServiceOptions(config, { redisTransportUrl: config.REDIS_URL }));
 }
 
 void main();

@@ -1,0 +1,117 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { AppError, ErrorCode } from '@phoenix/common';
+import Stripe from 'stripe';
+import { APP_CONFIG, AuthConfig } from '../shared/tokens';
+
+export type Plan = 'monthly' | 'yearly';
+
+/** A verified Stripe event, reduced to what the webhook handler reads. */
+export interface StripeEventEnvelope {
+  id: string;
+  type: string;
+  /** Unix seconds. */
+  created: number;
+  object: Record<string, unknown>;
+}
+
+/** Stripe behind one adapter: webhook signatures, customers, Checkout, the portal, cancellation. */
+@Injectable()
+export class StripeGateway {
+  private readonly logger = new Logger('Stripe');
+  private readonly stripe: Stripe;
+  private readonly prices: Record<Plan, string>;
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AuthConfig) {
+    const api = config.STRIPE_API_URL ? new URL(config.STRIPE_API_URL) : null;
+    this.stripe = new Stripe(config.STRIPE_SECRET_KEY, {
+      maxNetworkRetries: 1,
+      timeout: 10_000,
+      telemetry: false,
+      ...(api ? { host: api.hostname, port: Number(api.port || (api.protocol === 'https:' ? 443 : 80)), protocol: api.protocol === 'https:' ? 'https' : 'http' } : {}),
+    });
+    this.prices = { monthly: config.STRIPE_PRICE_MONTHLY, yearly: config.STRIPE_PRICE_YEARLY };
+  }
+
+  planForPrice(priceId: string | null): Plan | null {
+    if (priceId === this.prices.monthly) return 'monthly';
+    if (priceId === this.prices.yearly) return 'yearly';
+    return null;
+  }
+
+  /**
+   * Verifies `Stripe-Signature` over the exact raw body.
+   * @throws AppError BAD_SIGNATURE
+   */
+  verifyEvent(rawBody: Buffer, signature: string): StripeEventEnvelope {
+    let event: Stripe.Event;
+    try {
+      event = this.stripe.webhooks.constructEvent(rawBody, signature, this.config.STRIPE_WEBHOOK_SECRET);
+    } catch {
+      throw new AppError(ErrorCode.BAD_SIGNATURE, 'Stripe-Signature does not verify');
+    }
+    const object = (event as { data?: { object?: unknown } }).data?.object;
+    if (typeof event.id !== 'string' || typeof event.type !== 'string' || typeof event.created !== 'number' || typeof object !== 'object' || object === null) {
+      throw new AppError(ErrorCode.VALIDATION_FAILED, 'not a Stripe event');
+    }
+    return { id: event.id, type: event.type, created: event.created, object: object as Record<string, unknown> };
+  }
+
+  private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      this.logger.warn(`${what} failed: ${(e as Error).message}`);
+      throw AppError.unavailable('payment provider', e);
+    }
+  }
+
+  createCustomer(userId: string, email: string | null): Promise<string> {
+    return this.call('create customer', async () => (await this.stripe.customers.create({ metadata: { userId }, ...(email ? { email } : {}) }, { idempotencyKey: `customer-${userId}` })).id);
+  }
+
+  createCheckoutSession(customerId: string, userId: string, plan: Plan): Promise<string> {
+    return this.call('create checkout session', async () => {
+      const session = await this.stripe.checkout.sessions.create({
+        mode: 'subscription',
+        customer: customerId,
+        client_reference_id: userId,
+        line_items: [{ price: this.prices[plan], quantity: 1 }],
+        // The webhook finds the user through these, whichever event arrives first.
+        metadata: { userId },
+        subscription_data: { metadata: { userId } },
+        success_url: this.config.STRIPE_CHECKOUT_SUCCESS_URL,
+        cancel_url: this.config.STRIPE_CHECKOUT_CANCEL_URL,
+      });
+      if (!session.url) throw new Error('checkout session without url');
+      return session.url;
+    });
+  }
+
+  createPortalSession(customerId: string): Promise<string> {
+    return this.call('create portal session', async () => (await this.stripe.billingPortal.sessions.create({ customer: customerId, return_url: this.config.STRIPE_PORTAL_RETURN_URL })).url);
+  }
+
+  /** Cancels a subscription now; one that is already gone counts as canceled. */
+  cancelSubscription(subscriptionId: string): Promise<void> {
+    return this.call('cancel subscription', async () => {
+      try {
+        await this.stripe.subscriptions.cancel(subscriptionId);
+      } catch (e) {
+        if ((e as { statusCode?: number }).statusCode === 404) return;
+        throw e;
+      }
+    });
+  }
+
+  /** Deletes the customer (their stored payment methods and profile at Stripe); gone counts as deleted. */
+  deleteCustomer(customerId: string): Promise<void> {
+    return this.call('delete customer', async () => {
+      try {
+        await this.stripe.customers.del(customerId);
+      } catch (e) {
+        if ((e as { statusCode?: number }).statusCode === 404) return;
+        throw e;
+      }
+    });
+  }
+}

@@ -1,0 +1,131 @@
+import { Body, Controller, Get, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiBody,
+  ApiConsumes,
+  ApiForbiddenResponse,
+  ApiHeader,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiResponse,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
+  ApiUnsupportedMediaTypeResponse,
+} from '@nestjs/swagger';
+import { AppError, ErrorCode } from '@phoenix/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FirebaseIdentity } from '../identity/firebase.adapter';
+import { CurrentIdentity, FirebaseAuthGuard } from '../identity/identity.guard';
+import { JsonBodyGuard } from '../shared/json-body.guard';
+import { VpnTokenRequestDto, VpnTokenResponseDto } from './dto/vpn-token.dto';
+import { IssuanceService } from './issuance.service';
+import { IssuerKeysService } from './issuer-keys.service';
+import { TOKEN_REQUEST_MEDIA_TYPE, TOKEN_RESPONSE_MEDIA_TYPE } from './token-request.parser';
+import { MapInfrastructureErrors } from '../shared/infrastructure-errors';
+
+export const DIRECTORY_MEDIA_TYPE = 'application/private-token-issuer-directory';
+const DIRECTORY_CACHE_CONTROL = 'public, max-age=300';
+
+// RFC 9110 §13.1.2: If-None-Match uses the weak comparison.
+function matches(ifNoneMatch: string | undefined, etag: string): boolean {
+  if (!ifNoneMatch) return false;
+  if (ifNoneMatch.trim() === '*') return true;
+  const bare = etag.replace(/^W\//, '');
+  return ifNoneMatch.split(',').some((t) => t.trim().replace(/^W\//, '') === bare);
+}
+
+const errors = () => [
+  ApiBadRequestResponse({ description: 'Malformed request (MALFORMED_BODY / VALIDATION_FAILED) or unknown key id (UNKNOWN_KEY_ID)' }),
+  ApiUnauthorizedResponse({ description: 'Missing, expired, revoked or foreign Firebase ID token (UNAUTHENTICATED)' }),
+  ApiForbiddenResponse({ description: 'No active subscription or trial (NOT_ENTITLED)' }),
+  ApiTooManyRequestsResponse({ description: 'Daily quota used (QUOTA_EXCEEDED); see Retry-After', headers: { 'Retry-After': { description: 'seconds', schema: { type: 'integer' } } } }),
+  ApiUnsupportedMediaTypeResponse({ description: 'Wrong Content-Type (UNSUPPORTED_MEDIA_TYPE)' }),
+  ApiServiceUnavailableResponse({ description: 'A dependency is down (UNAVAILABLE); nothing was signed' }),
+];
+
+function applyAll(decorators: MethodDecorator[]): MethodDecorator {
+  return (target, key, descriptor) => {
+    for (const d of decorators) d(target, key, descriptor);
+  };
+}
+
+@ApiTags('issuance')
+@Controller()
+@MapInfrastructureErrors()
+export class IssuanceController {
+  constructor(
+    private readonly issuance: IssuanceService,
+    private readonly keys: IssuerKeysService,
+  ) {}
+
+  @Get('.well-known/private-token-issuer-directory')
+  @ApiOperation({ summary: 'Privacy Pass issuer directory (RFC 9578 §4): the current, next and still-redeemable keys' })
+  @ApiProduces(DIRECTORY_MEDIA_TYPE)
+  @ApiHeader({ name: 'If-None-Match', required: false })
+  @ApiOkResponse({
+    description: 'The directory; Cache-Control public, max-age=300 and a strong ETag',
+    content: {
+      [DIRECTORY_MEDIA_TYPE]: {
+        schema: {
+          type: 'object',
+          properties: {
+            'issuer-request-uri': { type: 'string', example: '/token-request' },
+            'token-keys': {
+              type: 'array',
+              items: {
+                type: 'object',
+                properties: { 'token-type': { type: 'integer', example: 2 }, 'token-key': { type: 'string', description: 'base64url RSASSA-PSS SPKI (342 bytes)' }, 'not-before': { type: 'integer' } },
+              },
+            },
+          },
+        },
+      },
+    },
+  })
+  @ApiResponse({ status: 304, description: 'Not modified (If-None-Match matched the ETag)' })
+  @ApiServiceUnavailableResponse({ description: 'The key store is unreachable (UNAVAILABLE)' })
+  async directory(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    const { body, etag } = await this.keys.directory();
+    void reply.header('Cache-Control', DIRECTORY_CACHE_CONTROL).header('ETag', etag);
+    if (matches(req.headers['if-none-match'], etag)) {
+      await reply.status(304).send();
+      return;
+    }
+    await reply.status(200).type(DIRECTORY_MEDIA_TYPE).send(body);
+  }
+
+  @Post('token-request')
+  @HttpCode(200)
+  @UseGuards(FirebaseAuthGuard)
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'Issue one token (RFC 9578 §6): a TokenRequest in, the blind signature out' })
+  @ApiConsumes(TOKEN_REQUEST_MEDIA_TYPE)
+  @ApiBody({ description: 'token_type (2 bytes, 0x0002) ‖ truncated_token_key_id (1) ‖ blinded_msg (256)', schema: { type: 'string', format: 'binary' } })
+  @ApiProduces(TOKEN_RESPONSE_MEDIA_TYPE)
+  @ApiOkResponse({ description: 'The TokenResponse: blind_sig (256 bytes)', content: { [TOKEN_RESPONSE_MEDIA_TYPE]: { schema: { type: 'string', format: 'binary' } } } })
+  @applyAll(errors())
+  async tokenRequest(@Req() req: FastifyRequest, @Res() reply: FastifyReply, @CurrentIdentity() identity: FirebaseIdentity): Promise<void> {
+    const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    if (type !== TOKEN_REQUEST_MEDIA_TYPE || !Buffer.isBuffer(req.body)) {
+      throw new AppError(ErrorCode.UNSUPPORTED_MEDIA_TYPE, `Content-Type must be ${TOKEN_REQUEST_MEDIA_TYPE}`);
+    }
+    const sig = await this.issuance.issueOne(identity, req.body);
+    await reply.status(200).type(TOKEN_RESPONSE_MEDIA_TYPE).header('Cache-Control', 'no-store').send(Buffer.from(sig.buffer, sig.byteOffset, sig.byteLength));
+  }
+
+  @Post('auth/vpn-token')
+  @HttpCode(200)
+  @UseGuards(JsonBodyGuard, FirebaseAuthGuard)
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'Issue a batch of 1-20 tokens; each counts against the daily quota' })
+  @ApiOkResponse({ type: VpnTokenResponseDto })
+  @applyAll(errors())
+  async vpnToken(@Body() body: VpnTokenRequestDto, @CurrentIdentity() identity: FirebaseIdentity, @Res({ passthrough: true }) reply: FastifyReply): Promise<VpnTokenResponseDto> {
+    void reply.header('Cache-Control', 'no-store');
+    return this.issuance.issueBatch(identity, body.blindedMessages);
+  }
+}

@@ -1,0 +1,38 @@
+import { blindSignRaw, createTokenRequest, decodeTokenRequest, encodeTokenChallenge, finalizeToken, generateIssuerKeyPair, verifyToken, type IssuerKeyPair } from '@phoenix/crypto';
+import type { AuthConfig } from '../config';
+import { SignerPool, SigningError } from './signer.pool';
+
+const challenge = encodeTokenChallenge({ tokenType: 2, issuerName: 'issuer.test', redemptionContext: new Uint8Array(0), originInfo: [] });
+
+describe('SignerPool', () => {
+  let key: IssuerKeyPair;
+  beforeAll(async () => {
+    key = await generateIssuerKeyPair();
+  });
+
+  it.each([0, 2])('with %i workers signs exactly like blindSignRaw, and the token finalizes', async (workers) => {
+    const pool = new SignerPool({ SIGNING_WORKERS: workers } as AuthConfig);
+    try {
+      const requests = Array.from({ length: 5 }, () => createTokenRequest(key.tokenKey, challenge));
+      const msgs = requests.map((r) => decodeTokenRequest(r.request).blindedMsg);
+      const sigs = await pool.sign(key.keyIdHex, key.privateKey, msgs);
+      sigs.forEach((sig, i) => {
+        expect(Buffer.from(sig)).toEqual(Buffer.from(blindSignRaw(key.privateKey, msgs[i])));
+        expect(verifyToken(key.tokenKey, finalizeToken(requests[i].state, sig))).toBe(true);
+      });
+    } finally {
+      await pool.onApplicationShutdown();
+    }
+  });
+
+  it('rejects a message the private operation cannot sign, and keeps working', async () => {
+    const pool = new SignerPool({ SIGNING_WORKERS: 1 } as AuthConfig);
+    try {
+      await expect(pool.sign(key.keyIdHex, key.privateKey, [new Uint8Array(256).fill(0xff)])).rejects.toBeInstanceOf(SigningError);
+      const { request } = createTokenRequest(key.tokenKey, challenge);
+      await expect(pool.sign(key.keyIdHex, key.privateKey, [decodeTokenRequest(request).blindedMsg])).resolves.toHaveLength(1);
+    } finally {
+      await pool.onApplicationShutdown();
+    }
+  });
+});

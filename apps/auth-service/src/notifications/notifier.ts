@@ -1,0 +1,71 @@
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { AppError } from '@phoenix/common';
+import { JobsOptions, Queue } from 'bullmq';
+import { APP_CONFIG, AuthConfig } from '../shared/tokens';
+
+export const NOTIFICATIONS_QUEUE = 'notifications';
+
+/** Job names and payloads of the `notifications` queue (job-worker consumes them). */
+export interface NotificationPayloads {
+  'payment-failed': { userId: string; provider: 'stripe' | 'apple'; graceUntil: string | null };
+  'trial-ending': { userId: string; trialEndsAt: string };
+  'subscription-ended': { userId: string; provider: 'stripe' | 'apple' | 'trial'; reason: 'canceled' | 'expired' | 'refunded' };
+}
+export type NotificationName = keyof NotificationPayloads;
+
+const ENQUEUE_TIMEOUT_MS = 3000;
+
+function connectionFrom(url: string) {
+  const u = new URL(url);
+  return {
+    host: u.hostname,
+    port: Number(u.port || 6379),
+    ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
+    ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
+    ...(u.pathname.length > 1 ? { db: Number(u.pathname.slice(1)) } : {}),
+    ...(u.protocol === 'rediss:' ? { tls: {} } : {}),
+    connectTimeout: 2000,
+    retryStrategy: (times: number) => Math.min(times * 200, 2000),
+  };
+}
+
+/**
+ * The BullMQ producer of the `notifications` queue. A job id per cause (event id, user) makes a
+ * retried webhook enqueue each notification at most once.
+ */
+@Injectable()
+export class Notifier implements OnApplicationShutdown {
+  private readonly logger = new Logger('Notifier');
+  private readonly queue: Queue;
+
+  constructor(@Inject(APP_CONFIG) config: AuthConfig) {
+    this.queue = new Queue(NOTIFICATIONS_QUEUE, { connection: connectionFrom(config.REDIS_URL), prefix: config.BULLMQ_PREFIX });
+    this.queue.on('error', (e) => this.logger.debug(`queue connection: ${e.message}`));
+  }
+
+  /** @throws AppError UNAVAILABLE when the queue cannot take the job (the caller's transaction then rolls back) */
+  async enqueue<N extends NotificationName>(name: N, payload: NotificationPayloads[N], jobId: string, opts: Pick<JobsOptions, 'delay'> = {}): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        this.queue.add(name, payload, { jobId: jobId.replace(/:/g, '-'), removeOnComplete: 1000, removeOnFail: 5000, attempts: 5, backoff: { type: 'exponential', delay: 10_000 }, ...opts }),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error('Command timed out')), ENQUEUE_TIMEOUT_MS);
+        }),
+      ]);
+    } catch (e) {
+      throw AppError.unavailable('notification queue', e);
+    } finally {
+      if (timer) clearTimeout(timer);
+    }
+  }
+
+  /** Drops a pending job (erasure: no delayed job keeps a deleted user's id). Best effort. */
+  async cancel(jobId: string): Promise<void> {
+    await this.queue.remove(jobId.replace(/:/g, '-')).catch(() => undefined);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.queue.close().catch(() => undefined);
+  }
+}
