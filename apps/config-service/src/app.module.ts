@@ -4,9 +4,15 @@ import { PostgresModule, REDIS, RedisModule, postgresReadiness, redisReadiness }
 import type Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import type { NetworkConfig } from './config';
+import { CoreModule } from './core/core.module';
 import { NETWORK_ENTITIES, NETWORK_MIGRATIONS } from './database/network-schema';
+import { FleetModule } from './fleet/fleet.module';
+import { IssuerDirectoryModule } from './issuer-directory/issuer-directory.module';
+import { LeasesModule } from './leases/leases.module';
+import { LocationsModule } from './locations/locations.module';
+import { RedemptionModule } from './redemption/redemption.module';
 
-export const APP_CONFIG = Symbol('APP_CONFIG');
+export { APP_CONFIG } from './config';
 
 @Module({})
 export class AppModule {
@@ -14,16 +20,29 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        PostgresModule.forRoot({ url: config.NETWORK_DATABASE_URL, side: 'network', entities: NETWORK_ENTITIES, migrations: NETWORK_MIGRATIONS, applicationName: 'config-service' }),
+        PostgresModule.forRoot({
+          url: config.NETWORK_DATABASE_URL,
+          side: 'network',
+          entities: NETWORK_ENTITIES,
+          migrations: NETWORK_MIGRATIONS,
+          applicationName: 'config-service',
+          poolSize: config.NETWORK_DB_POOL_SIZE,
+        }),
         RedisModule.forRoot(config.REDIS_URL, 'config-service'),
         PlatformModule.forRoot({
           service: 'config-service',
           logLevel: config.LOG_LEVEL,
+          // The issuer directory is deliberately not a readiness check: auth-service being down
+          // must not take redemption down while cached keys still verify tokens.
           readiness: { inject: [DataSource, REDIS], useFactory: (ds: DataSource, redis: Redis) => [postgresReadiness('network-db', ds), redisReadiness(redis)] },
         }),
+        CoreModule.forRoot(config),
+        FleetModule,
+        LocationsModule,
+        LeasesModule,
+        IssuerDirectoryModule,
+        RedemptionModule,
       ],
-      providers: [{ provide: APP_CONFIG, useValue: config }],
-      exports: [APP_CONFIG],
     };
   }
 }

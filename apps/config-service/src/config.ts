@@ -1,6 +1,18 @@
 import { ConfigOf, baseShape, env } from '@phoenix/common';
+import { z } from 'zod';
 
-/** config-service environment. No identity credential exists here (privacy invariant 1). */
+const DAY = 24 * 60 * 60;
+
+/** Comma-separated IP addresses (validated for shape here, parsed for real by @phoenix/wireguard). */
+const ipList = z
+  .string()
+  .regex(/^[0-9a-fA-F.:]+(\s*,\s*[0-9a-fA-F.:]+)*$/, { message: 'must be a comma-separated list of IP addresses' })
+  .transform((v) => v.split(',').map((s) => s.trim()));
+
+/**
+ * config-service environment. No identity credential exists here (privacy invariant 1): the only
+ * link to the identity side is the public issuer directory URL.
+ */
 export const configShape = {
   ...baseShape(3002),
   NETWORK_DATABASE_URL: env.url(['postgres:', 'postgresql:']),
@@ -8,6 +20,35 @@ export const configShape = {
   ISSUER_DIRECTORY_URL: env.url(['http:', 'https:']),
   NODE_ENROLLMENT_TOKEN: env.secret('dev-node-enrollment-token'),
   ADMIN_TOKEN: env.secret('dev-admin-token-config-service'),
+  /** issuer_name of the TokenChallenge; default: the host of ISSUER_DIRECTORY_URL. */
+  TOKEN_ISSUER_NAME: z.string().min(1).max(255).optional(),
+  /** origin_info of the TokenChallenge. */
+  TOKEN_ORIGIN_INFO: z
+    .string()
+    .regex(/^[^,\s]{1,255}$/, { message: 'must be one origin name without commas or spaces' })
+    .default('phoenix-vpn'),
+  /** Prefix of every Redis key this service writes (suites use their own on a shared Redis). */
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_:.-]{1,64}$/, { message: 'must be 1-64 characters of [A-Za-z0-9_:.-]' })
+    .default('cfg:'),
+  /** How long a spent token's nonce is remembered: longer than any key is listed (15 days). */
+  SPENT_TOKEN_TTL_SEC: env.int(16 * DAY, 60),
+  /** Lifetime of a lease (and so of a WireGuard config). */
+  LEASE_TTL_SEC: env.int(DAY, 60, 30 * DAY),
+  /** DNS servers handed to clients; default: the node's tunnel gateway addresses. */
+  VPN_DNS: ipList.optional(),
+  /** Pulse interval told to nodes at registration. */
+  PULSE_INTERVAL_SEC: env.int(30, 1, 3600),
+  /** Fallback timer for lease expiry and node reaping (job-worker also sends the commands); 0 = off. */
+  MAINTENANCE_INTERVAL_SEC: env.int(60, 0, 3600),
+  /** Least time between two directory fetches caused by tokens naming an unknown key. */
+  ISSUER_DIRECTORY_MIN_REFRESH_SEC: env.int(10, 0, 3600),
+  /** Postgres pool size per process. */
+  NETWORK_DB_POOL_SIZE: env.int(10, 1, 200),
 };
 
 export type NetworkConfig = ConfigOf<typeof configShape>;
+
+/** DI token of the parsed {@link NetworkConfig}. */
+export const APP_CONFIG = Symbol('APP_CONFIG');

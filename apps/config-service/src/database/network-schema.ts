@@ -1,3 +1,8 @@
 // The network side's entities and migrations. Only config-service imports these.
-export const NETWORK_ENTITIES: Function[] = [];
-export const NETWORK_MIGRATIONS: Function[] = [];
+import { LeaseEntity } from './entities/lease.entity';
+import { Location, LocationSeed } from './entities/location.entity';
+import { NodeEntity } from './entities/node.entity';
+import { NetworkSchema1763800000000 } from './migrations/1763800000000-network-schema';
+
+export const NETWORK_ENTITIES: Function[] = [Location, LocationSeed, NodeEntity, LeaseEntity];
+export const NETWORK_MIGRATIONS: Function[] = [NetworkSchema1763800000000];

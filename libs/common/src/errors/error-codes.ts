@@ -24,6 +24,8 @@ export const ErrorCode = {
   CONFLICT: 'CONFLICT',
   TOKEN_REUSED: 'TOKEN_REUSED',
   TRIAL_USED: 'TRIAL_USED',
+  // 410
+  NODE_DECOMMISSIONED: 'NODE_DECOMMISSIONED',
   // 413
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   // 415
@@ -67,6 +69,8 @@ export function httpStatusFor(code: ErrorCode): number {
     case ErrorCode.TOKEN_REUSED:
     case ErrorCode.TRIAL_USED:
       return 409;
+    case ErrorCode.NODE_DECOMMISSIONED:
+      return 410;
     case ErrorCode.PAYLOAD_TOO_LARGE:
       return 413;
     case ErrorCode.UNSUPPORTED_MEDIA_TYPE:

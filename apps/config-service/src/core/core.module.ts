@@ -1,0 +1,42 @@
+import { DynamicModule, Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
+import { ClientProxy, ClientsModule } from '@nestjs/microservices';
+import { redisClientOptions } from '@phoenix/common';
+import { APP_CONFIG, type NetworkConfig } from '../config';
+import { AdminGuard } from './admin.guard';
+import { Clock } from './clock';
+import { Random } from './random';
+import { RedisKeys } from './redis-keys';
+import { RedisLock } from './redis-lock';
+
+/** The Redis transport client config-service emits node announcements on. */
+export const NODE_TRANSPORT = Symbol('NODE_TRANSPORT');
+
+@Injectable()
+class TransportCloser implements OnApplicationShutdown {
+  constructor(@Inject(NODE_TRANSPORT) private readonly client: ClientProxy) {}
+  async onApplicationShutdown(): Promise<void> {
+    await this.client.close();
+  }
+}
+
+/** Adapters every feature shares: config, clock, randomness, Redis key names, the transport client. */
+@Global()
+@Module({})
+export class CoreModule {
+  static forRoot(config: NetworkConfig): DynamicModule {
+    return {
+      module: CoreModule,
+      imports: [ClientsModule.register([redisClientOptions(NODE_TRANSPORT, config.REDIS_URL)])],
+      providers: [
+        { provide: APP_CONFIG, useValue: config },
+        { provide: RedisKeys, useValue: new RedisKeys(config.REDIS_KEY_PREFIX) },
+        Clock,
+        Random,
+        AdminGuard,
+        RedisLock,
+        TransportCloser,
+      ],
+      exports: [APP_CONFIG, RedisKeys, Clock, Random, AdminGuard, RedisLock, ClientsModule],
+    };
+  }
+}

@@ -1,0 +1,74 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Res, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { AdminGuard } from '../core/admin.guard';
+import { NodeView, PeerSetResponse, PulseDto, PulseResponse } from './dto/pulse.dto';
+import { RegisterNodeDto, RegisterNodeResponse } from './dto/register-node.dto';
+import { EnrollmentGuard } from './enrollment.guard';
+import { FleetService } from './fleet.service';
+import { NodeAuthGuard } from './node-auth.guard';
+
+@ApiTags('nodes')
+@ApiBearerAuth()
+@Controller('nodes')
+export class FleetController {
+  constructor(private readonly fleet: FleetService) {}
+
+  @Post('register')
+  @UseGuards(EnrollmentGuard)
+  @ApiOperation({ summary: 'Register a node (Bearer NODE_ENROLLMENT_TOKEN); idempotent per public key' })
+  @ApiResponse({ status: 201, type: RegisterNodeResponse, description: 'New node' })
+  @ApiResponse({ status: 200, type: RegisterNodeResponse, description: 'Same public key again (new node token)' })
+  @ApiResponse({ status: 404, description: 'UNKNOWN_LOCATION' })
+  @ApiResponse({ status: 409, description: 'CONFLICT: tunnel pools of a registered node changed' })
+  async register(@Body() dto: RegisterNodeDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<RegisterNodeResponse> {
+    const { created, body } = await this.fleet.register(dto);
+    void reply.status(created ? 201 : 200);
+    return body;
+  }
+
+  @Post(':id/pulse')
+  @HttpCode(200)
+  @UseGuards(NodeAuthGuard)
+  @ApiOperation({ summary: "A node's heartbeat and load (Bearer nodeToken)" })
+  @ApiOkResponse({ type: PulseResponse })
+  @ApiResponse({ status: 410, description: 'NODE_DECOMMISSIONED' })
+  pulse(@Param('id') id: string, @Body() dto: PulseDto): Promise<PulseResponse> {
+    return this.fleet.pulse(id, dto);
+  }
+
+  @Get(':id/peers')
+  @UseGuards(NodeAuthGuard)
+  @ApiOperation({ summary: "The node's desired peer set, the source of truth for reconciliation (Bearer nodeToken)" })
+  @ApiOkResponse({ type: PeerSetResponse })
+  @ApiResponse({ status: 410, description: 'NODE_DECOMMISSIONED' })
+  peers(@Param('id') id: string): Promise<PeerSetResponse> {
+    return this.fleet.peers(id);
+  }
+
+  @Get()
+  @UseGuards(AdminGuard)
+  @ApiOperation({ summary: 'Admin: every node with its state and last reported load' })
+  @ApiOkResponse({ type: [NodeView] })
+  list(): Promise<NodeView[]> {
+    return this.fleet.list();
+  }
+
+  @Post(':id/drain')
+  @HttpCode(200)
+  @UseGuards(AdminGuard)
+  @ApiOperation({ summary: 'Admin: stop new leases on a node, keep existing ones' })
+  @ApiOkResponse({ type: NodeView })
+  drain(@Param('id') id: string): Promise<NodeView> {
+    return this.fleet.drain(id);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @UseGuards(AdminGuard)
+  @ApiOperation({ summary: 'Admin: decommission a node (its leases end; it is told to shut its interface)' })
+  @ApiResponse({ status: 204 })
+  async decommission(@Param('id') id: string): Promise<void> {
+    await this.fleet.decommission(id);
+  }
+}

@@ -1,0 +1,264 @@
+import { createHash } from 'node:crypto';
+import { ClientProxy, ClientProxyFactory } from '@nestjs/microservices';
+import { Patterns, PeersChangedEvent, redisClientOptions, redisTransportOptions } from '@phoenix/common';
+import Redis from 'ioredis';
+import { firstValueFrom, timeout } from 'rxjs';
+import { DataSource } from 'typeorm';
+import { LocalIssuer, Registered, RunningApp, TestDb, addNode, createNetworkDb, env, flushPrefix, getChallenge, mintToken, pulse, redeem, startApp, testEnv, wgPublicKey } from '../../test/support';
+
+const json = { 'content-type': 'application/json' };
+
+describe('fleet: registration, pulses, peer sets, drain, decommission, expiry and reaping', () => {
+  let db: TestDb;
+  let issuer: LocalIssuer;
+  let svc: RunningApp;
+  let ds: DataSource;
+  let redis: Redis;
+  let sub: Redis;
+  let events: PeersChangedEvent[];
+  let control: ClientProxy;
+  let challenge: string;
+
+  const admin = () => ({ authorization: `Bearer ${svc.config.ADMIN_TOKEN}` });
+  const enroll = () => ({ ...json, authorization: `Bearer ${svc.config.NODE_ENROLLMENT_TOKEN}` });
+  const nodeAuth = (n: { nodeToken: string }) => ({ authorization: `Bearer ${n.nodeToken}` });
+  const registration = (o: Record<string, unknown> = {}) => ({
+    publicKey: wgPublicKey(),
+    endpoint: { host: 'vpn-1.example.net', port: 51820 },
+    location: 'nl-ams',
+    capacity: 100,
+    tunnelCidrV4: '10.20.0.0/24',
+    tunnelCidrV6: 'fd00:20::/64',
+    ephemeral: false,
+    version: '1.2.3',
+    ...o,
+  });
+  const register = (body: unknown, headers: Record<string, string> = enroll()) => fetch(`${svc.base}/nodes/register`, { method: 'POST', headers, body: JSON.stringify(body) });
+  const peers = (n: Registered) => fetch(`${svc.base}/nodes/${n.id}/peers`, { headers: nodeAuth(n) });
+
+  beforeAll(async () => {
+    [db, issuer] = await Promise.all([createNetworkDb(), LocalIssuer.start()]);
+    svc = await startApp(testEnv(db, issuer));
+    svc.app.connectMicroservice(redisTransportOptions(env('REDIS_URL')), { inheritAppConfig: true });
+    await svc.app.startAllMicroservices();
+    control = ClientProxyFactory.create(redisClientOptions('control', env('REDIS_URL')) as never) as unknown as ClientProxy;
+    ds = new DataSource({ type: 'postgres', url: db.url });
+    await ds.initialize();
+    redis = new Redis(env('REDIS_URL'));
+    sub = new Redis(env('REDIS_URL'));
+    events = [];
+    await sub.subscribe(Patterns.PEERS_CHANGED);
+    sub.on('message', (_c: string, m: string) => events.push((JSON.parse(m) as { data: PeersChangedEvent }).data));
+    challenge = await getChallenge(svc.base);
+  });
+
+  afterAll(async () => {
+    await control?.close();
+    sub?.disconnect();
+    redis?.disconnect();
+    await ds?.destroy();
+    await svc?.close();
+    if (svc) await flushPrefix(svc.config.REDIS_KEY_PREFIX);
+    await issuer?.close();
+    await db?.drop();
+  });
+
+  describe('POST /nodes/register', () => {
+    it('refuses a missing or wrong enrollment token', async () => {
+      expect((await register(registration(), json)).status).toBe(401);
+      expect((await register(registration(), { ...json, authorization: 'Bearer dev-wrong-enrollment-token' })).status).toBe(401);
+    });
+
+    it('answers 201 for a new key and 200 with the same id and a fresh token for the same key', async () => {
+      const body = registration();
+      const first = await register(body);
+      expect(first.status).toBe(201);
+      const a = (await first.json()) as { id: string; nodeToken: string; pulseIntervalSec: number };
+      expect(a.pulseIntervalSec).toBe(30);
+      expect(a.nodeToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      const second = await register({ ...body, capacity: 50, version: '1.2.4' });
+      expect(second.status).toBe(200);
+      const b = (await second.json()) as { id: string; nodeToken: string };
+      expect(b.id).toBe(a.id);
+      expect(b.nodeToken).not.toBe(a.nodeToken);
+      // The old token no longer works; the new one does.
+      expect((await pulse(svc.base, a, { load: 1, peers: 0, healthy: true })).status).toBe(401);
+      expect((await pulse(svc.base, b, { load: 1, peers: 0, healthy: true })).status).toBe(200);
+      // Only the token's SHA-256 is stored.
+      const [row] = await ds.query(`SELECT token_hash, capacity, version FROM node WHERE id = $1`, [a.id]);
+      expect(Buffer.compare(row.token_hash, createHash('sha256').update(b.nodeToken).digest())).toBe(0);
+      expect(row).toMatchObject({ capacity: 50, version: '1.2.4' });
+      const dump = JSON.stringify(await ds.query(`SELECT * FROM node`));
+      expect(dump).not.toContain(b.nodeToken);
+    });
+
+    it('refuses to change the tunnel pools of a registered node', async () => {
+      const body = registration();
+      expect((await register(body)).status).toBe(201);
+      const res = await register({ ...body, tunnelCidrV4: '10.21.0.0/24' });
+      expect(res.status).toBe(409);
+    });
+
+    it.each([
+      ['an unknown field', { nodeSecret: 'x' }, 400],
+      ['a bad public key', { publicKey: 'abc' }, 400],
+      ['a bad endpoint host', { endpoint: { host: 'a b\nc', port: 51820 } }, 400],
+      ['a bad port', { endpoint: { host: '198.18.0.1', port: 70000 } }, 400],
+      ['a CIDR with host bits', { tunnelCidrV4: '10.20.0.1/24' }, 400],
+      ['an IPv6 pool as IPv4', { tunnelCidrV4: 'fd00::/64' }, 400],
+      ['a capacity beyond the pool', { capacity: 300 }, 400],
+      ['a negative capacity', { capacity: -1 }, 400],
+      ['an unknown location', { location: 'zz-nope' }, 404],
+    ])('refuses %s', async (_name, patch, status) => {
+      const res = await register(registration(patch));
+      expect(res.status).toBe(status);
+    });
+  });
+
+  describe('pulses and peer sets', () => {
+    it('answers a pulse with the generation, keeps hot load in Redis, and refuses bad pulses', async () => {
+      const node = await addNode(svc.base, svc.config, { location: 'gb-lon', tunnelCidrV4: '10.30.0.0/24', tunnelCidrV6: 'fd00:30::/64', capacity: 100 });
+      const res = await pulse(svc.base, node, { load: 42, peers: 3, rxBytes: 10, txBytes: 20, cpu: 12.5, healthy: true });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ generation: 0 });
+      const hot = await redis.hgetall(`${svc.config.REDIS_KEY_PREFIX}node:${node.id}:pulse`);
+      expect(hot).toMatchObject({ load: '42', peers: '3', healthy: '1' });
+      expect((await pulse(svc.base, node, { load: 101, peers: 0, healthy: true })).status).toBe(400);
+      expect((await pulse(svc.base, node, { load: 1, peers: 0, healthy: true, ip: '1.2.3.4' })).status).toBe(400);
+      expect((await pulse(svc.base, { id: node.id, nodeToken: 'wrong' }, { load: 1, peers: 0, healthy: true })).status).toBe(401);
+      expect((await pulse(svc.base, { id: 'not-a-uuid', nodeToken: node.nodeToken }, { load: 1, peers: 0, healthy: true })).status).toBe(401);
+    });
+
+    it('bumps the generation per lease and lists only unexpired leases', async () => {
+      const node = await addNode(svc.base, svc.config, { location: 'ch-zrh', tunnelCidrV4: '10.31.0.0/24', tunnelCidrV6: 'fd00:31::/64', capacity: 100 });
+      const key = wgPublicKey();
+      const r = await redeem(svc.base, mintToken(issuer.current, challenge), { location: 'ch-zrh', publicKey: key });
+      expect(r.status).toBe(200);
+      const set = (await (await peers(node)).json()) as { generation: number; peers: Array<{ publicKey: string; allowedIps: string[]; expiresAt: string }> };
+      expect(set.generation).toBe(1);
+      expect(set.peers).toEqual([{ publicKey: key, allowedIps: [expect.stringMatching(/^10\.31\.0\.\d+\/32$/), expect.stringMatching(/^fd00:31::.+\/128$/)], expiresAt: expect.any(String) }]);
+      await ds.query(`UPDATE lease SET expires_at = now() - interval '1 second' WHERE node_id = $1`, [node.id]);
+      const after = (await (await peers(node)).json()) as { peers: unknown[] };
+      expect(after.peers).toEqual([]);
+      const pulseGen = (await (await pulse(svc.base, node, { load: 1, peers: 1, healthy: true })).json()) as { generation: number };
+      expect(pulseGen.generation).toBe(1);
+    });
+  });
+
+  describe('admin', () => {
+    it('lists nodes only for the admin token', async () => {
+      expect((await fetch(`${svc.base}/nodes`)).status).toBe(401);
+      expect((await fetch(`${svc.base}/nodes`, { headers: { authorization: 'Bearer dev-admin-token-wrong-one' } })).status).toBe(401);
+      const res = await fetch(`${svc.base}/nodes`, { headers: admin() });
+      expect(res.status).toBe(200);
+      const list = (await res.json()) as Array<Record<string, unknown>>;
+      expect(list.length).toBeGreaterThan(0);
+      expect(list[0]).toEqual(expect.objectContaining({ id: expect.any(String), status: 'active', endpoint: expect.any(Object), generation: expect.any(Number) }));
+      expect(JSON.stringify(list)).not.toMatch(/token/i);
+    });
+
+    it('drains a node: no new leases there, existing ones stay', async () => {
+      const node = await addNode(svc.base, svc.config, { location: 'us-sfo', tunnelCidrV4: '10.32.0.0/24', tunnelCidrV6: 'fd00:32::/64', capacity: 100 });
+      expect((await redeem(svc.base, mintToken(issuer.current, challenge), { location: 'us-sfo', publicKey: wgPublicKey() })).status).toBe(200);
+      const drained = await fetch(`${svc.base}/nodes/${node.id}/drain`, { method: 'POST', headers: admin() });
+      expect(drained.status).toBe(200);
+      expect(((await drained.json()) as { draining: boolean }).draining).toBe(true);
+      const res = await redeem(svc.base, mintToken(issuer.current, challenge), { location: 'us-sfo', publicKey: wgPublicKey() });
+      expect(res.status).toBe(503);
+      expect(((await (await peers(node)).json()) as { peers: unknown[] }).peers).toHaveLength(1);
+    });
+
+    it('decommissions a node: leases end, it is told to shut down, and it gets 410 afterwards', async () => {
+      const node = await addNode(svc.base, svc.config, { location: 'ca-tor', tunnelCidrV4: '10.33.0.0/24', tunnelCidrV6: 'fd00:33::/64', capacity: 100 });
+      const key = wgPublicKey();
+      expect((await redeem(svc.base, mintToken(issuer.current, challenge), { location: 'ca-tor', publicKey: key })).status).toBe(200);
+      const del = await fetch(`${svc.base}/nodes/${node.id}`, { method: 'DELETE', headers: admin() });
+      expect(del.status).toBe(204);
+      const gone = await peers(node);
+      expect(gone.status).toBe(410);
+      expect(((await gone.json()) as { code: string }).code).toBe('NODE_DECOMMISSIONED');
+      expect((await pulse(svc.base, node, { load: 1, peers: 0, healthy: true })).status).toBe(410);
+      expect(await ds.query(`SELECT 1 FROM lease WHERE node_id = $1`, [node.id])).toEqual([]);
+      await waitFor(() => events.some((e) => e.nodeId === node.id && e.decommissioned === true && e.removed.includes(key)));
+      expect((await fetch(`${svc.base}/nodes/${node.id}`, { method: 'DELETE', headers: admin() })).status).toBe(204);
+      expect((await fetch(`${svc.base}/nodes/00000000-0000-4000-8000-000000000000`, { method: 'DELETE', headers: admin() })).status).toBe(404);
+      // The same key may enroll again, as a new node.
+      const again = await register(registration({ publicKey: node.publicKey, location: 'ca-tor', tunnelCidrV4: '10.33.0.0/24', tunnelCidrV6: 'fd00:33::/64' }));
+      expect(again.status).toBe(201);
+      expect(((await again.json()) as { id: string }).id).not.toBe(node.id);
+    });
+
+    it('manages locations: put, get, delete; in use is 409; public list follows', async () => {
+      expect((await fetch(`${svc.base}/admin/locations`)).status).toBe(401);
+      const put = (id: string, body: unknown) => fetch(`${svc.base}/admin/locations/${id}`, { method: 'PUT', headers: { ...admin(), ...json }, body: JSON.stringify(body) });
+      expect((await put('it-mil', { country: 'IT', city: 'Milan' })).status).toBe(201);
+      expect((await put('it-mil', { country: 'IT', city: 'Milano' })).status).toBe(200);
+      expect((await put('IT_MIL', { country: 'IT', city: 'Milan' })).status).toBe(400);
+      expect((await put('it-rom', { country: 'Italy', city: 'Rome' })).status).toBe(400);
+      expect((await put('it-rom', { country: 'IT', city: 'Rome', extra: 1 })).status).toBe(400);
+      const one = await fetch(`${svc.base}/admin/locations/it-mil`, { headers: admin() });
+      expect(await one.json()).toMatchObject({ id: 'it-mil', country: 'IT', city: 'Milano' });
+      const all = (await (await fetch(`${svc.base}/admin/locations`, { headers: admin() })).json()) as Array<{ id: string }>;
+      expect(all.map((l) => l.id)).toEqual(expect.arrayContaining(['de-fra', 'it-mil']));
+      expect(((await (await fetch(`${svc.base}/locations`)).json()) as Array<{ id: string }>).map((l) => l.id)).toContain('it-mil');
+      expect((await fetch(`${svc.base}/admin/locations/de-fra`, { method: 'DELETE', headers: admin() })).status).toBe(204);
+      await addNode(svc.base, svc.config, { location: 'it-mil', tunnelCidrV4: '10.34.0.0/24', tunnelCidrV6: 'fd00:34::/64', capacity: 100 });
+      expect((await fetch(`${svc.base}/admin/locations/it-mil`, { method: 'DELETE', headers: admin() })).status).toBe(409);
+      expect((await fetch(`${svc.base}/admin/locations/xx-none`, { method: 'DELETE', headers: admin() })).status).toBe(404);
+    });
+  });
+
+  describe('lease expiry and node reaping (commands from job-worker)', () => {
+    it('deletes expired leases on network.leases.expire and tells the node', async () => {
+      const node = await addNode(svc.base, svc.config, { location: 'au-syd', tunnelCidrV4: '10.35.0.0/24', tunnelCidrV6: 'fd00:35::/64', capacity: 100 });
+      const keep = wgPublicKey();
+      const expire = wgPublicKey();
+      for (const publicKey of [keep, expire]) expect((await redeem(svc.base, mintToken(issuer.current, challenge), { location: 'au-syd', publicKey })).status).toBe(200);
+      await ds.query(`UPDATE lease SET expires_at = now() - interval '1 minute' WHERE public_key = $1`, [expire]);
+      await firstValueFrom(control.send(Patterns.LEASES_EXPIRE, {}).pipe(timeout(10_000)));
+      await waitFor(() => events.some((e) => e.nodeId === node.id && e.removed.includes(expire)));
+      const rows: Array<{ public_key: string }> = await ds.query(`SELECT public_key FROM lease WHERE node_id = $1`, [node.id]);
+      expect(rows.map((r) => r.public_key)).toEqual([keep]);
+      const event = events.find((e) => e.nodeId === node.id && e.removed.includes(expire))!;
+      const [{ generation }] = await ds.query(`SELECT generation FROM node WHERE id = $1`, [node.id]);
+      expect(event.generation).toBe(Number(generation));
+      expect(event.added).toEqual([]);
+    });
+
+    it('marks silent nodes dead and removes silent ephemeral nodes on network.nodes.reap', async () => {
+      const silent = await addNode(svc.base, svc.config, { location: 'sg-sin', tunnelCidrV4: '10.36.0.0/24', tunnelCidrV6: 'fd00:36::/64', capacity: 100 });
+      const ephemeral = await addNode(svc.base, svc.config, { location: 'sg-sin', tunnelCidrV4: '10.37.0.0/24', tunnelCidrV6: 'fd00:37::/64', capacity: 100, ephemeral: true });
+      await ds.query(`UPDATE node SET last_pulse_at = now() - interval '10 minutes' WHERE id = ANY($1)`, [[silent.id, ephemeral.id]]);
+      await firstValueFrom(control.send(Patterns.NODES_REAP, {}).pipe(timeout(10_000)));
+      await waitFor(async () => (await ds.query(`SELECT status FROM node WHERE id = $1`, [silent.id]))[0]?.status === 'dead');
+      expect(await ds.query(`SELECT 1 FROM node WHERE id = $1`, [ephemeral.id])).toEqual([]);
+      // A dead node that pulses again is active, and ramps up from its recovery time.
+      expect((await pulse(svc.base, silent, { load: 1, peers: 0, healthy: true })).status).toBe(200);
+      const [row] = await ds.query(`SELECT status, recovered_at FROM node WHERE id = $1`, [silent.id]);
+      expect(row.status).toBe('active');
+      expect(row.recovered_at).not.toBeNull();
+    });
+
+    it('expires leases on its own timer when job-worker sends nothing', async () => {
+      const other = await startApp(testEnv(db, issuer, { MAINTENANCE_INTERVAL_SEC: '1' }));
+      try {
+        const node = await addNode(other.base, other.config, { location: 'us-nyc', tunnelCidrV4: '10.38.0.0/24', tunnelCidrV6: 'fd00:38::/64', capacity: 100 });
+        const key = wgPublicKey();
+        expect((await redeem(other.base, mintToken(issuer.current, await getChallenge(other.base)), { location: 'us-nyc', publicKey: key })).status).toBe(200);
+        await ds.query(`UPDATE lease SET expires_at = now() WHERE public_key = $1`, [key]);
+        await waitFor(async () => (await ds.query(`SELECT 1 FROM lease WHERE node_id = $1`, [node.id])).length === 0, 5000);
+      } finally {
+        await other.close();
+        await flushPrefix(other.config.REDIS_KEY_PREFIX);
+      }
+    });
+  });
+});
+
+async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 8000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

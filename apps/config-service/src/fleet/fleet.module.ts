@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { EnrollmentGuard } from './enrollment.guard';
+import { FleetController } from './fleet.controller';
+import { FleetService } from './fleet.service';
+import { NodeAuthGuard } from './node-auth.guard';
+import { NodeMetricsStore } from './node-metrics.store';
+import { NodeSelectionService } from './node-selection.service';
+import { NodesRepository } from './nodes.repository';
+import { PeerAnnouncer } from './peer-announcer';
+
+@Module({
+  controllers: [FleetController],
+  providers: [FleetService, NodesRepository, NodeMetricsStore, NodeSelectionService, PeerAnnouncer, NodeAuthGuard, EnrollmentGuard],
+  exports: [NodesRepository, NodeMetricsStore, NodeSelectionService, PeerAnnouncer],
+})
+export class FleetModule {}

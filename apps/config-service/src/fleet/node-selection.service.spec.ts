@@ -1,0 +1,134 @@
+import { NodeHotMetrics } from './node-metrics.store';
+import { NodeSelectionService, loadLevel, toCandidate } from './node-selection.service';
+import { NodeRecord } from './nodes.repository';
+
+function record(id: string, o: Partial<NodeRecord> = {}): NodeRecord {
+  return {
+    id,
+    publicKey: 'k',
+    endpointHost: '198.18.0.1',
+    endpointPort: 51820,
+    locationId: 'de-fra',
+    capacity: 1000,
+    tunnelCidrV4: '100.64.0.0/16',
+    tunnelCidrV6: null,
+    ephemeral: false,
+    version: '1',
+    status: 'active',
+    draining: false,
+    healthy: true,
+    generation: 0,
+    pulseIntervalSec: 30,
+    registeredAt: new Date(0),
+    lastPulseAt: new Date(),
+    recoveredAt: null,
+    ...o,
+  };
+}
+
+/**
+ * The service with in-memory adapters: rows, hot metrics (with the shared assigned-since-pulse
+ * counter, as Redis keeps it) and a seeded random source.
+ */
+function fleet(rows: NodeRecord[], hot: Record<string, Omit<NodeHotMetrics, 'assignedSinceLastPulse'>>, now = 1_000_000_000) {
+  const assigned = new Map<string, number>();
+  let seed = 42;
+  const random = {
+    source: (n: number) => {
+      const out = new Uint8Array(n);
+      for (let i = 0; i < n; i++) {
+        seed = (seed * 1103515245 + 12345) % 2 ** 31;
+        out[i] = seed >>> 16;
+      }
+      return out;
+    },
+  };
+  const nodes = { activeNodes: async (loc: string) => rows.filter((r) => loc === 'auto' || r.locationId === loc) };
+  const metrics = {
+    read: async (ids: string[]) => new Map(ids.map((id) => [id, hot[id] ? { ...hot[id]!, assignedSinceLastPulse: assigned.get(id) ?? 0 } : null])),
+  };
+  const service = new NodeSelectionService(nodes as never, metrics as never, { now: () => now } as never, random as never);
+  return {
+    service,
+    /** Picks and counts an assignment, as a redemption does. */
+    async pick(location: string): Promise<string | null> {
+      const n = await service.select(location);
+      if (n) assigned.set(n.id, (assigned.get(n.id) ?? 0) + 1);
+      return n?.id ?? null;
+    },
+  };
+}
+
+describe('NodeSelectionService', () => {
+  const now = 1_000_000_000;
+  const fresh = (load: number, peers = 0) => ({ load, peers, at: now - 1000 });
+
+  it('spreads leases across equal nodes, counting assignments since the last pulse', async () => {
+    const rows = ['a', 'b', 'c', 'd'].map((id) => record(id));
+    const f = fleet(rows, Object.fromEntries(rows.map((r) => [r.id, fresh(10)])), now);
+    const counts: Record<string, number> = {};
+    for (let i = 0; i < 400; i++) {
+      const id = (await f.pick('de-fra'))!;
+      counts[id] = (counts[id] ?? 0) + 1;
+    }
+    // Without the counter every replica would herd onto one node until the next pulse.
+    for (const id of ['a', 'b', 'c', 'd']) expect(counts[id]).toBeGreaterThanOrEqual(90);
+    for (const id of ['a', 'b', 'c', 'd']) expect(counts[id]).toBeLessThanOrEqual(110);
+  });
+
+  it('prefers the less loaded node of two (power of two choices)', async () => {
+    const rows = [record('busy'), record('idle')];
+    const f = fleet(rows, { busy: fresh(80, 800), idle: fresh(5, 10) }, now);
+    const picks: string[] = [];
+    for (let i = 0; i < 100; i++) picks.push((await f.pick('de-fra'))!);
+    expect(picks.filter((p) => p === 'idle').length).toBe(100);
+  });
+
+  it('never picks an unhealthy, draining, silent, full or other-location node', async () => {
+    const rows = [
+      record('unhealthy', { healthy: false }),
+      record('draining', { draining: true }),
+      record('silent'),
+      record('full', { capacity: 5 }),
+      record('elsewhere', { locationId: 'nl-ams' }),
+      record('good'),
+    ];
+    const f = fleet(rows, { unhealthy: fresh(0), draining: fresh(0), silent: { load: 0, peers: 0, at: now - 100 * 30_000 }, full: fresh(0, 5), elsewhere: fresh(0), good: fresh(50, 500) }, now);
+    for (let i = 0; i < 50; i++) expect(await f.pick('de-fra')).toBe('good');
+    expect(await f.pick('nl-ams')).toBe('elsewhere');
+  });
+
+  it('treats a node without hot metrics (no pulse within three intervals) as not selectable', async () => {
+    const f = fleet([record('a')], {}, now);
+    expect(await f.pick('auto')).toBeNull();
+  });
+
+  it('stops at capacity as assignments accumulate between pulses', async () => {
+    const f = fleet([record('a', { capacity: 3 })], { a: fresh(0, 1) }, now);
+    expect([await f.pick('auto'), await f.pick('auto'), await f.pick('auto')]).toEqual(['a', 'a', null]);
+  });
+
+  it('ramps a recovered node in gradually instead of flooding it', async () => {
+    const rows = [record('steady'), record('steady2'), record('recovered', { recoveredAt: new Date(now - 30_000) })];
+    const f = fleet(rows, { steady: fresh(30, 300), steady2: fresh(30, 300), recovered: fresh(0, 0) }, now);
+    let recovered = 0;
+    for (let i = 0; i < 300; i++) if ((await f.pick('de-fra')) === 'recovered') recovered++;
+    // Empty, it would win every draw it is in (~2/3 of them); ramping keeps it far lower at first.
+    expect(recovered).toBeLessThan(60);
+  });
+
+  it('maps load to the public levels', () => {
+    expect([loadLevel(0.1), loadLevel(0.6), loadLevel(0.95)]).toEqual(['low', 'medium', 'high']);
+  });
+
+  it('reports availability per location', async () => {
+    const f = fleet([record('a'), record('b', { locationId: 'nl-ams', healthy: false })], { a: fresh(10, 100), b: fresh(0) }, now);
+    const a = await f.service.availability();
+    expect(a.get('de-fra')).toEqual({ available: true, load: 'low' });
+    expect(a.get('nl-ams')).toEqual({ available: false, load: 'high' });
+  });
+
+  it('builds a candidate from a row and its metrics', () => {
+    expect(toCandidate(record('x', { recoveredAt: new Date(5) }), null)).toMatchObject({ healthy: false, lastPulseAt: 0, recoveredAt: 5 });
+  });
+});

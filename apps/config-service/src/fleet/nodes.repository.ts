@@ -1,0 +1,279 @@
+import { Injectable } from '@nestjs/common';
+import { AppError, ErrorCode } from '@phoenix/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { orUnavailable } from '../core/unavailable';
+import type { NodeStatus } from '../database/entities/node.entity';
+import { Row, pgErrorCode as pgCode, rowsOf } from '../database/rows';
+
+/** A node row as the services use it (no token hash). */
+export interface NodeRecord {
+  id: string;
+  publicKey: string;
+  endpointHost: string;
+  endpointPort: number;
+  locationId: string;
+  capacity: number;
+  tunnelCidrV4: string;
+  tunnelCidrV6: string | null;
+  ephemeral: boolean;
+  version: string;
+  status: NodeStatus;
+  draining: boolean;
+  healthy: boolean;
+  generation: number;
+  pulseIntervalSec: number;
+  registeredAt: Date;
+  lastPulseAt: Date | null;
+  recoveredAt: Date | null;
+}
+
+export interface RegisterNodeInput {
+  publicKey: string;
+  endpointHost: string;
+  endpointPort: number;
+  locationId: string;
+  capacity: number;
+  tunnelCidrV4: string;
+  tunnelCidrV6: string | null;
+  ephemeral: boolean;
+  version: string;
+  tokenHash: Buffer;
+  pulseIntervalSec: number;
+}
+
+export interface LeasePeer {
+  publicKey: string;
+  ipv4: string;
+  ipv6: string | null;
+  expiresAt: Date;
+}
+
+const NODE_COLUMNS = `id, public_key, endpoint_host, endpoint_port, location_id, capacity, host(tunnel_cidr_v4) || '/' || masklen(tunnel_cidr_v4) AS tunnel_cidr_v4,
+  CASE WHEN tunnel_cidr_v6 IS NULL THEN NULL ELSE host(tunnel_cidr_v6) || '/' || masklen(tunnel_cidr_v6) END AS tunnel_cidr_v6,
+  ephemeral, version, status, draining, healthy, generation, pulse_interval_sec, registered_at, last_pulse_at, recovered_at`;
+
+function toNode(r: Row): NodeRecord {
+  return {
+    id: r.id as string,
+    publicKey: r.public_key as string,
+    endpointHost: r.endpoint_host as string,
+    endpointPort: r.endpoint_port as number,
+    locationId: r.location_id as string,
+    capacity: r.capacity as number,
+    tunnelCidrV4: r.tunnel_cidr_v4 as string,
+    tunnelCidrV6: (r.tunnel_cidr_v6 as string | null) ?? null,
+    ephemeral: r.ephemeral as boolean,
+    version: r.version as string,
+    status: r.status as NodeStatus,
+    draining: r.draining as boolean,
+    healthy: r.healthy as boolean,
+    generation: Number(r.generation),
+    pulseIntervalSec: r.pulse_interval_sec as number,
+    registeredAt: r.registered_at as Date,
+    lastPulseAt: (r.last_pulse_at as Date | null) ?? null,
+    recoveredAt: (r.recovered_at as Date | null) ?? null,
+  };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Postgres access for nodes. Hot metrics (load, peers) are in {@link NodeMetricsStore}. */
+@Injectable()
+export class NodesRepository {
+  constructor(private readonly ds: DataSource) {}
+
+  static isNodeId(id: string): boolean {
+    return UUID.test(id);
+  }
+
+  /**
+   * Registers a node, idempotently per public key: the same key again updates the row (new token,
+   * endpoint, capacity, version, location) and answers `created: false`. A node's tunnel pools
+   * cannot change while it is registered (leases hold addresses from them).
+   */
+  async register(input: RegisterNodeInput): Promise<{ node: NodeRecord; created: boolean }> {
+    return orUnavailable('database', async () => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await this.ds.transaction((em) => this.registerIn(em, input));
+        } catch (e) {
+          // Two registrations of a new key raced: the loser updates the winner's row.
+          if (pgCode(e) === '23505' && attempt === 0) continue;
+          if (pgCode(e) === '23503') throw new AppError(ErrorCode.UNKNOWN_LOCATION, `unknown location ${input.locationId}`);
+          throw e;
+        }
+      }
+    });
+  }
+
+  private async registerIn(em: EntityManager, i: RegisterNodeInput): Promise<{ node: NodeRecord; created: boolean }> {
+    const existing: Row[] = await em.query(
+      `SELECT id, tunnel_cidr_v4::text AS v4, tunnel_cidr_v6::text AS v6 FROM node WHERE public_key = $1 AND status <> 'decommissioned' FOR UPDATE`,
+      [i.publicKey],
+    );
+    const found = existing[0];
+    if (found) {
+      const same: Row[] = await em.query(`SELECT ($1::cidr = $2::cidr) AND ($3::cidr IS NOT DISTINCT FROM $4::cidr) AS same`, [found.v4, i.tunnelCidrV4, found.v6, i.tunnelCidrV6]);
+      if (!same[0]?.same) {
+        throw new AppError(ErrorCode.CONFLICT, 'a registered node cannot change its tunnel pools; decommission it first');
+      }
+      const rows = rowsOf(
+        await em.query(
+        `UPDATE node SET endpoint_host = $2, endpoint_port = $3, location_id = $4, capacity = $5, ephemeral = $6, version = $7,
+           token_hash = $8, pulse_interval_sec = $9
+         WHERE id = $1 RETURNING ${NODE_COLUMNS}`,
+        [found.id, i.endpointHost, i.endpointPort, i.locationId, i.capacity, i.ephemeral, i.version, i.tokenHash, i.pulseIntervalSec],
+        ),
+      );
+      return { node: toNode(rows[0] as Row), created: false };
+    }
+    const rows: Row[] = await em.query(
+      `INSERT INTO node (public_key, endpoint_host, endpoint_port, location_id, capacity, tunnel_cidr_v4, tunnel_cidr_v6, ephemeral, version, token_hash, pulse_interval_sec)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING ${NODE_COLUMNS}`,
+      [i.publicKey, i.endpointHost, i.endpointPort, i.locationId, i.capacity, i.tunnelCidrV4, i.tunnelCidrV6, i.ephemeral, i.version, i.tokenHash, i.pulseIntervalSec],
+    );
+    return { node: toNode(rows[0] as Row), created: true };
+  }
+
+  /** The node's status and token hash, for authenticating node requests. */
+  async credentials(id: string): Promise<{ status: NodeStatus; tokenHash: Buffer } | null> {
+    if (!NodesRepository.isNodeId(id)) return null;
+    return orUnavailable('database', async () => {
+      const rows: Row[] = await this.ds.query(`SELECT status, token_hash FROM node WHERE id = $1`, [id]);
+      const r = rows[0];
+      return r ? { status: r.status as NodeStatus, tokenHash: r.token_hash as Buffer } : null;
+    });
+  }
+
+  /**
+   * Records a pulse: a dead node comes back to `active`; a node that comes back from dead, unhealthy
+   * or silent (more than 3 intervals) gets `recovered_at = now()`, which ramps its share of new leases.
+   * @returns the node's generation, or null when it is decommissioned or unknown
+   */
+  async recordPulse(id: string, healthy: boolean): Promise<number | null> {
+    return orUnavailable('database', async () => {
+      const result: unknown = await this.ds.query(
+        `UPDATE node SET
+           recovered_at = CASE WHEN $2 AND last_pulse_at IS NOT NULL
+                                AND (status = 'dead' OR NOT healthy OR last_pulse_at < now() - make_interval(secs => pulse_interval_sec * 3))
+                               THEN now() ELSE recovered_at END,
+           status = CASE WHEN status = 'dead' THEN 'active' ELSE status END,
+           healthy = $2,
+           last_pulse_at = now()
+         WHERE id = $1 AND status <> 'decommissioned'
+         RETURNING generation`,
+        [id, healthy],
+      );
+      const list = rowsOf(result);
+      return list[0] ? Number(list[0].generation) : null;
+    });
+  }
+
+  /** Nodes that may take leases in `location` (`auto`: anywhere); eligibility is decided by selection. */
+  async activeNodes(location: string): Promise<NodeRecord[]> {
+    return orUnavailable('database', async () => {
+      const rows: Row[] =
+        location === 'auto'
+          ? await this.ds.query(`SELECT ${NODE_COLUMNS} FROM node WHERE status = 'active'`)
+          : await this.ds.query(`SELECT ${NODE_COLUMNS} FROM node WHERE status = 'active' AND location_id = $1`, [location]);
+      return rows.map(toNode);
+    });
+  }
+
+  async list(): Promise<NodeRecord[]> {
+    return orUnavailable('database', async () => (await this.ds.query(`SELECT ${NODE_COLUMNS} FROM node ORDER BY registered_at`)).map(toNode));
+  }
+
+  async get(id: string): Promise<NodeRecord | null> {
+    if (!NodesRepository.isNodeId(id)) return null;
+    return orUnavailable('database', async () => {
+      const rows: Row[] = await this.ds.query(`SELECT ${NODE_COLUMNS} FROM node WHERE id = $1`, [id]);
+      return rows[0] ? toNode(rows[0]) : null;
+    });
+  }
+
+  /** Stops new leases on a node (existing ones stay). */
+  async drain(id: string): Promise<NodeRecord | null> {
+    if (!NodesRepository.isNodeId(id)) return null;
+    return orUnavailable('database', async () => {
+      const list = rowsOf(await this.ds.query(`UPDATE node SET draining = true WHERE id = $1 RETURNING ${NODE_COLUMNS}`, [id]));
+      return list[0] ? toNode(list[0]) : null;
+    });
+  }
+
+  /**
+   * Decommissions a node: its leases end (deleted), its generation moves on, and the row stays as a
+   * tombstone so the node's daemon learns `410` and shuts its interface.
+   * @returns the removed peers' keys and the new generation; null for an unknown node
+   */
+  async decommission(id: string): Promise<{ generation: number; removed: string[] } | null> {
+    if (!NodesRepository.isNodeId(id)) return null;
+    return orUnavailable('database', () =>
+      this.ds.transaction(async (em) => {
+        // Leases first, the node row second: the expiry statement locks leases then nodes, so the
+        // same order here cannot deadlock with it. The second DELETE catches a lease a redemption
+        // committed in between (redemptions lock the node row last, so none can follow ours).
+        const first = rowsOf(await em.query(`DELETE FROM lease WHERE node_id = $1 RETURNING public_key`, [id]));
+        const rows = rowsOf(
+          await em.query(
+            `UPDATE node SET status = 'decommissioned', draining = true, healthy = false,
+               decommissioned_at = COALESCE(decommissioned_at, now()), generation = generation + 1
+             WHERE id = $1 RETURNING generation`,
+            [id],
+          ),
+        );
+        if (!rows[0]) return null;
+        const second = rowsOf(await em.query(`DELETE FROM lease WHERE node_id = $1 RETURNING public_key`, [id]));
+        return { generation: Number(rows[0].generation), removed: [...first, ...second].map((r) => r.public_key as string) };
+      }),
+    );
+  }
+
+  /**
+   * The desired peer set, read in one snapshot so `generation` matches `peers`. Expired leases are
+   * never listed, even before the expiry job deletes them.
+   */
+  async peerSet(id: string): Promise<{ status: NodeStatus; generation: number; peers: LeasePeer[] } | null> {
+    return orUnavailable('database', async () => {
+      const qr = this.ds.createQueryRunner();
+      await qr.connect();
+      try {
+        await qr.startTransaction('REPEATABLE READ');
+        const node: Row[] = await qr.query(`SELECT status, generation FROM node WHERE id = $1`, [id]);
+        const leases: Row[] = node[0]
+          ? await qr.query(
+              `SELECT public_key, host(ipv4) AS ipv4, host(ipv6) AS ipv6, expires_at FROM lease WHERE node_id = $1 AND expires_at > now() ORDER BY created_at`,
+              [id],
+            )
+          : [];
+        await qr.commitTransaction();
+        if (!node[0]) return null;
+        return {
+          status: node[0].status as NodeStatus,
+          generation: Number(node[0].generation),
+          peers: leases.map((l) => ({ publicKey: l.public_key as string, ipv4: l.ipv4 as string, ipv6: (l.ipv6 as string | null) ?? null, expiresAt: l.expires_at as Date })),
+        };
+      } catch (e) {
+        if (qr.isTransactionActive) await qr.rollbackTransaction().catch(() => undefined);
+        throw e;
+      } finally {
+        await qr.release();
+      }
+    });
+  }
+
+  /**
+   * Marks nodes that stopped pulsing (3 intervals) dead, and removes ephemeral ones entirely
+   * (their leases go with them).
+   */
+  async reap(): Promise<{ dead: string[]; removed: Array<{ id: string; generation: number }> }> {
+    return orUnavailable('database', () =>
+      this.ds.transaction(async (em) => {
+        const silent = `COALESCE(last_pulse_at, registered_at) < now() - make_interval(secs => pulse_interval_sec * 3)`;
+        const removed = rowsOf(await em.query(`DELETE FROM node WHERE ephemeral AND status <> 'decommissioned' AND ${silent} RETURNING id, generation`));
+        const dead = rowsOf(await em.query(`UPDATE node SET status = 'dead', healthy = false WHERE status = 'active' AND NOT ephemeral AND ${silent} RETURNING id`));
+        return { dead: dead.map((r) => r.id as string), removed: removed.map((r) => ({ id: r.id as string, generation: Number(r.generation) + 1 })) };
+      }),
+    );
+  }
+}

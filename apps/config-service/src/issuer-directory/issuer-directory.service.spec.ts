@@ -1,0 +1,106 @@
+import { Logger } from '@nestjs/common';
+import { generateIssuerKeyPair, IssuerKeyPair, renderIssuerDirectory } from '@phoenix/crypto';
+import { loadConfig } from '@phoenix/common';
+import { configShape } from '../config';
+import { IssuerDirectoryService, maxAgeMs } from './issuer-directory.service';
+
+describe('maxAgeMs', () => {
+  it.each([
+    [null, 300_000],
+    ['public, max-age=60', 60_000],
+    ['max-age=1', 10_000],
+    ['max-age=999999', 3_600_000],
+    ['no-cache', 300_000],
+  ])('reads %s', (header, ms) => expect(maxAgeMs(header)).toBe(ms));
+});
+
+describe('IssuerDirectoryService', () => {
+  let a: IssuerKeyPair;
+  let b: IssuerKeyPair;
+  let now: number;
+  let calls: Array<Record<string, string>>;
+  let respond: () => Response;
+  const realFetch = global.fetch;
+
+  const directory = (keys: Array<[IssuerKeyPair, number]>) =>
+    JSON.stringify(renderIssuerDirectory({ issuerRequestUri: '/token-request', tokenKeys: keys.map(([k, nb]) => ({ tokenType: 2, tokenKey: k.tokenKey, notBefore: nb })) }));
+
+  function service(minRefreshSec = 10) {
+    const config = loadConfig(configShape, {
+      NETWORK_DATABASE_URL: 'postgres://u:p@127.0.0.1:5432/n',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      ISSUER_DIRECTORY_URL: 'http://issuer.test/dir',
+      ISSUER_DIRECTORY_MIN_REFRESH_SEC: String(minRefreshSec),
+    });
+    return new IssuerDirectoryService(config, { now: () => now } as never);
+  }
+
+  beforeAll(async () => {
+    Logger.overrideLogger(false);
+    [a, b] = await Promise.all([generateIssuerKeyPair(), generateIssuerKeyPair()]);
+  });
+  beforeEach(() => {
+    now = 1_700_000_000_000;
+    calls = [];
+    global.fetch = (async (_url: string, init: { headers: Record<string, string> }) => {
+      calls.push(init.headers);
+      return respond();
+    }) as never;
+  });
+  afterAll(() => {
+    global.fetch = realFetch;
+  });
+
+  it('finds listed keys in force, tolerating 60 s of skew on not-before', async () => {
+    const s = service();
+    respond = () => new Response(directory([[a, now / 1000 - 10], [b, now / 1000 + 30]]), { headers: { etag: '"1"' } });
+    await s.refresh();
+    expect((await s.keyFor(a.keyId))?.keyIdHex).toBe(a.keyIdHex);
+    expect((await s.keyFor(b.keyId))?.keyIdHex).toBe(b.keyIdHex);
+    // The current key for challenges is the newest whose not-before has passed.
+    expect((await s.currentKey()).keyIdHex).toBe(a.keyIdHex);
+  });
+
+  it('refetches for an unknown key id at most once per minimum interval, revalidating with If-None-Match', async () => {
+    const s = service(10);
+    respond = () => new Response(directory([[a, 0]]), { headers: { etag: '"v1"' } });
+    await s.refresh();
+    respond = () => new Response(null, { status: 304, headers: { etag: '"v1"' } });
+    now += 11_000;
+    expect(await s.keyFor(b.keyId)).toBeNull();
+    expect(calls).toHaveLength(2);
+    expect(calls[1]!['if-none-match']).toBe('"v1"');
+    expect(await s.keyFor(b.keyId)).toBeNull();
+    expect(calls).toHaveLength(2);
+    now += 11_000;
+    respond = () => new Response(directory([[b, 0], [a, 0]]), { headers: { etag: '"v2"' } });
+    expect((await s.keyFor(b.keyId))?.keyIdHex).toBe(b.keyIdHex);
+  });
+
+  it('keeps serving cached keys when the directory is unreachable', async () => {
+    const s = service(0);
+    respond = () => new Response(directory([[a, 0]]));
+    await s.refresh();
+    respond = () => {
+      throw new TypeError('fetch failed');
+    };
+    expect((await s.keyFor(a.keyId))?.keyIdHex).toBe(a.keyIdHex);
+    expect(await s.keyFor(b.keyId)).toBeNull();
+  });
+
+  it('is UNAVAILABLE (503), not INVALID, when no directory was ever loaded', async () => {
+    const s = service(0);
+    respond = () => new Response('nope', { status: 500 });
+    await expect(s.keyFor(a.keyId)).rejects.toMatchObject({ code: 'UNAVAILABLE', status: 503 });
+    await expect(s.currentKey()).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+  });
+
+  it('ignores a malformed directory and keeps the last good one', async () => {
+    const s = service(0);
+    respond = () => new Response(directory([[a, 0]]));
+    await s.refresh();
+    respond = () => new Response('{"token-keys": "oops"}');
+    await s.refresh();
+    expect((await s.keyFor(a.keyId))?.keyIdHex).toBe(a.keyIdHex);
+  });
+});

@@ -1,0 +1,38 @@
+import { RandomSource, allocateRandomAddress, isWireGuardError, WireGuardErrorCode } from '@phoenix/wireguard';
+
+export interface AddressPools {
+  readonly v4: string;
+  readonly v6: string | null;
+}
+
+export interface AddressCandidate {
+  readonly ipv4: string;
+  readonly ipv6: string | null;
+}
+
+/**
+ * `count` random address pairs from the node's pools, distinct from each other and from `tried`
+ * (earlier candidates of the same request) and never one of `reserved` (gateway, DNS). Whether an
+ * address is free is not known here: the database's unique constraints decide, so nothing scales
+ * with the number of existing leases. Never sequential, never derived from the client's key.
+ */
+export function addressCandidates(pools: AddressPools, count: number, random: RandomSource, reserved: readonly string[], tried: Set<string>): AddressCandidate[] {
+  const out: AddressCandidate[] = [];
+  for (let i = 0; i < count; i++) {
+    try {
+      const ipv4 = allocateRandomAddress(pools.v4, tried, random, { reserved });
+      tried.add(ipv4);
+      let ipv6: string | null = null;
+      if (pools.v6) {
+        ipv6 = allocateRandomAddress(pools.v6, tried, random, { reserved });
+        tried.add(ipv6);
+      }
+      out.push({ ipv4, ipv6 });
+    } catch (e) {
+      // A tiny pool whose every address was already tried by this request.
+      if (isWireGuardError(e, WireGuardErrorCode.POOL_EXHAUSTED)) break;
+      throw e;
+    }
+  }
+  return out;
+}

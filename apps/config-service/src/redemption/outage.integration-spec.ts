@@ -1,0 +1,176 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, Server, Socket, connect, AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import Redis from 'ioredis';
+import { DataSource } from 'typeorm';
+import { LocalIssuer, RunningApp, TestDb, addNode, createNetworkDb, getChallenge, mintToken, redeem, startApp, testEnv, wgPublicKey } from '../../test/support';
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+/** A private redis-server (never the stack's), stopped and restarted by pid. AOF keeps data across restarts. */
+class PrivateRedis {
+  private proc?: ChildProcess;
+  readonly dir = mkdtempSync(path.join(tmpdir(), 'cfg-redis-'));
+  constructor(readonly port: number) {}
+
+  async start(): Promise<void> {
+    this.proc = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--dir', this.dir], { stdio: 'ignore' });
+    const client = new Redis({ port: this.port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => 50, maxRetriesPerRequest: 0 });
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      try {
+        await client.connect();
+        await client.ping();
+        break;
+      } catch {
+        if (Date.now() > deadline) throw new Error('private redis-server did not start');
+        client.disconnect();
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+    client.disconnect();
+  }
+
+  async stop(): Promise<void> {
+    const p = this.proc;
+    if (!p || p.exitCode !== null) return;
+    const exited = new Promise((r) => p.once('exit', r));
+    process.kill(p.pid!, 'SIGTERM');
+    await exited;
+  }
+
+  cleanup(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** A TCP proxy in front of Postgres that the test can cut, to take "the database" down. */
+class CuttableProxy {
+  private server?: Server;
+  private sockets = new Set<Socket>();
+  up = true;
+  port = 0;
+  constructor(private readonly target: { host: string; port: number }) {}
+
+  async start(): Promise<void> {
+    this.server = createServer((client) => {
+      if (!this.up) return client.destroy();
+      const upstream = connect(this.target.port, this.target.host);
+      for (const s of [client, upstream]) {
+        this.sockets.add(s);
+        s.on('close', () => this.sockets.delete(s));
+        s.on('error', () => undefined);
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
+    this.port = (this.server!.address() as AddressInfo).port;
+  }
+
+  cut(): void {
+    this.up = false;
+    for (const s of this.sockets) s.destroy();
+  }
+
+  restore(): void {
+    this.up = true;
+  }
+
+  async close(): Promise<void> {
+    this.cut();
+    await new Promise<void>((r) => this.server?.close(() => r()));
+  }
+}
+
+async function eventually(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('did not recover in time');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe('dependencies down: 503 UNAVAILABLE, nothing spent, no config, and recovery', () => {
+  let db: TestDb;
+  let issuer: LocalIssuer;
+  let redisServer: PrivateRedis;
+  let proxy: CuttableProxy;
+  let svc: RunningApp;
+  let challenge: string;
+  let ds: DataSource;
+
+  beforeAll(async () => {
+    [db, issuer] = await Promise.all([createNetworkDb(), LocalIssuer.start()]);
+    redisServer = new PrivateRedis(await freePort());
+    await redisServer.start();
+    const pg = new URL(db.url);
+    proxy = new CuttableProxy({ host: pg.hostname, port: Number(pg.port) });
+    await proxy.start();
+    const proxied = new URL(db.url);
+    proxied.port = String(proxy.port);
+    svc = await startApp(testEnv(db, issuer, { REDIS_URL: `redis://127.0.0.1:${redisServer.port}`, NETWORK_DATABASE_URL: proxied.toString() }));
+    challenge = await getChallenge(svc.base);
+    await addNode(svc.base, svc.config);
+    ds = new DataSource({ type: 'postgres', url: db.url });
+    await ds.initialize();
+  }, 60_000);
+
+  afterAll(async () => {
+    await svc?.close();
+    await ds?.destroy();
+    await proxy?.close();
+    await redisServer?.stop();
+    redisServer?.cleanup();
+    await issuer?.close();
+    await db?.drop();
+  });
+
+  const leases = async () => Number((await ds.query(`SELECT count(*) AS n FROM lease`))[0].n);
+
+  it('answers 503 while Redis is down, spends nothing, and serves the same token once Redis is back', async () => {
+    const before = mintToken(issuer.current, challenge);
+    expect((await redeem(svc.base, before, { publicKey: wgPublicKey() })).status).toBe(200);
+    const count = await leases();
+
+    await redisServer.stop();
+    const token = mintToken(issuer.current, challenge);
+    const res = await redeem(svc.base, token, { publicKey: wgPublicKey() });
+    expect(res.status).toBe(503);
+    const body = (await res.json()) as Record<string, unknown>;
+    expect(body).toMatchObject({ statusCode: 503, code: 'UNAVAILABLE' });
+    expect(body.config).toBeUndefined();
+    expect(JSON.stringify(body)).not.toMatch(/127\.0\.0\.1|ECONNREFUSED|redis:/i);
+    expect(await leases()).toBe(count);
+    expect((await fetch(`${svc.base}/health/ready`)).status).toBe(503);
+
+    await redisServer.start();
+    await eventually(async () => (await fetch(`${svc.base}/health/ready`)).status === 200);
+    // The spend made before the outage survived it; the token tried during it was never spent.
+    expect((await redeem(svc.base, before, { publicKey: wgPublicKey() })).status).toBe(409);
+    expect((await redeem(svc.base, token, { publicKey: wgPublicKey() })).status).toBe(200);
+  }, 60_000);
+
+  it('answers 503 while Postgres is unreachable, spends nothing, and recovers', async () => {
+    const token = mintToken(issuer.current, challenge);
+    proxy.cut();
+    const res = await redeem(svc.base, token, { publicKey: wgPublicKey() });
+    expect(res.status).toBe(503);
+    expect(((await res.json()) as { code: string }).code).toBe('UNAVAILABLE');
+    const spent = new Redis({ port: redisServer.port, host: '127.0.0.1' });
+    try {
+      expect(await spent.keys(`${svc.config.REDIS_KEY_PREFIX}spent:*`)).toHaveLength(2);
+    } finally {
+      spent.disconnect();
+    }
+    proxy.restore();
+    await eventually(async () => (await redeem(svc.base, token, { publicKey: wgPublicKey() })).status === 200);
+  }, 60_000);
+});

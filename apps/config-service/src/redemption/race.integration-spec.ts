@@ -1,0 +1,98 @@
+import { ServiceProcess, spawnService, waitForHttp } from '@phoenix/common/testing';
+import { DataSource } from 'typeorm';
+import { LocalIssuer, TestDb, createNetworkDb, flushPrefix, mintToken, testEnv, wgPublicKey } from '../../test/support';
+
+// Two config-service processes (two replicas) share one database and one Redis. 200 concurrent
+// redemptions of 20 tokens, spread over both: exactly one use of each token wins, every loser is
+// 409, and no tunnel address is handed out twice on a node.
+describe('concurrent redemptions across two replicas', () => {
+  const ports = [3920, 3921];
+  let db: TestDb;
+  let issuer: LocalIssuer;
+  let replicas: ServiceProcess[] = [];
+  let enrollment: string;
+  let prefix = '';
+  const bases = ports.map((p) => `http://127.0.0.1:${p}`);
+
+  beforeAll(async () => {
+    [db, issuer] = await Promise.all([createNetworkDb(), LocalIssuer.start()]);
+    const shared = testEnv(db, issuer, { LOG_LEVEL: 'info', NODE_ENV: 'test' });
+    prefix = shared.REDIS_KEY_PREFIX as string;
+    enrollment = 'dev-node-enrollment-token';
+    replicas = ports.map((port) => spawnService('config-service', { PATH: process.env.PATH, HOME: process.env.HOME, ...shared, PORT: String(port), HOST: '127.0.0.1' }));
+    await Promise.all(bases.map((b) => waitForHttp(`${b}/health/ready`, 45_000)));
+  }, 60_000);
+
+  afterAll(async () => {
+    await Promise.all(replicas.map((r) => r.stop()));
+    if (prefix) await flushPrefix(prefix);
+    await issuer?.close();
+    await db?.drop();
+  });
+
+  it('lets exactly one of ten concurrent uses of each token win, and never hands out an address twice', async () => {
+    // Two small pools (29 usable IPv4 addresses each) so random candidates collide often.
+    const nodes: Array<{ id: string; nodeToken: string }> = [];
+    for (const [i, base] of bases.entries()) {
+      const res = await fetch(`${base}/nodes/register`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${enrollment}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ publicKey: wgPublicKey(), endpoint: { host: `198.18.7.${i + 1}`, port: 51820 }, location: 'de-fra', capacity: 27, tunnelCidrV4: '10.50.0.0/27', tunnelCidrV6: 'fd00:50::/123', ephemeral: false, version: '1' }),
+      });
+      expect(res.status).toBe(201);
+      const node = (await res.json()) as { id: string; nodeToken: string };
+      nodes.push(node);
+      const p = await fetch(`${base}/nodes/${node.id}/pulse`, { method: 'POST', headers: { authorization: `Bearer ${node.nodeToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ load: 0, peers: 0, healthy: true }) });
+      expect(p.status).toBe(200);
+    }
+
+    const challenge = ((await (await fetch(`${bases[0]}/vpn/token-challenge`)).json()) as { challenge: string }).challenge;
+    const tokens = Array.from({ length: 20 }, () => mintToken(issuer.current, challenge));
+    const attempts = tokens.flatMap((token, t) => Array.from({ length: 10 }, (_, k) => ({ token, base: bases[(t + k) % 2]! })));
+    const results = await Promise.all(
+      attempts.map(async ({ token, base }) => {
+        const res = await fetch(`${base}/vpn/config`, {
+          method: 'POST',
+          headers: { authorization: `PrivateToken token="${token}"`, 'content-type': 'application/json' },
+          body: JSON.stringify({ location: 'de-fra', publicKey: wgPublicKey() }),
+        });
+        return { token, status: res.status, body: (await res.json()) as { code?: string; interface?: { addresses: string[] }; node?: { id: string } } };
+      }),
+    );
+
+    const ok = results.filter((r) => r.status === 200);
+    const reused = results.filter((r) => r.status === 409);
+    expect({ ok: ok.length, reused: reused.length, other: results.filter((r) => r.status !== 200 && r.status !== 409).map((r) => r.status) }).toEqual({ ok: 20, reused: 180, other: [] });
+    expect(new Set(ok.map((r) => r.token)).size).toBe(20);
+    expect(reused.every((r) => r.body.code === 'TOKEN_REUSED')).toBe(true);
+
+    const handedOut = ok.flatMap((r) => r.body.interface!.addresses.map((a) => `${r.body.node!.id} ${a}`));
+    expect(new Set(handedOut).size).toBe(handedOut.length);
+
+    const ds = new DataSource({ type: 'postgres', url: db.url });
+    await ds.initialize();
+    try {
+      const [{ n, v4, v6 }] = await ds.query(`SELECT count(*)::int AS n, count(DISTINCT (node_id, ipv4))::int AS v4, count(DISTINCT (node_id, ipv6))::int AS v6 FROM lease`);
+      expect({ n, v4, v6 }).toEqual({ n: 20, v4: 20, v6: 20 });
+    } finally {
+      await ds.destroy();
+    }
+  });
+
+  it('writes no client address to its logs while redeeming (request logs carry id, method and path only)', async () => {
+    const lines = replicas
+      .flatMap((r) => r.output().split('\n'))
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const requestLines = lines.filter((l) => l.req !== undefined);
+    expect(requestLines.some((l) => (l.req as { path: string }).path === '/vpn/config')).toBe(true);
+    for (const l of requestLines) {
+      expect(Object.keys(l.req as object).sort()).toEqual(['id', 'method', 'path']);
+      const text = JSON.stringify(l);
+      expect(text).not.toMatch(/127\.0\.0\.1|::1|::ffff:|\[ip\]|remoteAddress|remotePort|x-forwarded-for|PrivateToken|authorization/i);
+    }
+    // Nothing anywhere in the output names the loopback client address either.
+    for (const r of replicas) expect(r.output()).not.toMatch(/127\.0\.0\.1|remoteAddress/);
+  });
+
+});

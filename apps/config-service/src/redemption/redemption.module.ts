@@ -1,0 +1,17 @@
+import { Module } from '@nestjs/common';
+import { FleetModule } from '../fleet/fleet.module';
+import { IssuerDirectoryModule } from '../issuer-directory/issuer-directory.module';
+import { LeasesModule } from '../leases/leases.module';
+import { LocationsModule } from '../locations/locations.module';
+import { RedemptionController } from './redemption.controller';
+import { RedemptionService } from './redemption.service';
+import { SpentTokensStore } from './spent-tokens.store';
+import { TokenChallenge } from './token-challenge';
+import { TokenRequiredGuard } from './token-required.guard';
+
+@Module({
+  imports: [FleetModule, LeasesModule, LocationsModule, IssuerDirectoryModule],
+  controllers: [RedemptionController],
+  providers: [RedemptionService, SpentTokensStore, TokenChallenge, TokenRequiredGuard],
+})
+export class RedemptionModule {}

@@ -1,0 +1,146 @@
+import { base64urlDecode, generateIssuerKeyPair, IssuerKeyPair } from '@phoenix/crypto';
+import { AppError } from '@phoenix/common';
+import { loadConfig } from '@phoenix/common';
+import { configShape } from '../config';
+import { Random } from '../core/random';
+import { NodeRecord } from '../fleet/nodes.repository';
+import { SelectableNode, toCandidate } from '../fleet/node-selection.service';
+import { AddressesExhaustedError, NodeNotActiveError } from '../leases/leases.errors';
+import { IssuerKey } from '../issuer-directory/issuer-directory.service';
+import { mintToken, wgPublicKey } from '../../test/support';
+import { RedemptionService } from './redemption.service';
+import { TokenChallenge } from './token-challenge';
+
+const config = loadConfig(configShape, {
+  NETWORK_DATABASE_URL: 'postgres://u:p@127.0.0.1:5432/network',
+  REDIS_URL: 'redis://127.0.0.1:6379',
+  ISSUER_DIRECTORY_URL: 'http://issuer.test/.well-known/private-token-issuer-directory',
+});
+
+const record: NodeRecord = {
+  id: '11111111-1111-4111-8111-111111111111',
+  publicKey: 'xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=',
+  endpointHost: '198.18.0.10',
+  endpointPort: 51820,
+  locationId: 'de-fra',
+  capacity: 10,
+  tunnelCidrV4: '100.64.0.0/16',
+  tunnelCidrV6: 'fd00:6a:1::/64',
+  ephemeral: false,
+  version: '1',
+  status: 'active',
+  draining: false,
+  healthy: true,
+  generation: 4,
+  pulseIntervalSec: 30,
+  registeredAt: new Date(),
+  lastPulseAt: new Date(),
+  recoveredAt: null,
+};
+const node: SelectableNode = toCandidate(record, { load: 0, peers: 0, at: Date.now(), assignedSinceLastPulse: 0 });
+
+/** Every adapter of the service as a strict fake: a call nobody stubbed fails the test. */
+function build(key: IssuerKeyPair, overrides: Partial<Record<'select' | 'spend' | 'create' | 'exists', jest.Mock>> = {}) {
+  const strict = (name: string) => jest.fn(() => Promise.reject(new Error(`unexpected call: ${name}`)));
+  const issuerKey: IssuerKey = { keyIdHex: key.keyIdHex, tokenKey: key.tokenKey, publicKey: key.publicKey, notBefore: 0 };
+  const directory = { keyFor: jest.fn(async () => issuerKey), currentKey: jest.fn(async () => issuerKey) };
+  const selection = { select: overrides.select ?? jest.fn(async () => node) };
+  const metrics = { assign: jest.fn(async () => undefined), unassign: jest.fn(async () => undefined) };
+  const locations = { exists: overrides.exists ?? strict('exists') };
+  const spent = { spend: overrides.spend ?? jest.fn(async () => 'spend-id'), unspend: jest.fn(async () => undefined) };
+  const leases = {
+    create:
+      overrides.create ??
+      jest.fn(async () => ({ id: 'l', ipv4: '100.64.7.9', ipv6: 'fd00:6a:1::77', expiresAt: new Date(Date.now() + 86_400_000), generation: 5, superseded: false })),
+  };
+  const announcer = { announce: jest.fn() };
+  const challenge = new TokenChallenge(config);
+  const service = new RedemptionService(
+    config,
+    directory as never,
+    challenge,
+    selection as never,
+    metrics as never,
+    locations as never,
+    spent as never,
+    leases as never,
+    announcer as never,
+    new Random(),
+  );
+  return { service, challenge, directory, selection, metrics, locations, spent, leases, announcer };
+}
+
+describe('RedemptionService: the order of the steps', () => {
+  let key: IssuerKeyPair;
+  beforeAll(async () => {
+    key = await generateIssuerKeyPair();
+  });
+
+  const tokenFor = (challenge: TokenChallenge) => base64urlDecode(mintToken(key, challenge.bytes));
+
+  it('verifies, selects, spends, writes the lease, then announces, and renders the config', async () => {
+    const t = build(key);
+    const publicKey = wgPublicKey();
+    const res = await t.service.redeem({ token: tokenFor(t.challenge), location: 'de-fra', publicKey });
+    expect(t.selection.select.mock.invocationCallOrder[0]).toBeLessThan(t.spent.spend.mock.invocationCallOrder[0]!);
+    expect(t.spent.spend.mock.invocationCallOrder[0]).toBeLessThan(t.leases.create.mock.invocationCallOrder[0]!);
+    expect(t.leases.create.mock.invocationCallOrder[0]).toBeLessThan(t.announcer.announce.mock.invocationCallOrder[0]!);
+    expect(t.announcer.announce).toHaveBeenCalledWith({ nodeId: record.id, generation: 5, added: [{ publicKey, allowedIps: ['100.64.7.9/32', 'fd00:6a:1::77/128'], expiresAt: expect.any(String) }], removed: [] });
+    expect(res.interface).toEqual({ addresses: ['100.64.7.9/32', 'fd00:6a:1::77/128'], dns: ['100.64.0.1', 'fd00:6a:1::1'] });
+    expect(res.peer.endpoint).toBe('198.18.0.10:51820');
+    expect(t.spent.unspend).not.toHaveBeenCalled();
+  });
+
+  it('does not spend the token when no node has room (NO_CAPACITY)', async () => {
+    const t = build(key, { select: jest.fn(async () => null), exists: jest.fn(async () => true) });
+    await expect(t.service.redeem({ token: tokenFor(t.challenge), location: 'de-fra', publicKey: wgPublicKey() })).rejects.toMatchObject({ code: 'NO_CAPACITY', status: 503 });
+    expect(t.spent.spend).not.toHaveBeenCalled();
+  });
+
+  it('answers UNKNOWN_LOCATION for a location without nodes that does not exist', async () => {
+    const t = build(key, { select: jest.fn(async () => null), exists: jest.fn(async () => false) });
+    await expect(t.service.redeem({ token: tokenFor(t.challenge), location: 'zz-zzz', publicKey: wgPublicKey() })).rejects.toMatchObject({ code: 'UNKNOWN_LOCATION' });
+    expect(t.spent.spend).not.toHaveBeenCalled();
+  });
+
+  it('answers TOKEN_REUSED and writes nothing when the spend loses', async () => {
+    const t = build(key, { spend: jest.fn(async () => null) });
+    await expect(t.service.redeem({ token: tokenFor(t.challenge), location: 'auto', publicKey: wgPublicKey() })).rejects.toMatchObject({ code: 'TOKEN_REUSED', status: 409 });
+    expect(t.leases.create).not.toHaveBeenCalled();
+    expect(t.announcer.announce).not.toHaveBeenCalled();
+  });
+
+  it.each([
+    ['the database fails', () => Promise.reject(AppError.unavailable('database')), 'UNAVAILABLE'],
+    ['the node left between selection and write', () => Promise.reject(new NodeNotActiveError()), 'NO_CAPACITY'],
+    ['no free address is found', () => Promise.reject(new AddressesExhaustedError()), 'NO_CAPACITY'],
+    ['something unexpected throws', () => Promise.reject(new Error('boom')), 'UNAVAILABLE'],
+  ])('gives the token back (with its spend id) and no config when %s after the spend', async (_name, fail, code) => {
+    const t = build(key, { create: jest.fn(fail) });
+    await expect(t.service.redeem({ token: tokenFor(t.challenge), location: 'auto', publicKey: wgPublicKey() })).rejects.toMatchObject({ code });
+    expect(t.spent.unspend).toHaveBeenCalledWith(expect.any(Uint8Array), 'spend-id');
+    expect(t.metrics.unassign).toHaveBeenCalledWith(record.id);
+    expect(t.announcer.announce).not.toHaveBeenCalled();
+  });
+
+  it('fails closed when Redis is down at the spend: 503 and nothing written', async () => {
+    const t = build(key, { spend: jest.fn(() => Promise.reject(AppError.unavailable('redis'))) });
+    await expect(t.service.redeem({ token: tokenFor(t.challenge), location: 'auto', publicKey: wgPublicKey() })).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    expect(t.leases.create).not.toHaveBeenCalled();
+  });
+
+  it('checks the token before touching anything else', async () => {
+    const t = build(key);
+    const bad = tokenFor(t.challenge);
+    bad[bad.length - 1] ^= 0xff;
+    await expect(t.service.redeem({ token: bad, location: 'auto', publicKey: wgPublicKey() })).rejects.toMatchObject({ code: 'INVALID_TOKEN', status: 401 });
+    expect(t.selection.select).not.toHaveBeenCalled();
+    expect(t.spent.spend).not.toHaveBeenCalled();
+  });
+
+  it('refuses publicKey together with sealTo, and neither', async () => {
+    const t = build(key);
+    await expect(t.service.redeem({ token: tokenFor(t.challenge), location: 'auto', publicKey: wgPublicKey(), sealTo: wgPublicKey() })).rejects.toMatchObject({ status: 400 });
+    await expect(t.service.redeem({ token: tokenFor(t.challenge), location: 'auto' })).rejects.toMatchObject({ status: 400 });
+  });
+});

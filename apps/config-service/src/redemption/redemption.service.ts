@@ -1,0 +1,191 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { AppError, ErrorCode } from '@phoenix/common';
+import {
+  CryptoErrorCode,
+  Token,
+  decodeToken,
+  equalBytes,
+  generateWireGuardKeyPair,
+  isCryptoError,
+  parseWireGuardKey as parseX25519Key,
+  renderWwwAuthenticate,
+  sealBox,
+  verifyToken,
+} from '@phoenix/crypto';
+import { formatEndpoint, gatewayAddress, hostCidr, renderClientConfig } from '@phoenix/wireguard';
+import { APP_CONFIG, type NetworkConfig } from '../config';
+import { Random } from '../core/random';
+import { NodeMetricsStore } from '../fleet/node-metrics.store';
+import { NodeSelectionService } from '../fleet/node-selection.service';
+import { PeerAnnouncer, desiredPeer } from '../fleet/peer-announcer';
+import { IssuerDirectoryService } from '../issuer-directory/issuer-directory.service';
+import { LeasesRepository, NewLease } from '../leases/leases.repository';
+import { AddressesExhaustedError, NodeNotActiveError } from '../leases/leases.errors';
+import { LocationsRepository } from '../locations/locations.repository';
+import { RedeemResponse, TokenChallengeView } from './dto/redeem.dto';
+import { badRequest, invalidToken, noCapacity, tokenReused } from './redemption.errors';
+import { SpentTokensStore } from './spent-tokens.store';
+import { TokenChallenge } from './token-challenge';
+
+export interface RedeemInput {
+  token: Uint8Array;
+  location: string;
+  publicKey?: string;
+  sealTo?: string;
+}
+
+const CLIENT_ALLOWED_IPS = ['0.0.0.0/0', '::/0'];
+const PERSISTENT_KEEPALIVE = 25;
+
+/**
+ * One-time token redemption: the only thing learned about the client is that its token is valid.
+ *
+ * Step order, and why:
+ *  1. input and key checks (400), token checks — type, key id, challenge digest, signature (401):
+ *     nothing is written before the token is known good;
+ *  2. node selection (404 unknown location, 503 NO_CAPACITY): before the spend, so running out of
+ *     room never consumes a token;
+ *  3. spend with Redis `SET NX` (409 for the loser of any race, on any replica);
+ *  4. lease write (random addresses, generation bump) — any failure from here on gives the token
+ *     back (compare-and-delete on our spend id) and no config;
+ *  5. announce to the node (fire and forget: the node also reconciles from its peer set);
+ *  6. answer with the config.
+ * Redis or Postgres down at any step is `503 UNAVAILABLE` (fail closed, never a config).
+ */
+@Injectable()
+export class RedemptionService {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: NetworkConfig,
+    private readonly directory: IssuerDirectoryService,
+    private readonly challenge: TokenChallenge,
+    private readonly selection: NodeSelectionService,
+    private readonly metrics: NodeMetricsStore,
+    private readonly locations: LocationsRepository,
+    private readonly spent: SpentTokensStore,
+    private readonly leases: LeasesRepository,
+    private readonly announcer: PeerAnnouncer,
+    private readonly random: Random,
+  ) {}
+
+  tokenChallenge(): TokenChallengeView {
+    return { challenge: this.challenge.encoded, issuer: this.challenge.issuerName };
+  }
+
+  /** The `WWW-Authenticate: PrivateToken` challenge with the current issuer key. */
+  async wwwAuthenticate(): Promise<string> {
+    const key = await this.directory.currentKey();
+    return renderWwwAuthenticate({ challenge: this.challenge.bytes, tokenKey: key.tokenKey });
+  }
+
+  async redeem(input: RedeemInput): Promise<RedeemResponse> {
+    // 1. Inputs, then the token.
+    if (input.publicKey !== undefined && input.sealTo !== undefined) throw badRequest('give either publicKey or sealTo, not both');
+    if (input.publicKey === undefined && input.sealTo === undefined) throw badRequest('publicKey (or, for a server-made key pair, sealTo) is required');
+    const token = await this.verify(input.token);
+
+    // Server-made key pair: the private key leaves only sealed to the client and is never stored.
+    let publicKey = input.publicKey;
+    let sealedPrivateKey: string | undefined;
+    if (input.sealTo !== undefined) {
+      const pair = generateWireGuardKeyPair();
+      const secret = parseX25519Key(pair.privateKey);
+      try {
+        sealedPrivateKey = Buffer.from(sealBox(secret, parseX25519Key(input.sealTo))).toString('base64');
+      } catch (e) {
+        if (isCryptoError(e)) throw badRequest('sealTo is not a usable X25519 public key');
+        throw e;
+      } finally {
+        secret.fill(0);
+      }
+      publicKey = pair.publicKey;
+    }
+
+    // 2. A node with room, before spending anything.
+    const node = await this.selection.select(input.location);
+    if (!node) {
+      if (input.location !== 'auto' && !(await this.locations.exists(input.location))) {
+        throw new AppError(ErrorCode.UNKNOWN_LOCATION, `unknown location ${input.location}`);
+      }
+      throw noCapacity();
+    }
+
+    // 3. Spend: exactly one concurrent redemption of this token gets past here.
+    const spendId = await this.spent.spend(token.nonce);
+    if (spendId === null) throw tokenReused();
+
+    // 4. Lease. From here on every failure returns the token.
+    const record = node.record;
+    const dns = this.config.VPN_DNS ?? [gatewayAddress(record.tunnelCidrV4), ...(record.tunnelCidrV6 ? [gatewayAddress(record.tunnelCidrV6)] : [])];
+    let lease: NewLease;
+    let assigned = false;
+    try {
+      await this.metrics.assign(record.id, record.pulseIntervalSec);
+      assigned = true;
+      lease = await this.leases.create({
+        nodeId: record.id,
+        publicKey: publicKey as string,
+        pools: { v4: record.tunnelCidrV4, v6: record.tunnelCidrV6 },
+        reserved: dns,
+        ttlSec: this.config.LEASE_TTL_SEC,
+        random: this.random.source,
+      });
+    } catch (e) {
+      await this.spent.unspend(token.nonce, spendId);
+      if (assigned) await this.metrics.unassign(record.id);
+      if (e instanceof NodeNotActiveError || e instanceof AddressesExhaustedError) throw noCapacity();
+      throw e instanceof AppError ? e : AppError.unavailable('database', e);
+    }
+
+    // 5. Tell the node.
+    this.announcer.announce({
+      nodeId: record.id,
+      generation: lease.generation,
+      added: [desiredPeer(publicKey as string, lease.ipv4, lease.ipv6, lease.expiresAt)],
+      removed: [],
+    });
+
+    // 6. The config.
+    const addresses = [hostCidr(lease.ipv4), ...(lease.ipv6 ? [hostCidr(lease.ipv6)] : [])];
+    const endpoint = { host: record.endpointHost, port: record.endpointPort };
+    const config = renderClientConfig({
+      addresses,
+      dns,
+      peer: { publicKey: record.publicKey, endpoint, allowedIps: CLIENT_ALLOWED_IPS, persistentKeepalive: PERSISTENT_KEEPALIVE },
+    });
+    return {
+      config,
+      interface: { addresses, dns },
+      peer: { publicKey: record.publicKey, endpoint: formatEndpoint(endpoint), allowedIps: CLIENT_ALLOWED_IPS, persistentKeepalive: PERSISTENT_KEEPALIVE },
+      node: { id: record.id, location: record.locationId },
+      expiresAt: lease.expiresAt.toISOString(),
+      ...(sealedPrivateKey !== undefined ? { sealedPrivateKey } : {}),
+    };
+  }
+
+  /** RFC 9578 §6.4 origin checks: type, key id (a listed key in force), challenge digest, signature. */
+  private async verify(bytes: Uint8Array): Promise<Token> {
+    let token: Token;
+    try {
+      token = decodeToken(bytes);
+    } catch (e) {
+      if (isCryptoError(e, CryptoErrorCode.UNSUPPORTED_TOKEN_TYPE)) throw await this.invalid('token type is not 2 (Blind RSA)');
+      if (isCryptoError(e)) throw badRequest('token is not an RFC 9578 Token of the right length');
+      throw e;
+    }
+    const key = await this.directory.keyFor(token.tokenKeyId);
+    if (!key) throw await this.invalid('token was issued under an unknown or retired key');
+    if (!equalBytes(token.challengeDigest, this.challenge.digest)) throw await this.invalid('token answers another challenge');
+    if (!verifyToken(key.publicKey, token, this.challenge.digest)) throw await this.invalid('token signature does not verify');
+    return token;
+  }
+
+  /** 401 INVALID_TOKEN, with a fresh challenge when a key is known (RFC 9577 §2.1). */
+  private async invalid(why: string): Promise<AppError> {
+    try {
+      return invalidToken(why, { 'WWW-Authenticate': await this.wwwAuthenticate() });
+    } catch {
+      return invalidToken(why);
+    }
+  }
+
+}

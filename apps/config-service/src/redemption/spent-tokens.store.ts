@@ -1,0 +1,48 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { bytesToHex } from '@phoenix/crypto';
+import { REDIS } from '@phoenix/database';
+import type Redis from 'ioredis';
+import { randomBytes } from 'node:crypto';
+import { APP_CONFIG, type NetworkConfig } from '../config';
+import { RedisKeys } from '../core/redis-keys';
+import { orUnavailable } from '../core/unavailable';
+
+// Undo a spend only if the key still holds our spend id: never free a token another request spent.
+const UNSPEND = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
+
+/**
+ * Spent tokens in Redis, keyed on the token's nonce. `SET NX` makes exactly one of any number of
+ * concurrent redemptions (on any replica) the winner. The TTL outlives every key a token could be
+ * signed with (keys are listed at most 15 days), so a nonce cannot be replayed after it is forgotten.
+ */
+@Injectable()
+export class SpentTokensStore {
+  private readonly logger = new Logger('SpentTokens');
+
+  constructor(
+    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(APP_CONFIG) private readonly config: NetworkConfig,
+    private readonly keys: RedisKeys,
+  ) {}
+
+  /**
+   * Marks the token spent.
+   * @returns a spend id to undo with, or null when it was already spent
+   * @throws AppError UNAVAILABLE when Redis fails (nothing was spent, or at worst the token stays spent: fail closed)
+   */
+  async spend(nonce: Uint8Array): Promise<string | null> {
+    const spendId = randomBytes(16).toString('hex');
+    const ok = await orUnavailable('redis', () => this.redis.set(this.keys.spentToken(bytesToHex(nonce)), spendId, 'EX', this.config.SPENT_TOKEN_TTL_SEC, 'NX'));
+    return ok === 'OK' ? spendId : null;
+  }
+
+  /** Gives the token back after a failure that followed the spend (best effort). */
+  async unspend(nonce: Uint8Array, spendId: string): Promise<void> {
+    try {
+      await this.redis.eval(UNSPEND, 1, this.keys.spentToken(bytesToHex(nonce)), spendId);
+    } catch (e) {
+      // Fail closed: the token stays spent, which costs the user one token but grants nothing.
+      this.logger.warn(`could not return a token after a failed redemption: ${(e as Error).message}`);
+    }
+  }
+}
