@@ -10,16 +10,9 @@ import {
   hexToBytes,
   utf8Decode,
 } from './bytes';
-import { CryptoError, CryptoErrorCode } from './errors';
+import { CryptoErrorCode } from './errors';
+import { codeOf } from '../test/code-of';
 
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-    return 'no error';
-  } catch (err) {
-    return err instanceof CryptoError ? err.code : 'not a CryptoError';
-  }
-}
 
 describe('byte helpers', () => {
   test('hex, base64 and base64url round-trip any bytes (property)', () => {

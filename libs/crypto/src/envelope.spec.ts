@@ -8,17 +8,10 @@ import {
   encryptIssuerPrivateKey,
   parseKeyEncryptionKey,
 } from './envelope';
-import { CryptoError, CryptoErrorCode } from './errors';
+import { CryptoErrorCode } from './errors';
 import { generateIssuerKeyPair, issuerKeyPairFromPrivateKey, type IssuerKeyPair } from './issuer-keys';
+import { codeOf } from '../test/code-of';
 
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-    return 'no error';
-  } catch (err) {
-    return err instanceof CryptoError ? err.code : 'not a CryptoError';
-  }
-}
 
 describe('parseKeyEncryptionKey', () => {
   const key = randomBytes(32);

@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { CryptoError, CryptoErrorCode } from './errors';
+import { CryptoErrorCode } from './errors';
 import {
   exportIssuerPrivateKey,
   exportIssuerPublicKey,
@@ -10,15 +10,8 @@ import {
   type IssuerKeyPair,
 } from './issuer-keys';
 import { tokenKeyIdFromBytes } from './privacypass/spki';
+import { codeOf } from '../test/code-of';
 
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-    return 'no error';
-  } catch (err) {
-    return err instanceof CryptoError ? err.code : 'not a CryptoError';
-  }
-}
 
 describe('issuer keys', () => {
   let key: IssuerKeyPair;

@@ -1,16 +1,9 @@
 import fc from 'fast-check';
 import sodium from 'libsodium-wrappers';
-import { CryptoError, CryptoErrorCode } from './errors';
+import { CryptoErrorCode } from './errors';
 import { SEALED_BOX_OVERHEAD, generateBoxKeyPair, openSealedBox, sealBox } from './sealed-box';
+import { codeOf } from '../test/code-of';
 
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-    return 'no error';
-  } catch (err) {
-    return err instanceof CryptoError ? err.code : 'not a CryptoError';
-  }
-}
 
 describe('sealed boxes (libsodium crypto_box_seal compatible)', () => {
   beforeAll(async () => {

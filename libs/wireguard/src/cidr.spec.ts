@@ -1,15 +1,8 @@
 import { parseCidr, formatCidr, cidrSize, cidrContains, nthAddress, cidrFirst, cidrLast, cidrsOverlap, cidrContainsCidr, collapseCidrs, normalizeCidr, isValidCidr, parseAddressWithPrefix, formatAddressWithPrefix } from './cidr';
-import { WireGuardError, WireGuardErrorCode } from './errors';
+import { WireGuardErrorCode } from './errors';
 import { formatIp, parseIp } from './ip';
+import { codeOf } from '../test/code-of';
 
-function codeOf(fn: () => unknown): WireGuardErrorCode | undefined {
-  try {
-    fn();
-  } catch (error) {
-    return error instanceof WireGuardError ? error.code : undefined;
-  }
-  return undefined;
-}
 
 describe('CIDR', () => {
   it('parses network-form IPv4 and IPv6 prefixes', () => {

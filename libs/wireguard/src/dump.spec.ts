@@ -1,5 +1,6 @@
 import { dumpTransferTotals, parseWgDump } from './dump';
-import { WireGuardError, WireGuardErrorCode } from './errors';
+import { WireGuardErrorCode } from './errors';
+import { codeOf } from '../test/code-of';
 
 const PRIVATE = 'yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=';
 const PUBLIC = 'HIgo9xNzJMWLKASShiTqIybxZ0U3wGLiUeJ1PKf8ykw=';
@@ -18,14 +19,6 @@ const DUMP = [
   row(PEER_C, '(none)', '(none)', '(none)', '0', '0', '0', 'off'),
 ].join('\n') + '\n';
 
-function codeOf(fn: () => unknown): WireGuardErrorCode | undefined {
-  try {
-    fn();
-  } catch (error) {
-    return error instanceof WireGuardError ? error.code : undefined;
-  }
-  return undefined;
-}
 
 describe('parseWgDump', () => {
   it('parses the interface line and every peer', () => {

@@ -1,16 +1,9 @@
 import fc from 'fast-check';
 
-import { WireGuardError, WireGuardErrorCode } from './errors';
+import { WireGuardErrorCode } from './errors';
 import { formatIp, ipFromBigInt, isValidIp, normalizeIp, parseIp, parseIpv4, parseIpv6 } from './ip';
+import { codeOf } from '../test/code-of';
 
-function codeOf(fn: () => unknown): WireGuardErrorCode | undefined {
-  try {
-    fn();
-  } catch (error) {
-    return error instanceof WireGuardError ? error.code : undefined;
-  }
-  return undefined;
-}
 
 describe('IPv4 addresses', () => {
   it('parses and formats dotted quads', () => {

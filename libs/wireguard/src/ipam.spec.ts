@@ -1,17 +1,10 @@
 import { seededRandom } from '../test/seeded-random';
 import { parseCidr } from './cidr';
-import { WireGuardError, WireGuardErrorCode } from './errors';
+import { WireGuardErrorCode } from './errors';
 import { parseIp } from './ip';
 import { allocatableCount, allocateRandomAddress, gatewayAddress, hostCidr, isAllocatableAddress } from './ipam';
+import { codeOf } from '../test/code-of';
 
-function codeOf(fn: () => unknown): WireGuardErrorCode | undefined {
-  try {
-    fn();
-  } catch (error) {
-    return error instanceof WireGuardError ? error.code : undefined;
-  }
-  return undefined;
-}
 
 const POOL_V4 = '100.64.0.0/16';
 const POOL_V6 = 'fd00:6a:1::/64';

@@ -1,20 +1,13 @@
 import fc from 'fast-check';
 
-import { WireGuardError, WireGuardErrorCode } from './errors';
+import { WireGuardErrorCode } from './errors';
 import { assertWireGuardKey, encodeWireGuardKey, isValidWireGuardKey, parseWireGuardKey } from './keys';
+import { codeOf } from '../test/code-of';
 
 // Public keys from the CONFIGURATION FILE FORMAT EXAMPLE of wg(8).
 const MAN_PAGE_KEY = 'xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=';
 const MAN_PAGE_KEY_2 = 'TrMvSoP4jYQlY6RIzBgbssQqY3vxI2Pi+y71lOWWXX0=';
 
-function codeOf(fn: () => unknown): WireGuardErrorCode | undefined {
-  try {
-    fn();
-  } catch (error) {
-    return error instanceof WireGuardError ? error.code : undefined;
-  }
-  return undefined;
-}
 
 describe('WireGuard keys', () => {
   it('accepts canonical keys from wg(8) and decodes them to 32 bytes', () => {

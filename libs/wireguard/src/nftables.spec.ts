@@ -1,15 +1,8 @@
-import { WireGuardError, WireGuardErrorCode } from './errors';
+import { WireGuardErrorCode } from './errors';
 import { sampleRulesetInput } from '../test/nft-fixtures';
 import { NftRulesetInput, renderNftRuleset } from './nftables';
+import { codeOf } from '../test/code-of';
 
-function codeOf(fn: () => unknown): WireGuardErrorCode | undefined {
-  try {
-    fn();
-  } catch (error) {
-    return error instanceof WireGuardError ? error.code : undefined;
-  }
-  return undefined;
-}
 
 /** The lines of one chain's body, trimmed. */
 function chain(text: string, name: string): string[] {

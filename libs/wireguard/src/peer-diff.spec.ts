@@ -1,5 +1,6 @@
-import { WireGuardError, WireGuardErrorCode } from './errors';
+import { WireGuardErrorCode } from './errors';
 import { diffPeers, isEmptyPeerDiff, PeerSpec, normalizeAllowedIps, renderPeerConf, renderSyncConf, wgSetPeerArgs } from './peer-diff';
+import { codeOf } from '../test/code-of';
 
 const K1 = 'xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=';
 const K2 = 'TrMvSoP4jYQlY6RIzBgbssQqY3vxI2Pi+y71lOWWXX0=';
@@ -7,14 +8,6 @@ const K3 = 'gN65BkIKy1eCE9pP1wdc8ROUtkHLF2PfAqYdyYBz6EA=';
 const K4 = 'HIgo9xNzJMWLKASShiTqIybxZ0U3wGLiUeJ1PKf8ykw=';
 const PRIVATE = 'yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=';
 
-function codeOf(fn: () => unknown): WireGuardErrorCode | undefined {
-  try {
-    fn();
-  } catch (error) {
-    return error instanceof WireGuardError ? error.code : undefined;
-  }
-  return undefined;
-}
 
 describe('diffPeers', () => {
   const actual = [

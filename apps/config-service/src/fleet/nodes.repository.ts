@@ -27,19 +27,11 @@ export interface NodeRecord {
   recoveredAt: Date | null;
 }
 
-export interface RegisterNodeInput {
-  publicKey: string;
-  endpointHost: string;
-  endpointPort: number;
-  locationId: string;
-  capacity: number;
-  tunnelCidrV4: string;
-  tunnelCidrV6: string | null;
-  ephemeral: boolean;
-  version: string;
-  tokenHash: Buffer;
-  pulseIntervalSec: number;
-}
+/** What a registration stores: the node's own description, plus the hash of its new token. */
+export type RegisterNodeInput = Pick<
+  NodeRecord,
+  'publicKey' | 'endpointHost' | 'endpointPort' | 'locationId' | 'capacity' | 'tunnelCidrV4' | 'tunnelCidrV6' | 'ephemeral' | 'version' | 'pulseIntervalSec'
+> & { tokenHash: Buffer };
 
 export interface LeasePeer {
   publicKey: string;

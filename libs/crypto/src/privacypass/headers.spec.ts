@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { CryptoError, CryptoErrorCode } from '../errors';
+import { CryptoErrorCode } from '../errors';
 import {
   parseAuthChallenges,
   parseAuthorization,
@@ -8,6 +8,7 @@ import {
   renderWwwAuthenticate,
 } from './headers';
 import { encodeTokenChallenge } from './wire';
+import { codeOf } from '../../test/code-of';
 
 const challenge = encodeTokenChallenge({
   tokenType: 2,
@@ -18,14 +19,6 @@ const challenge = encodeTokenChallenge({
 const tokenKey = Uint8Array.of(1, 2, 3, 4, 5);
 const b64 = (b: Uint8Array): string => Buffer.from(b).toString('base64url');
 
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-    return 'no error';
-  } catch (err) {
-    return err instanceof CryptoError ? err.code : 'not a CryptoError';
-  }
-}
 
 describe('RFC 9110 auth challenge parsing', () => {
   test('splits several schemes, params with quoted and bare values, and token68', () => {

@@ -23,15 +23,8 @@ import {
   encodeTokenChallenge,
   type TokenChallenge,
 } from './wire';
+import { codeOf } from '../../test/code-of';
 
-function codeOf(fn: () => unknown): CryptoErrorCode | 'no error' | 'not a CryptoError' {
-  try {
-    fn();
-    return 'no error';
-  } catch (err) {
-    return err instanceof CryptoError ? err.code : 'not a CryptoError';
-  }
-}
 
 const challenge: TokenChallenge = {
   tokenType: 2,
