@@ -27,7 +27,7 @@ describe('fleet: registration, pulses, peer sets, drain, decommission, expiry an
     endpoint: { host: 'vpn-1.example.net', port: 51820 },
     location: 'nl-ams',
     capacity: 100,
-    tunnelCidrV4: '10.20.0.0/24',
+    tunnelCidrV4: '100.100.0.0/24',
     tunnelCidrV6: 'fd00:20::/64',
     ephemeral: false,
     version: '1.2.3',
@@ -95,7 +95,7 @@ describe('fleet: registration, pulses, peer sets, drain, decommission, expiry an
     it('refuses to change the tunnel pools of a registered node', async () => {
       const body = registration();
       expect((await register(body)).status).toBe(201);
-      const res = await register({ ...body, tunnelCidrV4: '10.21.0.0/24' });
+      const res = await register({ ...body, tunnelCidrV4: '100.101.0.0/24' });
       expect(res.status).toBe(409);
     });
 
@@ -104,7 +104,7 @@ describe('fleet: registration, pulses, peer sets, drain, decommission, expiry an
       ['a bad public key', { publicKey: 'abc' }, 400],
       ['a bad endpoint host', { endpoint: { host: 'a b\nc', port: 51820 } }, 400],
       ['a bad port', { endpoint: { host: '198.18.0.1', port: 70000 } }, 400],
-      ['a CIDR with host bits', { tunnelCidrV4: '10.20.0.1/24' }, 400],
+      ['a CIDR with host bits', { tunnelCidrV4: '100.100.0.1/24' }, 400],
       ['an IPv6 pool as IPv4', { tunnelCidrV4: 'fd00::/64' }, 400],
       ['a capacity beyond the pool', { capacity: 300 }, 400],
       ['a negative capacity', { capacity: -1 }, 400],
@@ -117,7 +117,7 @@ describe('fleet: registration, pulses, peer sets, drain, decommission, expiry an
 
   describe('pulses and peer sets', () => {
     it('answers a pulse with the generation, keeps hot load in Redis, and refuses bad pulses', async () => {
-      const node = await addNode(svc.base, svc.config, { location: 'gb-lon', tunnelCidrV4: '10.30.0.0/24', tunnelCidrV6: 'fd00:30::/64', capacity: 100 });
+      const node = await addNode(svc.base, svc.config, { location: 'gb-lon', tunnelCidrV4: '100.110.0.0/24', tunnelCidrV6: 'fd00:30::/64', capacity: 100 });
       const res = await pulse(svc.base, node, { load: 42, peers: 3, rxBytes: 10, txBytes: 20, cpu: 12.5, healthy: true });
       expect(res.status).toBe(200);
       expect(await res.json()).toEqual({ generation: 0 });
@@ -130,13 +130,13 @@ describe('fleet: registration, pulses, peer sets, drain, decommission, expiry an
     });
 
     it('bumps the generation per lease and lists only unexpired leases', async () => {
-      const node = await addNode(svc.base, svc.config, { location: 'ch-zrh', tunnelCidrV4: '10.31.0.0/24', tunnelCidrV6: 'fd00:31::/64', capacity: 100 });
+      const node = await addNode(svc.base, svc.config, { location: 'ch-zrh', tunnelCidrV4: '100.111.0.0/24', tunnelCidrV6: 'fd00:31::/64', capacity: 100 });
       const key = wgPublicKey();
       const r = await redeem(svc.base, mintToken(issuer.current, challenge), { location: 'ch-zrh', publicKey: key });
       expect(r.status).toBe(200);
       const set = (await (await peers(node)).json()) as { generation: number; peers: Array<{ publicKey: string; allowedIps: string[]; expiresAt: string }> };
       expect(set.generation).toBe(1);
-      expect(set.peers).toEqual([{ publicKey: key, allowedIps: [expect.stringMatching(/^10\.31\.0\.\d+\/32$/), expect.stringMatching(/^fd00:31::.+\/128$/)], expiresAt: expect.any(String) }]);
+      expect(set.peers).toEqual([{ publicKey: key, allowedIps: [expect.stringMatching(/^100\.111\.0\.\d+\/32$/), expect.stringMatching(/^fd00:31::.+\/128$/)], expiresAt: expect.any(String) }]);
       await ds.query(`UPDATE lease SET expires_at = now() - interval '1 second' WHERE node_id = $1`, [node.id]);
       const after = (await (await peers(node)).json()) as { peers: unknown[] };
       expect(after.peers).toEqual([]);
@@ -158,7 +158,7 @@ describe('fleet: registration, pulses, peer sets, drain, decommission, expiry an
     });
 
     it('drains a node: no new leases there, existing ones stay', async () => {
-      const node = await addNode(svc.base, svc.config, { location: 'us-sfo', tunnelCidrV4: '10.32.0.0/24', tunnelCidrV6: 'fd00:32::/64', capacity: 100 });
+      const node = await addNode(svc.base, svc.config, { location: 'us-sfo', tunnelCidrV4: '100.112.0.0/24', tunnelCidrV6: 'fd00:32::/64', capacity: 100 });
       expect((await redeem(svc.base, mintToken(issuer.current, challenge), { location: 'us-sfo', publicKey: wgPublicKey() })).status).toBe(200);
       const drained = await fetch(`${svc.base}/nodes/${node.id}/drain`, { method: 'POST', headers: admin() });
       expect(drained.status).toBe(200);
@@ -169,7 +169,7 @@ describe('fleet: registration, pulses, peer sets, drain, decommission, expiry an
     });
 
     it('decommissions a node: leases end, it is told to shut down, and it gets 410 afterwards', async () => {
-      const node = await addNode(svc.base, svc.config, { location: 'ca-tor', tunnelCidrV4: '10.33.0.0/24', tunnelCidrV6: 'fd00:33::/64', capacity: 100 });
+      const node = await addNode(svc.base, svc.config, { location: 'ca-tor', tunnelCidrV4: '100.113.0.0/24', tunnelCidrV6: 'fd00:33::/64', capacity: 100 });
       const key = wgPublicKey();
       expect((await redeem(svc.base, mintToken(issuer.current, challenge), { location: 'ca-tor', publicKey: key })).status).toBe(200);
       const del = await fetch(`${svc.base}/nodes/${node.id}`, { method: 'DELETE', headers: admin() });
@@ -183,7 +183,7 @@ describe('fleet: registration, pulses, peer sets, drain, decommission, expiry an
       expect((await fetch(`${svc.base}/nodes/${node.id}`, { method: 'DELETE', headers: admin() })).status).toBe(204);
       expect((await fetch(`${svc.base}/nodes/00000000-0000-4000-8000-000000000000`, { method: 'DELETE', headers: admin() })).status).toBe(404);
       // The same key may enroll again, as a new node.
-      const again = await register(registration({ publicKey: node.publicKey, location: 'ca-tor', tunnelCidrV4: '10.33.0.0/24', tunnelCidrV6: 'fd00:33::/64' }));
+      const again = await register(registration({ publicKey: node.publicKey, location: 'ca-tor', tunnelCidrV4: '100.113.0.0/24', tunnelCidrV6: 'fd00:33::/64' }));
       expect(again.status).toBe(201);
       expect(((await again.json()) as { id: string }).id).not.toBe(node.id);
     });
@@ -202,7 +202,7 @@ describe('fleet: registration, pulses, peer sets, drain, decommission, expiry an
       expect(all.map((l) => l.id)).toEqual(expect.arrayContaining(['de-fra', 'it-mil']));
       expect(((await (await fetch(`${svc.base}/locations`)).json()) as Array<{ id: string }>).map((l) => l.id)).toContain('it-mil');
       expect((await fetch(`${svc.base}/admin/locations/de-fra`, { method: 'DELETE', headers: admin() })).status).toBe(204);
-      await addNode(svc.base, svc.config, { location: 'it-mil', tunnelCidrV4: '10.34.0.0/24', tunnelCidrV6: 'fd00:34::/64', capacity: 100 });
+      await addNode(svc.base, svc.config, { location: 'it-mil', tunnelCidrV4: '100.114.0.0/24', tunnelCidrV6: 'fd00:34::/64', capacity: 100 });
       expect((await fetch(`${svc.base}/admin/locations/it-mil`, { method: 'DELETE', headers: admin() })).status).toBe(409);
       expect((await fetch(`${svc.base}/admin/locations/xx-none`, { method: 'DELETE', headers: admin() })).status).toBe(404);
     });
@@ -210,7 +210,7 @@ describe('fleet: registration, pulses, peer sets, drain, decommission, expiry an
 
   describe('lease expiry and node reaping (commands from job-worker)', () => {
     it('deletes expired leases on network.leases.expire and tells the node', async () => {
-      const node = await addNode(svc.base, svc.config, { location: 'au-syd', tunnelCidrV4: '10.35.0.0/24', tunnelCidrV6: 'fd00:35::/64', capacity: 100 });
+      const node = await addNode(svc.base, svc.config, { location: 'au-syd', tunnelCidrV4: '100.115.0.0/24', tunnelCidrV6: 'fd00:35::/64', capacity: 100 });
       const keep = wgPublicKey();
       const expire = wgPublicKey();
       for (const publicKey of [keep, expire]) expect((await redeem(svc.base, mintToken(issuer.current, challenge), { location: 'au-syd', publicKey })).status).toBe(200);
@@ -226,8 +226,8 @@ describe('fleet: registration, pulses, peer sets, drain, decommission, expiry an
     });
 
     it('marks silent nodes dead and removes silent ephemeral nodes on network.nodes.reap', async () => {
-      const silent = await addNode(svc.base, svc.config, { location: 'sg-sin', tunnelCidrV4: '10.36.0.0/24', tunnelCidrV6: 'fd00:36::/64', capacity: 100 });
-      const ephemeral = await addNode(svc.base, svc.config, { location: 'sg-sin', tunnelCidrV4: '10.37.0.0/24', tunnelCidrV6: 'fd00:37::/64', capacity: 100, ephemeral: true });
+      const silent = await addNode(svc.base, svc.config, { location: 'sg-sin', tunnelCidrV4: '100.116.0.0/24', tunnelCidrV6: 'fd00:36::/64', capacity: 100 });
+      const ephemeral = await addNode(svc.base, svc.config, { location: 'sg-sin', tunnelCidrV4: '100.117.0.0/24', tunnelCidrV6: 'fd00:37::/64', capacity: 100, ephemeral: true });
       await ds.query(`UPDATE node SET last_pulse_at = now() - interval '10 minutes' WHERE id = ANY($1)`, [[silent.id, ephemeral.id]]);
       await firstValueFrom(control.send(Patterns.NODES_REAP, {}).pipe(timeout(10_000)));
       await waitFor(async () => (await ds.query(`SELECT status FROM node WHERE id = $1`, [silent.id]))[0]?.status === 'dead');
@@ -242,7 +242,7 @@ describe('fleet: registration, pulses, peer sets, drain, decommission, expiry an
     it('expires leases on its own timer when job-worker sends nothing', async () => {
       const other = await startApp(testEnv(db, issuer, { MAINTENANCE_INTERVAL_SEC: '1' }));
       try {
-        const node = await addNode(other.base, other.config, { location: 'us-nyc', tunnelCidrV4: '10.38.0.0/24', tunnelCidrV6: 'fd00:38::/64', capacity: 100 });
+        const node = await addNode(other.base, other.config, { location: 'us-nyc', tunnelCidrV4: '100.118.0.0/24', tunnelCidrV6: 'fd00:38::/64', capacity: 100 });
         const key = wgPublicKey();
         expect((await redeem(other.base, mintToken(issuer.current, await getChallenge(other.base)), { location: 'us-nyc', publicKey: key })).status).toBe(200);
         await ds.query(`UPDATE lease SET expires_at = now() WHERE public_key = $1`, [key]);

@@ -37,7 +37,7 @@ describe('concurrent redemptions across two replicas', () => {
       const res = await fetch(`${base}/nodes/register`, {
         method: 'POST',
         headers: { authorization: `Bearer ${enrollment}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ publicKey: wgPublicKey(), endpoint: { host: `198.18.7.${i + 1}`, port: 51820 }, location: 'de-fra', capacity: 27, tunnelCidrV4: '10.50.0.0/27', tunnelCidrV6: 'fd00:50::/123', ephemeral: false, version: '1' }),
+        body: JSON.stringify({ publicKey: wgPublicKey(), endpoint: { host: `198.18.7.${i + 1}`, port: 51820 }, location: 'de-fra', capacity: 27, tunnelCidrV4: '100.120.50.0/27', tunnelCidrV6: 'fd00:50::/123', ephemeral: false, version: '1' }),
       });
       expect(res.status).toBe(201);
       const node = (await res.json()) as { id: string; nodeToken: string };

@@ -266,7 +266,7 @@ describe('POST /vpn/config: redeeming a token for a WireGuard config', () => {
   });
 
   it('answers 503 NO_CAPACITY when the location is full, leaving the token unspent', async () => {
-    const small = await addNode(svc.base, svc.config, { location: 'se-sto', capacity: 1, tunnelCidrV4: '10.9.0.0/24', tunnelCidrV6: 'fd00:99::/64' });
+    const small = await addNode(svc.base, svc.config, { location: 'se-sto', capacity: 1, tunnelCidrV4: '100.121.9.0/24', tunnelCidrV6: 'fd00:99::/64' });
     expect((await redeem(svc.base, mintToken(issuer.current, challenge), { location: 'se-sto', publicKey: wgPublicKey() })).status).toBe(200);
     const token = mintToken(issuer.current, challenge);
     const full = await redeem(svc.base, token, { location: 'se-sto', publicKey: wgPublicKey() });
@@ -277,7 +277,7 @@ describe('POST /vpn/config: redeeming a token for a WireGuard config', () => {
     await fetch(`${svc.base}/nodes/register`, {
       method: 'POST',
       headers: { authorization: `Bearer ${svc.config.NODE_ENROLLMENT_TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ publicKey: small.publicKey, endpoint: { host: '198.18.0.99', port: 51820 }, location: 'se-sto', capacity: 2, tunnelCidrV4: '10.9.0.0/24', tunnelCidrV6: 'fd00:99::/64', ephemeral: false, version: '1.0.1' }),
+      body: JSON.stringify({ publicKey: small.publicKey, endpoint: { host: '198.18.0.99', port: 51820 }, location: 'se-sto', capacity: 2, tunnelCidrV4: '100.121.9.0/24', tunnelCidrV6: 'fd00:99::/64', ephemeral: false, version: '1.0.1' }),
     }).then(async (r) => {
       const b = (await r.json()) as { nodeToken: string };
       small.nodeToken = b.nodeToken;
@@ -286,7 +286,7 @@ describe('POST /vpn/config: redeeming a token for a WireGuard config', () => {
   });
 
   it('does not hand out a location that has no healthy node', async () => {
-    const unhealthy = await addNode(svc.base, svc.config, { location: 'fr-par', capacity: 100, tunnelCidrV4: '10.10.0.0/24', tunnelCidrV6: 'fd00:10::/64' });
+    const unhealthy = await addNode(svc.base, svc.config, { location: 'fr-par', capacity: 100, tunnelCidrV4: '100.121.10.0/24', tunnelCidrV6: 'fd00:10::/64' });
     await pulse(svc.base, unhealthy, { load: 5, peers: 0, healthy: false });
     const token = mintToken(issuer.current, challenge);
     const res = await redeem(svc.base, token, { location: 'fr-par', publicKey: wgPublicKey() });

@@ -290,7 +290,7 @@ describe('NodeDaemon: reconciliation', () => {
     controlPlane.peers = [
       peer(0),
       { publicKey: KEYS[1], allowedIps: ['0.0.0.0/0'], expiresAt: '2999-01-01T00:00:00Z' },
-      { publicKey: KEYS[2], allowedIps: ['10.1.2.3/32'], expiresAt: '2999-01-01T00:00:00Z' },
+      { publicKey: KEYS[2], allowedIps: ['100.100.2.3/32'] /* outside the node's 100.64.0.0/16 pool */, expiresAt: '2999-01-01T00:00:00Z' },
       { publicKey: 'not-a-key', allowedIps: ['100.64.0.9/32'], expiresAt: '2999-01-01T00:00:00Z' },
       { publicKey: KEYS[3], allowedIps: ['100.64.0.2/32'], expiresAt: '2999-01-01T00:00:00Z' }, // address of peer 0
     ];
