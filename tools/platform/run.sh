@@ -3,6 +3,13 @@
 # until every /health/ready answers 200, and prints the URLs. In the foreground by default
 # (Ctrl-C stops the services); `--detach` returns once everything is ready
 # (stop with `npm run platform:stop`).
+#
+# It also runs one local VPN node: node-daemon with wireguard-go and nftables inside the network
+# namespace `phx-node` (NODE_NETNS), reachable at 198.18.0.2:51820, with an "internet" namespace
+# `phx-inet` behind it (layout: tools/platform/netns.ts, tools/client/README.md). The reference
+# client's `up` links its own namespace `phx-client` to it. Without root, `ip netns`,
+# /dev/net/tun or wireguard-go, it says why and runs node-daemon as before (WG_MODE=off: registers
+# and pulses, touches no network). PHOENIX_NODE_NETNS=0 asks for that explicitly.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 cd "$ROOT"
@@ -26,12 +33,45 @@ node -r @swc-node/register apps/config-service/src/database/migrate.ts
 node -r @swc-node/register apps/analytics-service/src/database/migrate.ts
 
 mkdir -p "$RUN_DIR"
+
+# ---------------------------------------------------------------- the local VPN node's namespace
+NODE_VARS=()
+NODE_LAB=false
+node_daemon_running() { [ -s "$RUN_DIR/node-daemon.pid" ] && kill -0 "$(cat "$RUN_DIR/node-daemon.pid")" 2>/dev/null; }
+netns_cli() { node -r @swc-node/register tools/platform/node-netns.ts "$@"; }
+if [ "${PHOENIX_NODE_NETNS:-1}" = "0" ]; then
+  log "local VPN node: off (PHOENIX_NODE_NETNS=0); node-daemon runs with WG_MODE=off"
+elif ! problems=$(netns_cli check 2>&1); then
+  log "local VPN node: cannot run one in a network namespace here — node-daemon runs with WG_MODE=off (registers and pulses, no tunnel):"
+  printf '%s\n' "$problems" | sed 's/^/[platform]   - /' >&2
+elif node_daemon_running; then
+  log "local VPN node: node-daemon already running"
+  ip netns list 2>/dev/null | grep -q '^phx-node\b' && NODE_LAB=true
+else
+  netns_cli down
+  if netns_cli up; then
+    NODE_VARS=(
+      NODE_NETNS=phx-node WG_MODE=userspace WG_INTERFACE=phx-wgn WG_LISTEN_PORT=51820
+      NODE_PUBLIC_HOST=198.18.0.2 NODE_LOCATION="${PHOENIX_NODE_LOCATION:-de-fra}" NODE_CAPACITY=100
+      TUNNEL_CIDR_V4=100.64.0.0/16 TUNNEL_CIDR_V6=fd00:70:1::/64 EGRESS_INTERFACE=phx-ninet
+      NODE_ADMIN_TCP_PORTS= NODE_STATE_DIR="$RUN_DIR/node-netns" RECONCILE_INTERVAL_SEC=10
+    )
+    NODE_LAB=true
+    log "local VPN node: namespace phx-node (endpoint 198.18.0.2:51820, location ${PHOENIX_NODE_LOCATION:-de-fra}, \"internet\" phx-inet 198.18.0.10)"
+  else
+    log "local VPN node: could not create its namespaces — node-daemon runs with WG_MODE=off"
+    netns_cli down || true
+  fi
+fi
+
 for entry in "${SERVICES[@]}"; do
   app=${entry%%:*} port=${entry##*:}
   pidfile=$RUN_DIR/$app.pid
   if [ -s "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then log "$app already running"; continue; fi
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then log "ERROR: port $port for $app is taken"; exit 1; fi
-  PORT=$port setsid node -r @swc-node/register "apps/$app/src/main.ts" >"$RUN_DIR/$app.log" 2>&1 </dev/null &
+  extra=()
+  [ "$app" = node-daemon ] && extra=("${NODE_VARS[@]}")
+  PORT=$port setsid env "${extra[@]}" node -r @swc-node/register "apps/$app/src/main.ts" >"$RUN_DIR/$app.log" 2>&1 </dev/null &
   echo $! >"$pidfile"
 done
 
@@ -43,18 +83,22 @@ for entry in "${SERVICES[@]}"; do
       log "ERROR: $app exited; its log ($RUN_DIR/$app.log) ends with:"; tail -n 20 "$RUN_DIR/$app.log" >&2
       bash tools/platform/stop.sh --services-only; exit 1
     fi
-    if [ $((SECONDS - started)) -gt 90 ]; then
-      log "ERROR: $app not ready after 90 s (see $RUN_DIR/$app.log)"; bash tools/platform/stop.sh --services-only; exit 1
+    if [ $((SECONDS - started)) -gt 120 ]; then
+      log "ERROR: $app not ready after 120 s (see $RUN_DIR/$app.log)"; bash tools/platform/stop.sh --services-only; exit 1
     fi
     sleep 0.5
   done
 done
 
-log "Phoenix is up (ready in $((SECONDS - started)) s after the stack):"
+log "Phoenix is up (ready in $((SECONDS - started)) s after the stack, $SECONDS s in all):"
 for entry in "${SERVICES[@]}"; do
   app=${entry%%:*} port=${entry##*:}
   printf '  %-18s http://127.0.0.1:%s   (docs http://127.0.0.1:%s/docs, log %s)\n' "$app" "$port" "$port" "$RUN_DIR/$app.log"
 done
+if $NODE_LAB; then
+  printf '  %-18s namespace phx-node, WireGuard 198.18.0.2:51820, tunnel gateway 100.64.0.1 / fd00:70:1::1\n' 'VPN node'
+  printf '  %-18s npm run client -- --help   (walkthrough: tools/client/README.md)\n' 'client'
+fi
 
 if ! $DETACH; then
   log "press Ctrl-C to stop the services (the stack keeps running; npm run platform:stop stops both)"

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # `npm run platform:stop`: stops the five services started by run.sh (by their recorded pids, with
-# SIGTERM so each shuts down gracefully), then the local stack. `--services-only` keeps the stack.
+# SIGTERM so each shuts down gracefully), removes the local VPN node's namespaces (phx-node,
+# phx-inet and the client's phx-client: the processes inside them — wireguard-go — are killed by
+# pid from `ip netns pids`, then the namespaces are deleted, taking their veths), then stops the
+# local stack. `--services-only` keeps the stack.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
@@ -17,4 +20,7 @@ for entry in "${SERVICES[@]}"; do
   fi
   rm -f "$pidfile"
 done
+if ip netns list 2>/dev/null | grep -qE '^phx-(node|inet|client)( |$)'; then
+  node -r @swc-node/register "$ROOT/tools/platform/node-netns.ts" down && log "local VPN node namespaces removed"
+fi
 [ "${1:-}" = "--services-only" ] || bash "$ROOT/tools/stack/stop.sh"

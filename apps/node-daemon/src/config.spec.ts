@@ -57,11 +57,18 @@ describe('node-daemon configuration rules', () => {
     ['NODE_PUBLIC_HOST', 'not a host'],
     ['WG_MODE', 'maybe'],
     ['NODE_LOCATION', 'frankfurt'],
+    ['NODE_NETNS', '-all'],
+    ['NODE_NETNS', 'a/b'],
   ])('refuses %s=%j, naming it', (name, value) => {
     expect(() => loadNodeConfig({ ...base, [name]: value })).toThrow(new RegExp(`${name}:`));
   });
 
   it('refuses an egress interface equal to the WireGuard interface', () => {
     expect(() => loadNodeConfig({ ...base, WG_INTERFACE: 'eth0' })).toThrow(/EGRESS_INTERFACE: must differ from WG_INTERFACE/);
+  });
+
+  it('takes a network namespace for the data plane, none by default', () => {
+    expect(loadNodeConfig(base).NODE_NETNS).toBeUndefined();
+    expect(loadNodeConfig({ ...base, NODE_NETNS: 'phx-node' }).NODE_NETNS).toBe('phx-node');
   });
 });

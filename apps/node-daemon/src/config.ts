@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ConfigError, ConfigOf, baseShape, env, loadConfig } from '@phoenix/common';
-import { isValidCidr, isValidHostname, isValidInterfaceName, isValidIp, parseCidr } from '@phoenix/wireguard';
+import { isValidCidr, isValidHostname, isValidInterfaceName, isValidIp, isValidNetnsName, parseCidr } from '@phoenix/wireguard';
 
 function cidrOf(version: 4 | 6) {
   return z.string().refine(
@@ -57,6 +57,13 @@ export const configShape = {
   /** Cap of the jittered exponential backoff while config-service is unreachable. */
   BACKOFF_MAX_SEC: env.int(60, 1, 3600),
   NODE_EPHEMERAL: env.bool(false),
+  /**
+   * Runs every `wg`/`ip`/`nft`/`sysctl` command and wireguard-go inside this (existing) network
+   * namespace (`ip netns exec <ns> …`), while the daemon's own HTTP and Redis clients stay in its
+   * namespace. Used by `npm run platform` to run a local node in `phx-node`. Unset: the daemon's
+   * own namespace.
+   */
+  NODE_NETNS: z.string().refine(isValidNetnsName, { message: 'must be a network namespace name (e.g. phx-node)' }).optional(),
 };
 
 export type NodeConfig = ConfigOf<typeof configShape>;

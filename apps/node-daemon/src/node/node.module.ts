@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { METRICS_REGISTRY, ServiceMetrics } from '@phoenix/common';
-import { CommandRunner, ExecFileRunner } from '@phoenix/wireguard';
+import { CommandRunner, ExecFileRunner, NetnsRunner, netnsArgv } from '@phoenix/wireguard';
 import type { NodeConfig } from '../config';
 import { ConfigServiceClient } from '../control-plane/config-service.client';
 import { ControlPlane, PeerEvents } from '../control-plane/control-plane';
@@ -26,10 +26,20 @@ export interface NodeOverrides {
   settings?: Partial<NodeSettings>;
 }
 
+/**
+ * With `NODE_NETNS`, the data-plane commands and wireguard-go run inside that namespace
+ * (`ip netns exec <ns> …`); the daemon's HTTP and Redis clients stay where the daemon runs.
+ */
+export function namespaceAdapters(ns: string | undefined): Pick<NodeOverrides, 'runner' | 'wrapArgv'> {
+  if (ns === undefined) return {};
+  return { runner: new NetnsRunner(new ExecFileRunner({ timeoutMs: 60_000 }), ns), wrapArgv: (cmd, args) => netnsArgv(ns, cmd, args) };
+}
+
 @Module({})
 export class NodeModule {
   static forRoot(config: NodeConfig, overrides: NodeOverrides = {}): DynamicModule {
     const settings: NodeSettings = { ...nodeSettingsFrom(config), ...overrides.settings };
+    const { runner, wrapArgv } = { ...namespaceAdapters(config.NODE_NETNS), ...overrides };
     return {
       module: NodeModule,
       global: true,
@@ -46,14 +56,14 @@ export class NodeModule {
           inject: [NodeMetrics, ConfigServiceClient],
           useFactory: (metrics: NodeMetrics, client: ConfigServiceClient) =>
             new NodeDaemon(settings, {
-              runner: overrides.runner ?? new ExecFileRunner({ timeoutMs: 60_000 }),
+              runner: runner ?? new ExecFileRunner({ timeoutMs: 60_000 }),
               controlPlane: overrides.controlPlane ?? client,
               store: new FileNodeStore(config.NODE_STATE_DIR),
               userspace: new WireGuardGoProcess({
                 binary: config.WIREGUARD_GO_BIN,
                 iface: settings.iface,
                 stateDir: config.NODE_STATE_DIR,
-                ...(overrides.wrapArgv ? { wrap: overrides.wrapArgv } : {}),
+                ...(wrapArgv ? { wrap: wrapArgv } : {}),
               }),
               clock: overrides.clock ?? systemClock,
               random: Math.random,

@@ -1,0 +1,145 @@
+// The wire protocol, one function per call (API.md). Errors become ApiError / UnreachableError.
+import { ApiError, UnreachableError } from './errors';
+
+export interface Endpoints {
+  authUrl: string;
+  configUrl: string;
+  /** `host:port` of the Firebase Auth emulator, or null for the real Firebase (then `firebaseApiKey`). */
+  firebaseEmulator: string | null;
+  firebaseApiKey: string;
+}
+
+export interface Reply<T> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+async function call<T>(service: string, url: string, init: RequestInit = {}): Promise<Reply<T>> {
+  let res: Response;
+  try {
+    res = await fetch(url, { ...init, signal: AbortSignal.timeout(30_000) });
+  } catch (error) {
+    throw new UnreachableError(service, url, (error as { cause?: unknown }).cause ?? error);
+  }
+  const text = await res.text();
+  let body: unknown = text;
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch {
+    // not JSON
+  }
+  if (res.status >= 400) {
+    const b = (typeof body === 'object' && body !== null ? body : {}) as { code?: string; message?: string; error?: { message?: string } };
+    // Firebase's REST errors are {"error": {"message": "EMAIL_EXISTS"}}.
+    const firebaseCode = b.error?.message?.split(' ')[0];
+    const retry = res.headers.get('retry-after');
+    throw new ApiError(service, res.status, b.code ?? firebaseCode ?? `HTTP_${res.status}`, b.message ?? b.error?.message ?? String(text).slice(0, 200), retry !== null && /^\d+$/.test(retry) ? Number(retry) : undefined);
+  }
+  return { status: res.status, body: body as T, headers: res.headers };
+}
+
+const jsonInit = (method: string, body: unknown, headers: Record<string, string> = {}): RequestInit => ({
+  method,
+  headers: { 'content-type': 'application/json', ...headers },
+  body: JSON.stringify(body),
+});
+const bearer = (idToken: string) => ({ authorization: `Bearer ${idToken}` });
+
+// ---------------------------------------------------------------- Firebase Auth (REST)
+
+export interface FirebaseSession {
+  idToken: string;
+  refreshToken: string;
+  localId: string;
+  email: string;
+  expiresIn: string;
+}
+
+function identityToolkit(e: Endpoints, method: string): string {
+  const base = e.firebaseEmulator ? `http://${e.firebaseEmulator}/identitytoolkit.googleapis.com/v1` : 'https://identitytoolkit.googleapis.com/v1';
+  return `${base}/accounts:${method}?key=${encodeURIComponent(e.firebaseApiKey)}`;
+}
+
+export async function firebaseSignUp(e: Endpoints, email: string, password: string): Promise<FirebaseSession> {
+  return (await call<FirebaseSession>('Firebase', identityToolkit(e, 'signUp'), jsonInit('POST', { email, password, returnSecureToken: true }))).body;
+}
+
+export async function firebaseSignIn(e: Endpoints, email: string, password: string): Promise<FirebaseSession> {
+  return (await call<FirebaseSession>('Firebase', identityToolkit(e, 'signInWithPassword'), jsonInit('POST', { email, password, returnSecureToken: true }))).body;
+}
+
+export async function firebaseRefresh(e: Endpoints, refreshToken: string): Promise<{ id_token: string; refresh_token: string; expires_in: string }> {
+  const base = e.firebaseEmulator ? `http://${e.firebaseEmulator}/securetoken.googleapis.com/v1` : 'https://securetoken.googleapis.com/v1';
+  return (
+    await call<{ id_token: string; refresh_token: string; expires_in: string }>('Firebase', `${base}/token?key=${encodeURIComponent(e.firebaseApiKey)}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }).toString(),
+    })
+  ).body;
+}
+
+// ---------------------------------------------------------------- auth-service
+
+export interface Subscription {
+  status: string;
+  plan: string | null;
+  provider: string | null;
+  currentPeriodEnd: string | null;
+  entitled: boolean;
+}
+
+export interface Account {
+  id: string;
+  email: string;
+  createdAt: string;
+  subscription: Subscription;
+  preferences: Record<string, unknown>;
+}
+
+export const getAccount = async (e: Endpoints, idToken: string) => (await call<Account>('auth-service', `${e.authUrl}/account`, { headers: bearer(idToken) })).body;
+export const getSubscription = async (e: Endpoints, idToken: string) => (await call<Subscription>('auth-service', `${e.authUrl}/account/subscription`, { headers: bearer(idToken) })).body;
+export const startTrial = async (e: Endpoints, idToken: string) => (await call<Subscription>('auth-service', `${e.authUrl}/account/trial`, { method: 'POST', headers: bearer(idToken) })).body;
+
+export interface DirectoryJson {
+  'issuer-request-uri': string;
+  'token-keys': Array<{ 'token-type': number; 'token-key': string; 'not-before'?: number }>;
+}
+
+export const getDirectory = async (e: Endpoints) => (await call<DirectoryJson>('auth-service', `${e.authUrl}/.well-known/private-token-issuer-directory`)).body;
+
+export interface VpnTokenReply {
+  tokenKeyId: string;
+  blindSignatures: string[];
+  expiresAt: string;
+}
+
+/** `POST /auth/vpn-token`: only blinded messages go out; blind signatures come back. */
+export const requestBlindSignatures = async (e: Endpoints, idToken: string, blindedMessages: string[]) =>
+  (await call<VpnTokenReply>('auth-service', `${e.authUrl}/auth/vpn-token`, jsonInit('POST', { blindedMessages }, bearer(idToken)))).body;
+
+// ---------------------------------------------------------------- config-service (no identity is ever sent here)
+
+export interface LocationView {
+  id: string;
+  country: string;
+  city: string;
+  available: boolean;
+  load: string;
+}
+
+export const getLocations = async (e: Endpoints) => (await call<LocationView[]>('config-service', `${e.configUrl}/locations`)).body;
+export const getChallenge = async (e: Endpoints) => (await call<{ challenge: string; issuer: string }>('config-service', `${e.configUrl}/vpn/token-challenge`)).body;
+
+export interface VpnConfigReply {
+  config: string;
+  interface: { addresses: string[]; dns: string[] };
+  peer: { publicKey: string; endpoint: string; allowedIps: string[]; persistentKeepalive?: number };
+  node: { id: string; location: string };
+  expiresAt: string;
+}
+
+/** `POST /vpn/config` with `Authorization: PrivateToken token="…"` and our own public key. */
+export const redeemToken = async (e: Endpoints, authorization: string, location: string, publicKey: string) =>
+  (await call<VpnConfigReply>('config-service', `${e.configUrl}/vpn/config`, jsonInit('POST', { location, publicKey }, { authorization }))).body;

@@ -1,0 +1,51 @@
+import { COMMANDS, commandHelp, mainHelp, parse, parseCount, Parsed, run } from './cli';
+import { UsageError } from './errors';
+
+describe('client command line', () => {
+  const env = { HOME: '/home/u' };
+
+  it('prints the main help without a command, and per command with --help', async () => {
+    expect(parse([], env)).toEqual({ help: mainHelp() });
+    for (const name of Object.keys(COMMANDS)) {
+      expect(mainHelp()).toContain(`  ${name}`);
+      expect(parse([name, '--help'], env)).toEqual({ help: commandHelp(name) });
+    }
+    let out = '';
+    expect(await run(['redeem', '--help'], { out: (l) => (out += l), err: () => undefined, env })).toBe(0);
+    expect(out).toContain('usage: npm run client -- redeem');
+  });
+
+  it('has local-stack defaults, overridden by environment then flags', () => {
+    expect((parse(['locations'], env) as Parsed).endpoints).toEqual({ authUrl: 'http://127.0.0.1:3001', configUrl: 'http://127.0.0.1:3002', firebaseEmulator: '127.0.0.1:59099', firebaseApiKey: 'fake-api-key' });
+    expect((parse(['locations'], env) as Parsed).stateDir).toBe('/home/u/.phoenix-client');
+    const p = parse(['tokens', '--count', '3', '--state-dir', '/s', '--auth-url', 'http://a:1/', '--firebase-emulator', 'none'], { ...env, PHOENIX_CONFIG_URL: 'http://c:2', FIREBASE_API_KEY: 'k' }) as Parsed;
+    expect(p).toMatchObject({ command: 'tokens', stateDir: '/s', values: { count: '3' }, endpoints: { authUrl: 'http://a:1', configUrl: 'http://c:2', firebaseEmulator: null, firebaseApiKey: 'k' } });
+  });
+
+  it.each([
+    [['nope']],
+    [['tokens', '--bogus']],
+    [['redeem', 'positional']],
+    [['tokens', '--count']],
+  ])('refuses bad usage %j with exit code 2', async (argv) => {
+    expect(() => parse(argv, env)).toThrow(UsageError);
+    let err = '';
+    expect(await run(argv, { out: () => undefined, err: (l) => (err += l), env })).toBe(2);
+    expect(err).toContain('usage:');
+  });
+
+  it('takes --count 1..20, default 5', () => {
+    expect(parseCount(undefined)).toBe(5);
+    expect(parseCount('20')).toBe(20);
+    for (const bad of ['0', '21', '-1', '2.5', 'x', '']) expect(() => parseCount(bad)).toThrow(UsageError);
+  });
+
+  it('asks to sign in before account commands, without touching the network', async () => {
+    let err = '';
+    const dir = `/tmp/phx-cli-spec-${process.pid}`;
+    expect(await run(['account', '--state-dir', dir], { out: () => undefined, err: (l) => (err += l), env })).toBe(4);
+    expect(err).toContain('not signed in: run `signup` or `signin` first');
+    expect(await run(['redeem', '--state-dir', dir], { out: () => undefined, err: (l) => (err += l), env })).toBe(4);
+    expect(err).toContain('no tokens left: run `tokens` first');
+  });
+});

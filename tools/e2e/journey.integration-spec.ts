@@ -1,0 +1,426 @@
+// The whole journey, end to end, on the real stack: all five services as their own processes
+// (ports 3931-3935, so neither `npm run platform` on 3001-3005 nor other suites collide), one VPN
+// node (node-daemon + wireguard-go + nftables) in its own network namespace, and the reference
+// client (tools/client, run in-process through its CLI entry) in another:
+//
+//   sign up → trial → 5 tokens in one batch → redeem → tunnel up in the client namespace → ping
+//   the node's tunnel gateway and an "internet" namespace through NAT → the same token again: 409
+//   → a paying user (Stripe-signed webhooks) whose subscription is deleted: no new tokens (403),
+//   but tokens already held still redeem.
+//
+// Then the privacy checks on the real databases: the network database holds no user id, email or
+// Firebase uid; the identity database and Redis hold no token, blinded message or signature; no
+// service log line holds the client's address.
+//
+// Namespaces are tagged (`phx-node-<tag>`, …; tools/platform/netns.ts) so a running platform is
+// untouched. Needs root, `ip netns`, /dev/net/tun, wireguard-go, wg, nft, ping: without one it
+// FAILS naming what is missing. Everything started here is stopped in afterAll.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Redis from 'ioredis';
+import { Client as PgClient } from 'pg';
+import Stripe from 'stripe';
+import { spawnService, ServiceProcess, waitForHttp } from '@phoenix/common/testing';
+import { base64urlDecode, generateWireGuardKeyPair, renderAuthorization } from '@phoenix/crypto';
+import { run } from '../client/cli';
+import { loadState } from '../client/state';
+import {
+  CLIENT_UNDERLAY,
+  createNodeLab,
+  destroyLab,
+  inNs,
+  INTERNET_HOST,
+  labLayout,
+  namespaceProblems,
+  NODE_ENDPOINT_HOST,
+  NODE_GATEWAY_V4,
+  NODE_GATEWAY_V6,
+  NODE_TUNNEL_V4,
+  NODE_TUNNEL_V6,
+} from '../platform/netns';
+
+const PORTS = { auth: 3931, config: 3932, analytics: 3933, jobs: 3934, node: 3935 };
+const AUTH = `http://127.0.0.1:${PORTS.auth}`;
+const CONFIG = `http://127.0.0.1:${PORTS.config}`;
+const STRIPE_WEBHOOK_SECRET = 'dev-stripe-webhook-secret-not-real';
+const CONFIG_ADMIN = 'dev-admin-token-e2e-journey';
+const PASSWORD = 'journey-password-123';
+
+const tag = randomBytes(2).toString('hex');
+const lab = labLayout(tag);
+const LOCATION = `zz-e2e${tag}`;
+const prefix = `e2e${tag}`;
+
+interface User {
+  email: string;
+  dir: string;
+  id: string;
+  uid: string;
+}
+
+/** What went over the wire to /auth/vpn-token (recorded by wrapping fetch). */
+const wire = { blindedMessages: [] as string[], blindSignatures: [] as string[] };
+
+describe('the whole journey: sign-up to packets through the tunnel', () => {
+  const services: Record<string, ServiceProcess> = {};
+  const dirs: string[] = [];
+  let nodeState = '';
+  let nodeId = '';
+  let labMade = false;
+  const realFetch = globalThis.fetch;
+  const users: User[] = [];
+  const allTokens: string[] = [];
+
+  async function client(user: Pick<User, 'dir'>, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
+    let out = '';
+    let err = '';
+    const code = await run([...args, '--state-dir', user.dir, '--auth-url', AUTH, '--config-url', CONFIG], {
+      out: (l) => (out += `${l}\n`),
+      err: (l) => (err += `${l}\n`),
+      env: process.env,
+      lab,
+    });
+    return { code, out, err };
+  }
+
+  async function ok(user: Pick<User, 'dir'>, ...args: string[]): Promise<string> {
+    const r = await client(user, ...args);
+    if (r.code !== 0) throw new Error(`client ${args.join(' ')} exited ${r.code}:\n${r.err}${r.out}\n--- config-service ---\n${services['config-service']?.output().slice(-3000)}`);
+    return r.out;
+  }
+
+  async function newUser(name: string): Promise<User> {
+    const dir = mkdtempSync(join(tmpdir(), `phx-e2e-${name}-`));
+    dirs.push(dir);
+    const email = `${name}-${tag}-${randomBytes(3).toString('hex')}@example.test`;
+    await ok({ dir }, 'signup', '--email', email, '--password', PASSWORD);
+    const account = JSON.parse(await ok({ dir }, 'account')) as { id: string };
+    const user = { email, dir, id: account.id, uid: loadState(dir).session!.uid };
+    users.push(user);
+    return user;
+  }
+
+  function stripeEvent(type: string, object: Record<string, unknown>): { body: string; signature: string } {
+    const body = JSON.stringify({ id: `evt_${randomBytes(8).toString('hex')}`, object: 'event', type, created: Math.floor(Date.now() / 1000), livemode: false, api_version: '2025-09-30.clover', data: { object } });
+    return { body, signature: new Stripe('sk_test_signing_only').webhooks.generateTestHeaderString({ payload: body, secret: STRIPE_WEBHOOK_SECRET }) };
+  }
+
+  async function postStripe(type: string, object: Record<string, unknown>): Promise<{ received: boolean; outcome: string }> {
+    const ev = stripeEvent(type, object);
+    const res = await fetch(`${AUTH}/webhooks/stripe`, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': ev.signature }, body: ev.body });
+    expect(res.status).toBe(200);
+    return (await res.json()) as { received: boolean; outcome: string };
+  }
+
+  async function assertPortFree(port: number): Promise<void> {
+    const taken = await realFetch(`http://127.0.0.1:${port}/health/live`, { signal: AbortSignal.timeout(1000) }).then(
+      () => true,
+      () => false,
+    );
+    if (taken) throw new Error(`port ${port} is taken; the journey test needs 3931-3935 free`);
+  }
+
+  function start(app: string, port: number, extra: NodeJS.ProcessEnv): void {
+    services[app] = spawnService(app, {
+      ...process.env,
+      ISSUER_DIRECTORY_URL: `${AUTH}/.well-known/private-token-issuer-directory`,
+      CONFIG_SERVICE_URL: CONFIG,
+      LOG_LEVEL: 'info',
+      NODE_ENV: 'development',
+      PORT: String(port),
+      ...extra,
+    });
+  }
+
+  async function ready(app: string, port: number, timeoutMs = 60_000): Promise<void> {
+    try {
+      await waitForHttp(`http://127.0.0.1:${port}/health/ready`, timeoutMs);
+    } catch (error) {
+      throw new Error(`${app} did not become ready: ${(error as Error).message}\n--- its output ---\n${services[app]?.output().slice(-4000)}`);
+    }
+  }
+
+  beforeAll(async () => {
+    const problems = namespaceProblems();
+    if (problems.length) throw new Error(`the journey test cannot run here (it never skips):\n  - ${problems.join('\n  - ')}`);
+    for (const port of Object.values(PORTS)) await assertPortFree(port);
+
+    // Record what the client sends to and gets from /auth/vpn-token (for the privacy scans).
+    globalThis.fetch = (async (input: string | URL | Request, init?: RequestInit) => {
+      const res = await realFetch(input, init);
+      if (String(input instanceof Request ? input.url : input).endsWith('/auth/vpn-token') && res.status === 200) {
+        wire.blindedMessages.push(...(JSON.parse(String(init?.body)) as { blindedMessages: string[] }).blindedMessages);
+        wire.blindSignatures.push(...((await res.clone().json()) as { blindSignatures: string[] }).blindSignatures);
+      }
+      return res;
+    }) as typeof fetch;
+
+    await createNodeLab(lab);
+    labMade = true;
+    nodeState = mkdtempSync(join(tmpdir(), 'phx-e2e-node-'));
+    dirs.push(nodeState);
+
+    start('auth-service', PORTS.auth, { REDIS_KEY_PREFIX: `${prefix}auth:`, BULLMQ_PREFIX: `${prefix}bull`, STRIPE_WEBHOOK_SECRET });
+    start('analytics-service', PORTS.analytics, {});
+    start('job-worker', PORTS.jobs, {});
+    // config-service loads the issuer directory from auth-service at start: start it once that answers.
+    await ready('auth-service', PORTS.auth);
+    await waitForHttp(`${AUTH}/.well-known/private-token-issuer-directory`);
+    start('config-service', PORTS.config, { REDIS_KEY_PREFIX: `${prefix}cfg:`, ADMIN_TOKEN: CONFIG_ADMIN, PULSE_INTERVAL_SEC: '5' });
+    await ready('config-service', PORTS.config);
+
+    // The node's own location, so no other node on the shared database is ever chosen.
+    const put = await fetch(`${CONFIG}/admin/locations/${LOCATION}`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${CONFIG_ADMIN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ country: 'ZZ', city: `Journey ${tag}` }),
+    });
+    expect([200, 201]).toContain(put.status);
+
+    start('node-daemon', PORTS.node, {
+      NODE_NETNS: lab.nodeNs,
+      WG_MODE: 'userspace',
+      WG_INTERFACE: lab.iface.wgNode,
+      WG_LISTEN_PORT: '51820',
+      NODE_PUBLIC_HOST: NODE_ENDPOINT_HOST,
+      NODE_LOCATION: LOCATION,
+      NODE_CAPACITY: '100',
+      TUNNEL_CIDR_V4: NODE_TUNNEL_V4,
+      TUNNEL_CIDR_V6: NODE_TUNNEL_V6,
+      EGRESS_INTERFACE: lab.iface.nodeInet,
+      NODE_ADMIN_TCP_PORTS: '',
+      NODE_STATE_DIR: nodeState,
+      RECONCILE_INTERVAL_SEC: '2',
+      BACKOFF_MAX_SEC: '2',
+    });
+    await ready('analytics-service', PORTS.analytics);
+    await ready('job-worker', PORTS.jobs);
+    await ready('node-daemon', PORTS.node);
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const locations = (await (await fetch(`${CONFIG}/locations`)).json()) as Array<{ id: string; available: boolean }>;
+      if (locations.find((l) => l.id === LOCATION)?.available) break;
+      if (Date.now() > deadline) throw new Error(`location ${LOCATION} never became available\n${services['node-daemon']!.output().slice(-3000)}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }, 150_000);
+
+  afterAll(async () => {
+    globalThis.fetch = realFetch;
+    for (const u of users) await run(['down', '--state-dir', u.dir], { out: () => undefined, err: () => undefined, env: process.env, lab }).catch(() => undefined);
+    // Decommission this run's node(s) and remove the location from the shared network database.
+    const admin = { authorization: `Bearer ${CONFIG_ADMIN}` };
+    const nodes = await realFetch(`${CONFIG}/nodes`, { headers: admin })
+      .then(async (r) => (r.status === 200 ? ((await r.json()) as Array<{ id: string; location: string }>) : []))
+      .catch(() => []);
+    for (const n of nodes.filter((x) => x.location === LOCATION || x.id === nodeId)) {
+      await realFetch(`${CONFIG}/nodes/${n.id}`, { method: 'DELETE', headers: admin }).catch(() => undefined);
+    }
+    await realFetch(`${CONFIG}/admin/locations/${LOCATION}`, { method: 'DELETE', headers: { authorization: `Bearer ${CONFIG_ADMIN}` } }).catch(() => undefined);
+    await Promise.all(Object.values(services).map((s) => s.stop(10_000)));
+    if (labMade) await destroyLab(lab);
+    if (process.env.REDIS_URL) {
+      const redis = new Redis(process.env.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+      try {
+        await redis.connect();
+        const keys = await scanKeys(redis, `${prefix}*`);
+        if (keys.length) await redis.del(...keys);
+      } catch {
+        // best effort
+      } finally {
+        redis.disconnect();
+      }
+    }
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  }, 60_000);
+
+  let alice: User;
+  let spentToken = '';
+
+  it('signs up in the Firebase emulator, starts the trial and gets 5 tokens in one batch', async () => {
+    alice = await newUser('alice');
+    expect((await client(alice, 'tokens', '--count', '1')).code).toBe(1); // not entitled before the trial
+    const trial = JSON.parse(await ok(alice, 'trial')) as { status: string; entitled: boolean };
+    expect(trial).toMatchObject({ status: 'trialing', entitled: true });
+    const before = wire.blindedMessages.length;
+    await ok(alice, 'tokens', '--count', '5');
+    expect(wire.blindedMessages.length - before).toBe(5);
+    const state = loadState(alice.dir);
+    expect(state.tokens).toHaveLength(5);
+    allTokens.push(...state.tokens.map((t) => t.token));
+    expect(statSync(join(alice.dir, 'state.json')).mode & 0o777).toBe(0o600);
+  });
+
+  it('redeems one token for the node\'s location with a locally made key (wg-quick file 0600)', async () => {
+    spentToken = loadState(alice.dir).tokens[0]!.token;
+    const out = join(alice.dir, 'wg.conf');
+    await ok(alice, 'redeem', '--location', LOCATION, '--out', out);
+    const state = loadState(alice.dir);
+    expect(state.tokens.map((t) => t.token)).not.toContain(spentToken);
+    expect(state.tokens).toHaveLength(4);
+    expect(state.lease).toMatchObject({ location: LOCATION, peer: { endpoint: `${NODE_ENDPOINT_HOST}:51820` } });
+    nodeId = state.lease!.nodeId;
+    expect(statSync(out).mode & 0o777).toBe(0o600);
+    const conf = readFileSync(out, 'utf8');
+    expect(conf).toContain(`PrivateKey = ${state.lease!.privateKey}`);
+    expect(conf).toContain(`Endpoint = ${NODE_ENDPOINT_HOST}:51820`);
+  });
+
+  it('brings the tunnel up in its own namespace: the node\'s gateway answers, and the "internet" through NAT', async () => {
+    const r = await client(alice, 'up');
+    expect({ code: r.code, err: r.err }).toEqual({ code: 0, err: '' });
+    expect(r.out).toContain(`ping ${NODE_GATEWAY_V4}`);
+    const clientNs = inNs(lab.clientNs);
+    await clientNs.run('ping', ['-n', '-c', '2', '-W', '2', NODE_GATEWAY_V4]);
+    await clientNs.run('ping', ['-n', '-c', '2', '-W', '2', NODE_GATEWAY_V6]);
+    await clientNs.run('ping', ['-n', '-c', '2', '-W', '2', INTERNET_HOST]);
+    // The "internet" has no route back to the tunnel pool: its answers came back only because the node masqueraded.
+    await expect(inNs(lab.inetNs).run('ip', ['route', 'get', '100.64.0.2'])).rejects.toThrow();
+    // And the packets really went through WireGuard: the handshake happened and bytes flowed.
+    const dump = (await clientNs.run('wg', ['show', lab.iface.wgClient, 'transfer'])).stdout.trim().split('\t');
+    expect(Number(dump[1])).toBeGreaterThan(0);
+    expect(Number(dump[2])).toBeGreaterThan(0);
+  });
+
+  it('refuses the same token a second time with 409 TOKEN_REUSED', async () => {
+    const res = await fetch(`${CONFIG}/vpn/config`, {
+      method: 'POST',
+      headers: { authorization: renderAuthorization(base64urlDecode(spentToken)), 'content-type': 'application/json' },
+      body: JSON.stringify({ location: LOCATION, publicKey: generateWireGuardKeyPair().publicKey }),
+    });
+    expect(res.status).toBe(409);
+    expect(((await res.json()) as { code: string }).code).toBe('TOKEN_REUSED');
+  });
+
+  it('a paying user whose Stripe subscription is deleted gets no new tokens (403), but held tokens still redeem', async () => {
+    const bob = await newUser('bob');
+    const customer = `cus_e2e${tag}`;
+    const subId = `sub_e2e${tag}`;
+    const end = Math.floor(Date.now() / 1000) + 30 * 86400;
+    const subscription = { id: subId, object: 'subscription', customer, status: 'active', cancel_at_period_end: false, metadata: { userId: bob.id }, items: { object: 'list', data: [{ current_period_end: end, price: { id: 'price_dev_monthly', recurring: { interval: 'month' } } }] } };
+    expect(await postStripe('checkout.session.completed', { id: `cs_e2e${tag}`, object: 'checkout.session', client_reference_id: bob.id, customer, subscription: subId })).toEqual({ received: true, outcome: 'processed' });
+    expect(await postStripe('customer.subscription.created', subscription)).toEqual({ received: true, outcome: 'processed' });
+    expect(JSON.parse(await ok(bob, 'subscription'))).toMatchObject({ status: 'active', provider: 'stripe', entitled: true });
+
+    await ok(bob, 'tokens', '--count', '3');
+    const held = loadState(bob.dir).tokens;
+    expect(held).toHaveLength(3);
+    allTokens.push(...held.map((t) => t.token));
+
+    await new Promise((r) => setTimeout(r, 1100)); // a later event time than the creation
+    expect(await postStripe('customer.subscription.deleted', { ...subscription, status: 'canceled', ended_at: Math.floor(Date.now() / 1000) })).toEqual({ received: true, outcome: 'processed' });
+    expect(JSON.parse(await ok(bob, 'subscription'))).toMatchObject({ entitled: false });
+
+    // The next token request: 403 NOT_ENTITLED, on the wire and as the client tells it.
+    const idToken = loadState(bob.dir).session!.idToken;
+    const raw = await fetch(`${AUTH}/auth/vpn-token`, { method: 'POST', headers: { authorization: `Bearer ${idToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ blindedMessages: [wire.blindedMessages[0]] }) });
+    expect(raw.status).toBe(403);
+    expect(((await raw.json()) as { code: string }).code).toBe('NOT_ENTITLED');
+    const refused = await client(bob, 'tokens', '--count', '1');
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain('no active subscription or trial');
+
+    // Tokens already held are anonymous: config-service cannot know whose they are, so they redeem.
+    await ok(bob, 'redeem', '--location', LOCATION, '--out', join(bob.dir, 'wg.conf'));
+    expect(loadState(bob.dir).tokens).toHaveLength(2);
+  });
+
+  describe('privacy, on the real databases after the run', () => {
+    it('the network database has no user id, email or Firebase uid in any column of any table', async () => {
+      const needles = users.flatMap((u) => [u.id, u.email, u.uid]);
+      expect(needles).toHaveLength(6);
+      const rows = await dumpDatabase(process.env.NETWORK_DATABASE_URL!);
+      expect(rows.length).toBeGreaterThan(0);
+      expect(rows.some((r) => r.includes(LOCATION))).toBe(true); // the scan does see this run's data
+      for (const row of rows) for (const n of needles) expect(row.includes(n) ? `${n} found in ${row.slice(0, 200)}` : null).toBeNull();
+    });
+
+    it('the identity database and Redis hold no token, blinded message or signature', async () => {
+      expect(wire.blindedMessages.length).toBeGreaterThanOrEqual(8);
+      expect(allTokens).toHaveLength(8);
+      const blobs = [
+        ...wire.blindedMessages.map((m) => Buffer.from(m, 'base64url')),
+        ...wire.blindSignatures.map((s) => Buffer.from(s, 'base64url')),
+        ...allTokens.map((t) => Buffer.from(t, 'base64url')),
+        // A token's authenticator (its last 256 bytes) is the unblinded signature.
+        ...allTokens.map((t) => Buffer.from(t, 'base64url').subarray(-256)),
+      ];
+      const needles = blobs.flatMap((b) => [b.toString('hex'), b.toString('base64'), b.toString('base64url')]);
+      const raw = blobs.map((b) => b.subarray(0, 48));
+      const rows = await dumpDatabase(process.env.IDENTITY_DATABASE_URL!);
+      expect(rows.some((r) => r.includes(alice.email))).toBe(true); // the scan does see this run's data
+      for (const row of rows) for (const n of needles) expect(row.includes(n)).toBe(false);
+
+      const redis = new Redis(process.env.REDIS_URL!, { maxRetriesPerRequest: 1 });
+      try {
+        const keys = await scanKeys(redis, '*');
+        expect(keys.some((k) => k.startsWith(`${prefix}cfg:spent:`))).toBe(true);
+        for (const key of keys) {
+          const text = await dumpKey(redis, key);
+          for (const n of needles) expect(text.includes(n) ? `${n.slice(0, 16)}… found under ${key}` : null).toBeNull();
+          const bytes = Buffer.from(text, 'latin1');
+          for (const r of raw) expect(bytes.includes(r)).toBe(false);
+        }
+      } finally {
+        redis.disconnect();
+      }
+    });
+
+    it("no log line of any service (nor the node's wireguard-go) holds the client's address; network-side logs hold no identity", () => {
+      const logs: Record<string, string> = Object.fromEntries(Object.entries(services).map(([app, s]) => [app, s.output()]));
+      logs['wireguard-go (node)'] = readFileSync(join(nodeState, `wireguard-go.${lab.iface.wgNode}.log`), 'utf8');
+      expect(logs['config-service']).toContain('/vpn/config'); // request logging was on
+      for (const [app, text] of Object.entries(logs)) {
+        expect(text.includes(CLIENT_UNDERLAY) ? `${app} logged ${CLIENT_UNDERLAY}` : null).toBeNull();
+      }
+      for (const app of ['config-service', 'node-daemon', 'analytics-service', 'job-worker']) {
+        for (const u of users) for (const n of [u.id, u.email, u.uid]) expect(logs[app]!.includes(n) ? `${app} logged ${n}` : null).toBeNull();
+      }
+    });
+  });
+});
+
+/** Every row of every table of every non-system schema, as text (`row::text`: every column). */
+async function dumpDatabase(url: string): Promise<string[]> {
+  const pg = new PgClient({ connectionString: url });
+  await pg.connect();
+  try {
+    const { rows: tables } = await pg.query<{ schema: string; name: string }>(
+      `SELECT table_schema AS schema, table_name AS name FROM information_schema.tables
+       WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('pg_catalog', 'information_schema')`,
+    );
+    const out: string[] = [];
+    for (const t of tables) {
+      const { rows } = await pg.query<{ r: string }>(`SELECT t::text AS r FROM "${t.schema}"."${t.name}" t`);
+      out.push(...rows.map((r) => `${t.schema}.${t.name}: ${r.r}`));
+    }
+    return out;
+  } finally {
+    await pg.end();
+  }
+}
+
+async function scanKeys(redis: Redis, match: string): Promise<string[]> {
+  const keys: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, batch] = await redis.scan(cursor, 'MATCH', match, 'COUNT', 1000);
+    keys.push(...batch);
+    cursor = next;
+  } while (cursor !== '0');
+  return keys;
+}
+
+async function dumpKey(redis: Redis, key: string): Promise<string> {
+  const type = await redis.type(key);
+  const parts: string[] = [key];
+  if (type === 'string') parts.push(((await redis.getBuffer(key)) ?? Buffer.alloc(0)).toString('latin1'));
+  else if (type === 'hash') parts.push(...Object.entries(await redis.hgetall(key)).flat());
+  else if (type === 'list') parts.push(...(await redis.lrange(key, 0, -1)));
+  else if (type === 'set') parts.push(...(await redis.smembers(key)));
+  else if (type === 'zset') parts.push(...(await redis.zrange(key, 0, -1)));
+  else if (type === 'stream') parts.push(JSON.stringify(await redis.xrange(key, '-', '+')));
+  return parts.join('\n');
+}
