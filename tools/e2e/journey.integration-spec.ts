@@ -15,6 +15,7 @@
 // Namespaces are tagged (`phx-node-<tag>`, …; tools/platform/netns.ts) so a running platform is
 // untouched. Needs root, `ip netns`, /dev/net/tun, wireguard-go, wg, nft, ping: without one it
 // FAILS naming what is missing. Everything started here is stopped in afterAll.
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,7 +23,7 @@ import { join } from 'node:path';
 import Redis from 'ioredis';
 import { Client as PgClient } from 'pg';
 import Stripe from 'stripe';
-import { spawnService, ServiceProcess, waitForHttp } from '@phoenix/common/testing';
+import { spawnService, ServiceProcess, WORKSPACE_ROOT, waitForHttp } from '@phoenix/common/testing';
 import { base64urlDecode, generateWireGuardKeyPair, renderAuthorization } from '@phoenix/crypto';
 import { run } from '../client/cli';
 import { loadState } from '../client/state';
@@ -146,6 +147,11 @@ describe('the whole journey: sign-up to packets through the tunnel', () => {
     const problems = namespaceProblems();
     if (problems.length) throw new Error(`the journey test cannot run here (it never skips):\n  - ${problems.join('\n  - ')}`);
     for (const port of Object.values(PORTS)) await assertPortFree(port);
+    // The services run on the stack's real databases, as `npm run platform` does: migrate them
+    // first (a fresh CI machine has empty ones). The migrate commands are idempotent.
+    for (const script of ['apps/auth-service/src/database/migrate.ts', 'apps/config-service/src/database/migrate.ts', 'apps/analytics-service/src/database/migrate.ts']) {
+      execFileSync(process.execPath, ['-r', '@swc-node/register', script], { cwd: WORKSPACE_ROOT, env: process.env, stdio: 'pipe', timeout: 60_000 });
+    }
 
     // Record what the client sends to and gets from /auth/vpn-token (for the privacy scans).
     globalThis.fetch = (async (input: string | URL | Request, init?: RequestInit) => {
