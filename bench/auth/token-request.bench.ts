@@ -25,12 +25,8 @@ import autocannon from 'autocannon';
 import { spawnService, waitForHttp } from '@phoenix/common/testing';
 import { createTokenRequest, encodeTokenChallenge, finalizeToken, parseIssuerDirectory, verifyToken } from '@phoenix/crypto';
 import { createTestDatabase } from '@phoenix/database';
+import { stackEnv } from '../support';
 
-const { readEnvFile, ENV_FILE, DEV_ENV_FILE } = require(path.join(__dirname, '../../tools/jest/stack-env-lib.js')) as {
-  readEnvFile: (f: string) => Record<string, string>;
-  ENV_FILE: string;
-  DEV_ENV_FILE: string;
-};
 
 const TARGET_RATIO = 0.75;
 const ROUNDS = 4;
@@ -84,7 +80,7 @@ async function jsonFetch(url: string, init: RequestInit = {}): Promise<{ status:
 }
 
 async function main(): Promise<void> {
-  const env: Record<string, string> = { ...(process.env as Record<string, string>), ...readEnvFile(DEV_ENV_FILE), ...readEnvFile(ENV_FILE) };
+  const env: Record<string, string> = { ...(process.env as Record<string, string>), ...stackEnv() };
   process.stdout.write(`auth-service token-request benchmark — ${CORES} cores, Node ${process.version}\n`);
 
   const db = await createTestDatabase(env.PHOENIX_PG_ADMIN_URL, env.IDENTITY_DATABASE_URL, 'authbench');

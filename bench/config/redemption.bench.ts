@@ -21,7 +21,6 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { cpus } from 'node:os';
-import path from 'node:path';
 import autocannon from 'autocannon';
 import type Redis from 'ioredis';
 import { loadConfig } from '@phoenix/common';
@@ -47,12 +46,8 @@ import { applyLocationSeeds, defaultSeedDir, readLocationSeeds } from '../../app
 import { NETWORK_ENTITIES, NETWORK_MIGRATIONS } from '../../apps/config-service/src/database/network-schema';
 import { LeasesRepository } from '../../apps/config-service/src/leases/leases.repository';
 import { TokenChallenge } from '../../apps/config-service/src/redemption/token-challenge';
+import { stackEnv } from '../support';
 
-const { readEnvFile, ENV_FILE, DEV_ENV_FILE } = require(path.join(__dirname, '../../tools/jest/stack-env-lib.js')) as {
-  readEnvFile: (f: string) => Record<string, string>;
-  ENV_FILE: string;
-  DEV_ENV_FILE: string;
-};
 
 const PORT = 3922;
 const CONNECTIONS = 16;
@@ -134,7 +129,7 @@ async function sequential(url: string, tokens: string[]): Promise<Run> {
 }
 
 async function main(): Promise<void> {
-  const env = { ...readEnvFile(DEV_ENV_FILE), ...readEnvFile(ENV_FILE) };
+  const env = stackEnv();
   log(`redemption benchmark: Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`);
 
   // --- Issuer directory served locally, a throwaway network database, the service as a process.
