@@ -35,6 +35,20 @@ node -r @swc-node/register apps/analytics-service/src/database/migrate.ts
 mkdir -p "$RUN_DIR"
 
 # ---------------------------------------------------------------- the local VPN node's namespace
+# As root, install what the node needs from Debian's packages (as tools/stack does for the servers).
+if [ "${PHOENIX_NODE_NETNS:-1}" != "0" ] && [ "$(id -u)" -eq 0 ]; then
+  node_pkgs=()
+  command -v wireguard-go >/dev/null || node_pkgs+=(wireguard-go)
+  command -v wg >/dev/null || node_pkgs+=(wireguard-tools)
+  command -v nft >/dev/null || node_pkgs+=(nftables)
+  command -v ip >/dev/null || node_pkgs+=(iproute2)
+  command -v ping >/dev/null || node_pkgs+=(iputils-ping)
+  if [ ${#node_pkgs[@]} -gt 0 ]; then
+    log "installing ${node_pkgs[*]} with apt-get for the local VPN node"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${node_pkgs[@]}" >/dev/null \
+      || log "could not install ${node_pkgs[*]}; the VPN node may be skipped"
+  fi
+fi
 NODE_VARS=()
 NODE_LAB=false
 node_daemon_running() { [ -s "$RUN_DIR/node-daemon.pid" ] && kill -0 "$(cat "$RUN_DIR/node-daemon.pid")" 2>/dev/null; }
