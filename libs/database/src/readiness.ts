@@ -1,10 +1,9 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type Redis from 'ioredis';
+import type { ReadinessCheck } from '@phoenix/common';
 import type { DataSource } from 'typeorm';
 
-// Shapes match `ReadinessCheck` in @phoenix/common (kept structural to avoid a lib cycle).
-
-export function postgresReadiness(name: string, ds: DataSource) {
+export function postgresReadiness(name: string, ds: DataSource): ReadinessCheck {
   return {
     name,
     check: async () => {
@@ -14,11 +13,11 @@ export function postgresReadiness(name: string, ds: DataSource) {
   };
 }
 
-export function redisReadiness(redis: Redis) {
+export function redisReadiness(redis: Redis): ReadinessCheck {
   return { name: 'redis', check: () => redis.ping() };
 }
 
-export function clickhouseReadiness(ch: ClickHouseClient) {
+export function clickhouseReadiness(ch: ClickHouseClient): ReadinessCheck {
   return {
     name: 'clickhouse',
     check: async () => {

@@ -184,30 +184,20 @@ export class StripeWebhookService {
     if (!subscriptionId) return 'processed';
     const existing = await this.store.findSubscription(m, 'stripe', subscriptionId);
     if (!existing) return 'processed';
+    const facts = { provider: 'stripe' as const, providerSubscriptionId: subscriptionId, userId: existing.userId, customerId: idOf(inv.customer), eventTime: at };
     if (outcome === 'paid') {
       // A paid renewal ends a past-due period; the subscription events carry everything else.
       if (existing.state !== 'past_due') return 'processed';
       const lineEnds = list(inv.lines).map((l) => int(obj(l.period)?.end)).filter((n): n is number => n !== null);
       const result = await this.store.applySubscription(m, {
-        provider: 'stripe',
-        providerSubscriptionId: subscriptionId,
-        userId: existing.userId,
-        customerId: idOf(inv.customer),
-        eventTime: at,
+        ...facts,
         state: 'active',
         currentPeriodEnd: lineEnds.length ? new Date(Math.max(...lineEnds) * 1000) : null,
       });
       return result.applied ? 'processed' : 'stale';
     }
     if (existing.state === 'ended') return 'processed';
-    const result = await this.store.applySubscription(m, {
-      provider: 'stripe',
-      providerSubscriptionId: subscriptionId,
-      userId: existing.userId,
-      customerId: idOf(inv.customer),
-      eventTime: at,
-      state: 'past_due',
-    });
+    const result = await this.store.applySubscription(m, { ...facts, state: 'past_due' });
     if (!result.applied) return 'stale';
     notify.push({ name: 'payment-failed', payload: { userId: existing.userId, provider: 'stripe', graceUntil: null } });
     return 'processed';

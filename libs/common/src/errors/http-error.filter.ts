@@ -10,16 +10,11 @@ export class HttpErrorFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     if (host.getType() !== 'http') throw exception;
     const reply = host.switchToHttp().getResponse<FastifyReply>();
-    sendError(reply, exception, this.logger);
+    const res = toErrorResponse(exception);
+    if (res.unexpected) {
+      this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+    }
+    if (reply.sent) return;
+    void reply.status(res.status).headers(res.headers).type('application/json').send(res.body);
   }
-}
-
-/** Writes the error response; shared by the Nest filter and Fastify's own error handler. */
-export function sendError(reply: FastifyReply, exception: unknown, logger: Pick<Logger, 'error'>): void {
-  const res = toErrorResponse(exception);
-  if (res.unexpected) {
-    logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
-  }
-  if (reply.sent) return;
-  void reply.status(res.status).headers(res.headers).type('application/json').send(res.body);
 }

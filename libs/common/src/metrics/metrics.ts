@@ -1,6 +1,6 @@
 import { Controller, Get, Header, Inject } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export const METRICS_REGISTRY = Symbol('METRICS_REGISTRY');
 
@@ -11,7 +11,6 @@ export const METRICS_REGISTRY = Symbol('METRICS_REGISTRY');
 export class ServiceMetrics {
   readonly registry = new Registry();
   readonly httpDuration: Histogram<'method' | 'route' | 'status_code'>;
-  readonly httpErrors: Counter<'code'>;
 
   constructor(service: string) {
     this.registry.setDefaultLabels({ service });
@@ -21,12 +20,6 @@ export class ServiceMetrics {
       help: 'HTTP request duration by route template',
       labelNames: ['method', 'route', 'status_code'],
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-      registers: [this.registry],
-    });
-    this.httpErrors = new Counter({
-      name: 'http_errors_total',
-      help: 'Error responses by error code',
-      labelNames: ['code'],
       registers: [this.registry],
     });
   }
