@@ -2,7 +2,7 @@ import nx from '@nx/eslint-plugin';
 
 // Boundaries (ARCHITECTURE.md "Boundaries in code"): a side imports only itself and shared code,
 // apps never import apps, and domain libs stay free of frameworks and IO clients.
-const IO_AND_FRAMEWORKS = ['@nestjs/*', 'typeorm', 'ioredis', 'bullmq', '@clickhouse/client', 'nestjs-pino', 'firebase-admin', 'stripe'];
+const IO_AND_FRAMEWORKS = ['@nestjs/*', 'typeorm', 'ioredis', 'bullmq', '@clickhouse/client', 'pino', 'firebase-admin', 'stripe'];
 
 export default [
   ...nx.configs['flat/base'],

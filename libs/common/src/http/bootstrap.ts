@@ -3,9 +3,10 @@ import { NestFactory } from '@nestjs/core';
 import { MicroserviceOptions } from '@nestjs/microservices';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { Logger } from 'nestjs-pino';
+import { randomUUID } from 'node:crypto';
 import { AppError } from '../errors/app-error';
 import { ErrorCode } from '../errors/error-codes';
+import { ServiceLogger } from '../logging/logger';
 import { METRICS_REGISTRY, ServiceMetrics } from '../metrics/metrics';
 import { redisTransportOptions } from '../transport/redis-transport';
 
@@ -72,22 +73,27 @@ export async function createServiceApp(opts: ServiceOptions): Promise<NestFastif
     bodyLimit: opts.bodyLimit ?? 64 * 1024,
     forceCloseConnections: 'idle',
     return503OnClosing: true,
+    // Request ids are random, never a counter that would order requests across log lines.
+    genReqId: () => randomUUID(),
   });
   // Nest's own body parsers are off: `registerJsonParser` below keeps the raw bytes (webhook
   // signatures are over them) and turns bad JSON into `400 MALFORMED_BODY`.
   const app = await NestFactory.create<NestFastifyApplication>(opts.module, adapter, { bufferLogs: true, bodyParser: false });
-  app.useLogger(app.get(Logger));
+  const logger = app.get(ServiceLogger);
+  app.useLogger(logger);
   app.useGlobalPipes(strictValidationPipe());
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
 
   const fastify = app.getHttpAdapter().getInstance();
   registerJsonParser(fastify);
   const metrics = app.get<ServiceMetrics>(METRICS_REGISTRY);
+  // One hook per finished request: the route-template histogram and the request log line.
   fastify.addHook('onResponse', (req, reply, done) => {
     metrics.httpDuration.observe(
       { method: req.method, route: req.routeOptions?.url ?? 'unmatched', status_code: String(reply.statusCode) },
       reply.elapsedTime / 1000,
     );
+    logger.request(req.id, req.method, req.url, reply.statusCode, reply.elapsedTime);
     done();
   });
 
@@ -109,6 +115,6 @@ export async function startService(opts: ServiceOptions): Promise<NestFastifyApp
   const app = await createServiceApp(opts);
   if (opts.redisTransportUrl) await app.startAllMicroservices();
   await app.listen(opts.port, opts.host);
-  app.get(Logger).log(`${opts.service} listening on http://${opts.host}:${opts.port} (docs at /docs)`);
+  app.get(ServiceLogger).log(`${opts.service} listening on http://${opts.host}:${opts.port} (docs at /docs)`);
   return app;
 }

@@ -1,10 +1,9 @@
 import { DynamicModule, Module, ModuleMetadata, Type } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { LoggerModule } from 'nestjs-pino';
 import { HttpErrorFilter } from '../errors/http-error.filter';
 import { HealthController } from '../health/health.controller';
 import { READINESS_CHECKS, ReadinessCheck } from '../health/readiness';
-import { loggerParams } from '../logging/logger';
+import { ServiceLogger } from '../logging/logger';
 import { METRICS_REGISTRY, MetricsController, ServiceMetrics } from '../metrics/metrics';
 import { PingController, SERVICE_NAME } from '../transport/ping.controller';
 import { ShutdownLog } from './shutdown-log';
@@ -30,16 +29,17 @@ export class PlatformModule {
     return {
       module: PlatformModule,
       global: true,
-      imports: [LoggerModule.forRoot(loggerParams(options.service, options.logLevel)), ...(options.readiness.imports ?? [])],
+      imports: options.readiness.imports ?? [],
       controllers: [HealthController, MetricsController, PingController],
       providers: [
         { provide: SERVICE_NAME, useValue: options.service },
+        { provide: ServiceLogger, useValue: new ServiceLogger(options.service, options.logLevel) },
         { provide: METRICS_REGISTRY, useValue: new ServiceMetrics(options.service) },
         { provide: READINESS_CHECKS, inject: options.readiness.inject ?? [], useFactory: options.readiness.useFactory as (...a: unknown[]) => ReadinessCheck[] },
         { provide: APP_FILTER, useClass: HttpErrorFilter },
         ShutdownLog,
       ],
-      exports: [METRICS_REGISTRY, SERVICE_NAME],
+      exports: [METRICS_REGISTRY, SERVICE_NAME, ServiceLogger],
     };
   }
 }
