@@ -1,6 +1,6 @@
 import { blindSignRaw, createTokenRequest, decodeTokenRequest, encodeTokenChallenge, finalizeToken, generateIssuerKeyPair, verifyToken, type IssuerKeyPair } from '@phoenix/crypto';
 import type { AuthConfig } from '../config';
-import { SignerPool, SigningError } from './signer.pool';
+import { MAX_BATCH, SignerPool, SigningError } from './signer.pool';
 
 const challenge = encodeTokenChallenge({ tokenType: 2, issuerName: 'issuer.test', redemptionContext: new Uint8Array(0), originInfo: [] });
 
@@ -20,6 +20,26 @@ describe('SignerPool', () => {
         expect(Buffer.from(sig)).toEqual(Buffer.from(blindSignRaw(key.privateKey, msgs[i])));
         expect(verifyToken(key.tokenKey, finalizeToken(requests[i].state, sig))).toBe(true);
       });
+    } finally {
+      await pool.onApplicationShutdown();
+    }
+  });
+
+  it('signs a burst of separate requests larger than a batch, under two keys, each with its own key', async () => {
+    const other = await generateIssuerKeyPair();
+    const pool = new SignerPool({ SIGNING_WORKERS: 2 } as AuthConfig);
+    try {
+      // All submitted in one event-loop turn: they leave in one message per worker and come
+      // back in batches of at most MAX_BATCH; every promise must get its own signature.
+      const jobs = Array.from({ length: 3 * MAX_BATCH + 1 }, (_, i) => {
+        const k = i % 3 === 0 ? other : key;
+        const r = createTokenRequest(k.tokenKey, challenge);
+        return { k, r, sig: pool.sign(k.keyIdHex, k.privateKey, [decodeTokenRequest(r.request).blindedMsg]) };
+      });
+      for (const { k, r, sig } of jobs) {
+        const [s] = await sig;
+        expect(verifyToken(k.tokenKey, finalizeToken(r.state, s))).toBe(true);
+      }
     } finally {
       await pool.onApplicationShutdown();
     }
