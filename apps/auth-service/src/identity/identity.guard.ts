@@ -11,13 +11,14 @@ const MAX_TOKEN_LENGTH = 8192;
 const CACHE_MAX = 10_000;
 
 /**
- * `Authorization: Bearer <Firebase ID token>` → `request.identity`, or `401 UNAUTHENTICATED`.
+ * `Authorization: Bearer <Firebase ID token>` → the caller's identity, or `401 UNAUTHENTICATED`.
+ * One place for both the Nest guard and the raw issuance route.
  *
  * With `FIREBASE_CHECK_CACHE_MS` > 0 a positive check is remembered (by SHA-256 of the token)
  * that long: revocation and disabling then take effect within that bound rather than at once.
  */
 @Injectable()
-export class FirebaseAuthGuard implements CanActivate {
+export class IdTokenVerifier {
   private readonly cache = new Map<string, { identity: FirebaseIdentity; until: number }>();
   private readonly cacheMs: number;
 
@@ -28,13 +29,11 @@ export class FirebaseAuthGuard implements CanActivate {
     this.cacheMs = config.FIREBASE_CHECK_CACHE_MS;
   }
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
-    const req = context.switchToHttp().getRequest<AuthedRequest>();
-    const header = req.headers.authorization;
+  /** @throws AppError `UNAUTHENTICATED` (no, malformed or bad token), `UNAVAILABLE` (Firebase unreachable) */
+  async authenticate(header: string | string[] | undefined): Promise<FirebaseIdentity> {
     const m = typeof header === 'string' ? /^Bearer ([A-Za-z0-9._-]+)$/.exec(header) : null;
     if (!m || m[1].length > MAX_TOKEN_LENGTH) throw new AppError(ErrorCode.UNAUTHENTICATED, 'a Firebase ID token is required (Authorization: Bearer)');
-    req.identity = await this.verify(m[1]);
-    return true;
+    return this.verify(m[1]);
   }
 
   private async verify(token: string): Promise<FirebaseIdentity> {
@@ -50,6 +49,18 @@ export class FirebaseAuthGuard implements CanActivate {
     }
     this.cache.set(key, { identity, until: Math.min(now + this.cacheMs, identity.expiresAtMs) });
     return identity;
+  }
+}
+
+/** Nest guard: authenticates the request with {@link IdTokenVerifier} and sets `request.identity`. */
+@Injectable()
+export class FirebaseAuthGuard implements CanActivate {
+  constructor(private readonly idTokens: IdTokenVerifier) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const req = context.switchToHttp().getRequest<AuthedRequest>();
+    req.identity = await this.idTokens.authenticate(req.headers.authorization);
+    return true;
   }
 }
 

@@ -1,22 +1,5 @@
 import { Body, Controller, Get, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiBearerAuth,
-  ApiBody,
-  ApiConsumes,
-  ApiForbiddenResponse,
-  ApiHeader,
-  ApiOkResponse,
-  ApiOperation,
-  ApiProduces,
-  ApiResponse,
-  ApiServiceUnavailableResponse,
-  ApiTags,
-  ApiTooManyRequestsResponse,
-  ApiUnauthorizedResponse,
-  ApiUnsupportedMediaTypeResponse,
-} from '@nestjs/swagger';
-import { AppError, ErrorCode } from '@phoenix/common';
+import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FirebaseIdentity } from '../identity/firebase.adapter';
 import { CurrentIdentity, FirebaseAuthGuard } from '../identity/identity.guard';
@@ -24,7 +7,7 @@ import { JsonBodyGuard } from '../shared/json-body.guard';
 import { VpnTokenRequestDto, VpnTokenResponseDto } from './dto/vpn-token.dto';
 import { IssuanceService } from './issuance.service';
 import { IssuerKeysService } from './issuer-keys.service';
-import { TOKEN_REQUEST_MEDIA_TYPE, TOKEN_RESPONSE_MEDIA_TYPE } from './token-request.parser';
+import { ISSUANCE_ERROR_RESPONSES } from './token-request.route';
 import { MapInfrastructureErrors } from '../shared/infrastructure-errors';
 
 export const DIRECTORY_MEDIA_TYPE = 'application/private-token-issuer-directory';
@@ -38,14 +21,8 @@ function matches(ifNoneMatch: string | undefined, etag: string): boolean {
   return ifNoneMatch.split(',').some((t) => t.trim().replace(/^W\//, '') === bare);
 }
 
-const errors = () => [
-  ApiBadRequestResponse({ description: 'Malformed request (MALFORMED_BODY / VALIDATION_FAILED) or unknown key id (UNKNOWN_KEY_ID)' }),
-  ApiUnauthorizedResponse({ description: 'Missing, expired, revoked or foreign Firebase ID token (UNAUTHENTICATED)' }),
-  ApiForbiddenResponse({ description: 'No active subscription or trial (NOT_ENTITLED)' }),
-  ApiTooManyRequestsResponse({ description: 'Daily quota used (QUOTA_EXCEEDED); see Retry-After', headers: { 'Retry-After': { description: 'seconds', schema: { type: 'integer' } } } }),
-  ApiUnsupportedMediaTypeResponse({ description: 'Wrong Content-Type (UNSUPPORTED_MEDIA_TYPE)' }),
-  ApiServiceUnavailableResponse({ description: 'A dependency is down (UNAVAILABLE); nothing was signed' }),
-];
+// The shared error responses of the issuance endpoints (POST /token-request documents the same).
+const errors = () => Object.entries(ISSUANCE_ERROR_RESPONSES).map(([status, r]) => ApiResponse({ status: Number(status), ...r }));
 
 function applyAll(decorators: MethodDecorator[]): MethodDecorator {
   return (target, key, descriptor) => {
@@ -96,25 +73,6 @@ export class IssuanceController {
       return;
     }
     await reply.status(200).type(DIRECTORY_MEDIA_TYPE).send(body);
-  }
-
-  @Post('token-request')
-  @HttpCode(200)
-  @UseGuards(FirebaseAuthGuard)
-  @ApiBearerAuth()
-  @ApiOperation({ summary: 'Issue one token (RFC 9578 §6): a TokenRequest in, the blind signature out' })
-  @ApiConsumes(TOKEN_REQUEST_MEDIA_TYPE)
-  @ApiBody({ description: 'token_type (2 bytes, 0x0002) ‖ truncated_token_key_id (1) ‖ blinded_msg (256)', schema: { type: 'string', format: 'binary' } })
-  @ApiProduces(TOKEN_RESPONSE_MEDIA_TYPE)
-  @ApiOkResponse({ description: 'The TokenResponse: blind_sig (256 bytes)', content: { [TOKEN_RESPONSE_MEDIA_TYPE]: { schema: { type: 'string', format: 'binary' } } } })
-  @applyAll(errors())
-  async tokenRequest(@Req() req: FastifyRequest, @Res() reply: FastifyReply, @CurrentIdentity() identity: FirebaseIdentity): Promise<void> {
-    const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-    if (type !== TOKEN_REQUEST_MEDIA_TYPE || !Buffer.isBuffer(req.body)) {
-      throw new AppError(ErrorCode.UNSUPPORTED_MEDIA_TYPE, `Content-Type must be ${TOKEN_REQUEST_MEDIA_TYPE}`);
-    }
-    const sig = await this.issuance.issueOne(identity, req.body);
-    await reply.status(200).type(TOKEN_RESPONSE_MEDIA_TYPE).header('Cache-Control', 'no-store').send(Buffer.from(sig.buffer, sig.byteOffset, sig.byteLength));
   }
 
   @Post('auth/vpn-token')

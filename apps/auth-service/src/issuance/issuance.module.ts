@@ -8,6 +8,7 @@ import { ISSUER_KEK, IssuerKeysService } from './issuer-keys.service';
 import { issuerKek } from './kek';
 import { QuotaService } from './quota.service';
 import { SignerPool } from './signer.pool';
+import { TokenRequestRoute } from './token-request.route';
 
 @Module({
   controllers: [IssuanceController, IssuerKeysAdminController, IssuerKeysMessagesController],
@@ -18,6 +19,7 @@ import { SignerPool } from './signer.pool';
     QuotaService,
     SignerPool,
     IssuanceService,
+    TokenRequestRoute,
   ],
   exports: [QuotaService, IssuerKeysService],
 })

@@ -9,6 +9,7 @@ import { ErrorCode } from '../errors/error-codes';
 import { ServiceLogger } from '../logging/logger';
 import { METRICS_REGISTRY, ServiceMetrics } from '../metrics/metrics';
 import { redisTransportOptions } from '../transport/redis-transport';
+import { RawRoute, RawRouter } from './raw-route';
 
 export interface ServiceOptions {
   service: string;
@@ -20,6 +21,11 @@ export interface ServiceOptions {
   bodyLimit?: number;
   /** Listen on the Redis transport too (`@nestjs/microservices`). */
   redisTransportUrl?: string;
+  /**
+   * Hot paths served ahead of Fastify and Nest (see {@link RawRoute}), built from the app's
+   * providers. Keep this to the one or two routes whose per-request cost sets the capacity.
+   */
+  rawRoutes?: (app: NestFastifyApplication) => RawRoute[];
   /** Extra setup before listening (content-type parsers, hooks). */
   configure?: (app: NestFastifyApplication) => void | Promise<void>;
 }
@@ -67,6 +73,7 @@ function registerJsonParser(fastify: FastifyInstance): void {
  * and graceful close that lets in-flight requests finish while refusing new ones.
  */
 export async function createServiceApp(opts: ServiceOptions): Promise<NestFastifyApplication> {
+  const raw = new RawRouter();
   const adapter = new FastifyAdapter({
     // Never trust X-Forwarded-For: the services must not learn client addresses (invariant 6).
     trustProxy: false,
@@ -75,6 +82,7 @@ export async function createServiceApp(opts: ServiceOptions): Promise<NestFastif
     return503OnClosing: true,
     // Request ids are random, never a counter that would order requests across log lines.
     genReqId: () => randomUUID(),
+    serverFactory: raw.serverFactory(),
   });
   // Nest's own body parsers are off: `registerJsonParser` below keeps the raw bytes (webhook
   // signatures are over them) and turns bad JSON into `400 MALFORMED_BODY`.
@@ -96,11 +104,17 @@ export async function createServiceApp(opts: ServiceOptions): Promise<NestFastif
     logger.request(req.id, req.method, req.url, reply.statusCode, reply.elapsedTime);
     done();
   });
+  raw.install(opts.rawRoutes?.(app) ?? [], logger, metrics);
+  fastify.addHook('preClose', (done) => {
+    raw.close();
+    done();
+  });
 
   const doc = SwaggerModule.createDocument(
     app,
     new DocumentBuilder().setTitle(`Phoenix ${opts.service}`).setDescription(opts.description).setVersion('1').addBearerAuth().build(),
   );
+  raw.document(doc);
   SwaggerModule.setup('docs', app, doc, { jsonDocumentUrl: 'docs-json' });
 
   if (opts.configure) await opts.configure(app);

@@ -1,2 +1,3 @@
 export * from './bootstrap';
 export * from './platform.module';
+export * from './raw-route';
