@@ -7,18 +7,24 @@
  * Two phases, interleaved in rounds so that load from elsewhere on the machine hits both alike:
  * 1. Baseline: the raw RSA-2048 private operation (`privateDecrypt`, RSA_NO_PADDING) on every core
  *    at once (one worker thread per core) — ROUNDS × RAW_ROUND_MS (≈ 12 s).
- * 2. Sustained `POST /token-request` throughput with autocannon against one auth-service process
- *    whose RSA private operations run on its signing worker pool (worker_threads, one per core):
- *    a real entitled user (emulator sign-up + trial), real quota (Redis), real entitlement
- *    (Postgres), a pool of distinct blinded messages — ROUNDS × LOAD_ROUND_MS (≈ 18 s).
+ * 2. Sustained `POST /token-request` throughput against one auth-service process whose RSA
+ *    private operations run on its signing worker pool (worker_threads, one per core): a real
+ *    entitled user (emulator sign-up + trial), real quota (Redis), real entitlement (Postgres),
+ *    64 distinct token requests cycled — ROUNDS × LOAD_ROUND_MS per load generator:
+ *    - wrk (C, Debian's `wrk`; bench/run.sh installs it when root) — the primary figure: the
+ *      client shares the two cores with the server, and wrk takes ~20 µs of CPU per request;
+ *    - autocannon (Node) with prebuilt requests — printed beside it; it takes ~40 µs per request
+ *      of the same cores, which shows up directly in the served rate.
+ *    Without wrk the benchmark runs autocannon alone and says so.
  *
- * Prints the ratio served / raw (target ≥ 0.75; the median of the per-round ratios, and the
- * ratio of the totals) and p50/p99 latency. Everything else — the HTTP client, Postgres, Redis,
- * the emulator — shares the same cores during the load phase.
+ * Prints the ratio served / raw per generator (target ≥ 0.75 for the primary one; the median of
+ * the per-round ratios, and the ratio of the means) and p50/p99 latency. Everything else — the
+ * HTTP client, Postgres, Redis, the emulator — shares the same cores during the load phase.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { constants, generateKeyPairSync, privateDecrypt, randomBytes } from 'node:crypto';
-import { availableParallelism } from 'node:os';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import autocannon from 'autocannon';
@@ -31,11 +37,11 @@ import { stackEnv } from '../support';
 const TARGET_RATIO = 0.75;
 const ROUNDS = 4;
 const RAW_ROUND_MS = 3_000;
-const LOAD_ROUND_MS = 4_500;
+const LOAD_ROUND_MS = 5_000;
 const WARMUP_MS = 3_000;
 const CONNECTIONS = 32;
 const PORT = 3919;
-const MESSAGES = 256;
+const MESSAGES = 64;
 const CORES = availableParallelism();
 
 const RAW_WORKER = `
@@ -72,6 +78,66 @@ async function rawRsaRate(ms: number): Promise<number> {
     })),
   );
   return results.reduce((sum, r) => sum + r.ops / (r.ns / 1e9), 0);
+}
+
+interface LoadResult {
+  /** 2xx per second. */
+  rate: number;
+  ok: number;
+  bad: number;
+  p50: number;
+  p99: number;
+}
+
+interface LoadGenerator {
+  name: string;
+  run(ms: number): Promise<LoadResult>;
+}
+
+function hasWrk(): boolean {
+  try {
+    execFileSync('wrk', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch (e) {
+    // `wrk --version` prints its usage and exits 1: it is there.
+    return (e as { code?: string }).code !== 'ENOENT';
+  }
+}
+
+/** wrk (one thread) with bench/auth/token-request.lua: the prebuilt requests, cycled. */
+function wrkLoad(base: string, idToken: string, bodies: Buffer[]): LoadGenerator {
+  const dir = mkdtempSync(path.join(tmpdir(), 'authbench-'));
+  const file = path.join(dir, 'requests.bin');
+  writeFileSync(file, Buffer.concat(bodies));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const script = path.join(__dirname, 'token-request.lua');
+  return {
+    name: 'wrk',
+    run: (ms) =>
+      new Promise((resolve, reject) => {
+        const args = ['-t1', `-c${CONNECTIONS}`, `-d${Math.round(ms / 1000)}s`, '-s', script, `${base}/token-request`, '--', file, idToken, '/token-request'];
+        execFile('wrk', args, { timeout: ms + 30_000 }, (err, stdout) => {
+          if (err) return reject(err);
+          const line = stdout.split('\n').find((l) => l.startsWith('{'));
+          if (!line) return reject(new Error(`wrk printed no summary:\n${stdout}`));
+          const j = JSON.parse(line) as { requests: number; durationUs: number; non2xx: number; errors: number; p50Us: number; p99Us: number };
+          const ok = j.requests - j.non2xx;
+          resolve({ rate: ok / (j.durationUs / 1e6), ok, bad: j.non2xx + j.errors, p50: j.p50Us / 1000, p99: j.p99Us / 1000 });
+        });
+      }),
+  };
+}
+
+/** autocannon with one prebuilt request per body, cycled (no per-request setup in the client). */
+function autocannonLoad(base: string, headers: Record<string, string>, bodies: Buffer[]): LoadGenerator {
+  const requests = bodies.map((body) => ({ method: 'POST' as const, headers, body }));
+  return {
+    name: 'autocannon',
+    run: async (ms) => {
+      const r = await autocannon({ url: `${base}/token-request`, connections: CONNECTIONS, duration: ms / 1000, requests });
+      return { rate: r['2xx'] / (ms / 1000), ok: r['2xx'], bad: r.non2xx + r.errors + r.timeouts, p50: r.latency.p50, p99: r.latency.p99 };
+    },
+  };
 }
 
 async function jsonFetch(url: string, init: RequestInit = {}): Promise<{ status: number; body: Record<string, unknown> }> {
@@ -128,54 +194,55 @@ async function main(): Promise<void> {
     const bodies = requests.map((r) => Buffer.from(r.request));
 
     // Correctness first: one response finalizes to a valid token.
-    const check = await fetch(`${base}/token-request`, { method: 'POST', headers: { authorization: `Bearer ${idToken}`, 'content-type': 'application/private-token-request' }, body: bodies[0] });
+    const headers = { authorization: `Bearer ${idToken}`, 'content-type': 'application/private-token-request' };
+    const check = await fetch(`${base}/token-request`, { method: 'POST', headers, body: bodies[0] });
     if (check.status !== 200 || !verifyToken(tokenKey, finalizeToken(requests[0].state, new Uint8Array(await check.arrayBuffer())))) {
       throw new Error(`token request check failed: ${check.status}`);
     }
 
-    let n = 0;
-    const load = (ms: number) =>
-      autocannon({
-        url: `${base}/token-request`,
-        connections: CONNECTIONS,
-        duration: ms / 1000,
-        requests: [
-          {
-            method: 'POST',
-            headers: { authorization: `Bearer ${idToken}`, 'content-type': 'application/private-token-request' },
-            setupRequest: (req) => ({ ...req, body: bodies[n++ % bodies.length] }),
-          },
-        ],
-      });
-    process.stdout.write(`warm-up ${WARMUP_MS / 1000} s, then ${ROUNDS} rounds of: raw RSA ${RAW_ROUND_MS / 1000} s (${CORES} threads) | POST /token-request ${LOAD_ROUND_MS / 1000} s (autocannon, ${CONNECTIONS} connections)\n`);
-    await load(WARMUP_MS);
-    const rounds: Array<{ raw: number; served: number }> = [];
-    const latencies: number[] = [];
-    let ok = 0;
-    let bad = 0;
+    const generators: LoadGenerator[] = [];
+    if (hasWrk()) generators.push(wrkLoad(base, idToken, bodies));
+    else process.stdout.write('wrk not found (apt-get install wrk): measuring with autocannon only\n');
+    generators.push(autocannonLoad(base, headers, bodies));
+
+    process.stdout.write(
+      `warm-up ${WARMUP_MS / 1000} s, then ${ROUNDS} rounds of: raw RSA ${RAW_ROUND_MS / 1000} s (${CORES} threads) | ${generators.map((g) => `${g.name} ${LOAD_ROUND_MS / 1000} s`).join(' | ')} (${CONNECTIONS} connections each)\n`,
+    );
+    await generators[0].run(WARMUP_MS);
+    const raws: number[] = [];
+    const results = new Map<string, LoadResult[]>(generators.map((g) => [g.name, []]));
     for (let r = 0; r < ROUNDS; r++) {
       const raw = await rawRsaRate(RAW_ROUND_MS);
-      const result = await load(LOAD_ROUND_MS);
-      ok += result['2xx'];
-      bad += result.non2xx + result.errors + result.timeouts;
-      // autocannon keeps a histogram per run; collect p50/p99 per round and report the worst p99.
-      latencies.push(result.latency.p50, result.latency.p99);
-      const served = result['2xx'] / (LOAD_ROUND_MS / 1000);
-      rounds.push({ raw, served });
-      process.stdout.write(`  round ${r + 1}: raw ${raw.toFixed(0)}/s, served ${served.toFixed(0)}/s, ratio ${(served / raw).toFixed(2)}, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms\n`);
+      raws.push(raw);
+      const line = [`  round ${r + 1}: raw ${raw.toFixed(0)}/s`];
+      for (const g of generators) {
+        const res = await g.run(LOAD_ROUND_MS);
+        results.get(g.name)!.push(res);
+        line.push(`${g.name} ${res.rate.toFixed(0)}/s ratio ${(res.rate / raw).toFixed(2)} p50 ${res.p50.toFixed(1)} ms p99 ${res.p99.toFixed(1)} ms`);
+      }
+      process.stdout.write(`${line.join(' | ')}\n`);
     }
-    const ratios = rounds.map((r) => r.served / r.raw).sort((a, b) => a - b);
-    const median = (ratios[(ratios.length - 1) >> 1] + ratios[ratios.length >> 1]) / 2;
-    const raw = rounds.reduce((a, r) => a + r.raw, 0) / rounds.length;
-    const served = rounds.reduce((a, r) => a + r.served, 0) / rounds.length;
-    const p50s = latencies.filter((_, i) => i % 2 === 0).sort((a, b) => a - b);
-    const p99s = latencies.filter((_, i) => i % 2 === 1);
-
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const median = (xs: number[]) => {
+      const s = [...xs].sort((a, b) => a - b);
+      return (s[(s.length - 1) >> 1] + s[s.length >> 1]) / 2;
+    };
+    const raw = mean(raws);
     process.stdout.write('\n');
-    process.stdout.write(`raw RSA-2048 private ops (${CORES} threads):  ${raw.toFixed(0)} /s (mean of rounds)\n`);
-    process.stdout.write(`POST /token-request served (2xx):         ${served.toFixed(0)} /s (mean of rounds; ${ok} ok, ${bad} not ok)\n`);
-    process.stdout.write(`latency: p50 ${p50s[(p50s.length - 1) >> 1]} ms (median of rounds), p99 ${Math.max(...p99s)} ms (worst round)\n`);
-    process.stdout.write(`ratio served / raw: ${median.toFixed(2)} median of rounds, ${(served / raw).toFixed(2)} of means (target ≥ ${TARGET_RATIO}) ${median >= TARGET_RATIO ? 'PASS' : 'BELOW TARGET'}\n`);
+    process.stdout.write(`raw RSA-2048 private ops (${CORES} threads): ${raw.toFixed(0)} /s (mean of rounds)\n`);
+    let bad = 0;
+    generators.forEach((g, i) => {
+      const rs = results.get(g.name)!;
+      const ratio = median(rs.map((x, r) => x.rate / raws[r]));
+      const served = mean(rs.map((x) => x.rate));
+      bad += rs.reduce((a, x) => a + x.bad, 0);
+      const verdict = i === 0 ? ` (target ≥ ${TARGET_RATIO}) ${ratio >= TARGET_RATIO ? 'PASS' : 'BELOW TARGET'}` : ' (for reference)';
+      process.stdout.write(
+        `POST /token-request via ${g.name}: ${served.toFixed(0)} /s served (2xx; ${rs.reduce((a, x) => a + x.ok, 0)} ok, ${rs.reduce((a, x) => a + x.bad, 0)} not ok), ` +
+          `p50 ${median(rs.map((x) => x.p50)).toFixed(1)} ms (median of rounds), p99 ${Math.max(...rs.map((x) => x.p99)).toFixed(1)} ms (worst round)\n` +
+          `  ratio served / raw: ${ratio.toFixed(2)} median of rounds, ${(served / raw).toFixed(2)} of means${verdict}\n`,
+      );
+    });
     process.stdout.write(`signing: in-process worker pool (worker_threads × ${CORES}); ID-token checks cached ${env.FIREBASE_CHECK_CACHE_MS ?? '30000'} ms (FIREBASE_CHECK_CACHE_MS)\n`);
     if (bad > 0) process.exitCode = 1;
   } finally {
