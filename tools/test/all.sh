@@ -25,9 +25,11 @@ run npx nx run-many -t test --parallel=2 --output-style=static
 # Integration suites share the stack's servers and fixed ports: one project at a time.
 run npx nx run-many -t integration --parallel=1 --output-style=static
 
-# Sum Jest's per-suite-run summaries ("Tests: 1 failed, 5 passed, 6 total").
-passed=$(grep -E '^Tests:' "$LOG" | grep -oE '[0-9]+ passed' | awk '{s+=$1} END {print s+0}')
-failed=$(grep -E '^Tests:' "$LOG" | grep -oE '[0-9]+ failed' | awk '{s+=$1} END {print s+0}')
+# Sum Jest's per-suite-run summaries ("Tests: 1 failed, 5 passed, 6 total"). Colour codes are
+# stripped first: Nx replays a cached task's output as it was recorded, colours and all.
+summaries=$(sed 's/\x1b\[[0-9;]*m//g' "$LOG" | grep -E '^Tests:')
+passed=$(printf '%s\n' "$summaries" | grep -oE '[0-9]+ passed' | awk '{s+=$1} END {print s+0}')
+failed=$(printf '%s\n' "$summaries" | grep -oE '[0-9]+ failed' | awk '{s+=$1} END {print s+0}')
 rm -f "$LOG"
 [ "$passed" -gt 0 ] || { echo "no tests ran" >&2; status=1; }
 echo "tests: $passed passed, $failed failed"
