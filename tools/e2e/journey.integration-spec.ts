@@ -15,7 +15,6 @@
 // Namespaces are tagged (`phx-node-<tag>`, …; tools/platform/netns.ts) so a running platform is
 // untouched. Needs root, `ip netns`, /dev/net/tun, wireguard-go, wg, nft, ping: without one it
 // FAILS naming what is missing. Everything started here is stopped in afterAll.
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,7 +22,7 @@ import { join } from 'node:path';
 import Redis from 'ioredis';
 import { Client as PgClient } from 'pg';
 import Stripe from 'stripe';
-import { spawnService, ServiceProcess, WORKSPACE_ROOT, waitForHttp } from '@phoenix/common/testing';
+import { migrateStackDatabases, spawnService, ServiceProcess, waitForHttp } from '@phoenix/common/testing';
 import { base64urlDecode, generateWireGuardKeyPair, renderAuthorization } from '@phoenix/crypto';
 import { run } from '../client/cli';
 import { loadState } from '../client/state';
@@ -149,9 +148,7 @@ describe('the whole journey: sign-up to packets through the tunnel', () => {
     for (const port of Object.values(PORTS)) await assertPortFree(port);
     // The services run on the stack's real databases, as `npm run platform` does: migrate them
     // first (a fresh CI machine has empty ones). The migrate commands are idempotent.
-    for (const script of ['apps/auth-service/src/database/migrate.ts', 'apps/config-service/src/database/migrate.ts', 'apps/analytics-service/src/database/migrate.ts']) {
-      execFileSync(process.execPath, ['-r', '@swc-node/register', script], { cwd: WORKSPACE_ROOT, env: process.env, stdio: 'pipe', timeout: 60_000 });
-    }
+    migrateStackDatabases(['auth-service', 'config-service', 'analytics-service']);
 
     // Record what the client sends to and gets from /auth/vpn-token (for the privacy scans).
     globalThis.fetch = (async (input: string | URL | Request, init?: RequestInit) => {

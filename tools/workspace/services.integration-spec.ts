@@ -1,4 +1,4 @@
-import { spawnService, waitForHttp } from '@phoenix/common/testing';
+import { migrateStackDatabases, spawnService, waitForHttp } from '@phoenix/common/testing';
 
 // Each service as its own process, the way `npm run platform` starts it.
 const REQUIRED: Record<string, string> = {
@@ -10,6 +10,9 @@ const REQUIRED: Record<string, string> = {
 };
 
 describe('service processes', () => {
+  // auth-service runs on the stack's identity database here: its schema must be there to be ready.
+  beforeAll(() => migrateStackDatabases(['auth-service']));
+
   it.each(Object.entries(REQUIRED))('%s exits non-zero naming %s when it is missing', async (app, variable) => {
     const env: NodeJS.ProcessEnv = { ...process.env, PORT: '3990' };
     delete env[variable];

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
 import { createClickHouse, runClickHouseMigrations } from './clickhouse';
 import { createPostgresDataSource, createTestDatabase, runMigrations, withDatabase } from './postgres';
+import { postgresReadiness } from './readiness';
 import { createRedis, waitForRedis } from './redis';
 
 const env = (name: string): string => {
@@ -81,6 +82,28 @@ describe('Postgres migrations', () => {
       expect(await ds.query(`SELECT name FROM migrations`)).toEqual([{ name: 'CreateWidgets1700000000000' }]);
       await ds.undoLastMigration();
       expect(await ds.query(`SELECT to_regclass('widget') AS t`)).toEqual([{ t: null }]);
+    } finally {
+      if (ds.isInitialized) await ds.destroy();
+      await db.drop();
+    }
+  });
+});
+
+describe('Postgres readiness', () => {
+  it('is down until every shipped migration is applied, then up', async () => {
+    const db = await createTestDatabase(env('PHOENIX_PG_ADMIN_URL'), env('NETWORK_DATABASE_URL'));
+    const ds = createPostgresDataSource({ url: db.url, side: 'network', entities: [], migrations: [CreateWidgets1700000000000] });
+    const check = postgresReadiness('network-db', ds);
+    try {
+      await expect(check.check()).rejects.toThrow('not connected');
+      await ds.initialize();
+      // No migrations table at all yet.
+      await expect(check.check()).rejects.toThrow('schema behind: 1 migration(s) not applied (CreateWidgets1700000000000)');
+      await runMigrations(ds);
+      await expect(check.check()).resolves.toBeUndefined();
+      await ds.undoLastMigration();
+      // The table exists, the migration is not in it.
+      await expect(check.check()).rejects.toThrow('schema behind');
     } finally {
       if (ds.isInitialized) await ds.destroy();
       await db.drop();

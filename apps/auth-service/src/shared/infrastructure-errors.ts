@@ -27,8 +27,10 @@ export function isInfrastructureError(e: unknown): boolean {
   const name = e.name;
   if (name === 'CannotExecuteNotConnectedError' || name === 'ConnectionNotFoundError' || name === 'MaxRetriesPerRequestError') return true;
   const code = (e as { code?: unknown }).code;
-  // Postgres class 08 (connection exception), 57P0x (shutdown), 53xxx (insufficient resources).
-  if (typeof code === 'string' && (/^08/.test(code) || /^57P0/.test(code) || /^53/.test(code))) return true;
+  // Postgres class 08 (connection exception), 57P0x (shutdown), 53xxx (insufficient resources),
+  // and 42P01 (undefined table): the schema is not migrated — the database this service needs is
+  // not there yet, and readiness says so too.
+  if (typeof code === 'string' && (/^08/.test(code) || /^57P0/.test(code) || /^53/.test(code) || code === '42P01')) return true;
   const text = `${e.message} ${String((e as { driverError?: { message?: string } }).driverError?.message ?? '')}`;
   return CONNECTION_MESSAGES.some((m) => text.includes(m));
 }

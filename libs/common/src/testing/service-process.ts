@@ -1,4 +1,4 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import path from 'node:path';
 
 export const WORKSPACE_ROOT = path.resolve(__dirname, '../../../..');
@@ -57,4 +57,21 @@ export async function waitForHttp(url: string, timeoutMs = 30_000): Promise<void
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`${url} did not answer 200 within ${timeoutMs} ms (${last})`);
+}
+
+/**
+ * Applies the migrations of `apps` to the local stack's own databases (idempotent), as
+ * `npm run platform` does: for suites that run services against the stack rather than a
+ * throwaway database. A fresh machine's stack databases are empty, and a service whose schema is
+ * behind is not ready.
+ */
+export function migrateStackDatabases(apps: string[]): void {
+  for (const app of apps) {
+    execFileSync(process.execPath, ['-r', '@swc-node/register', path.join('apps', app, 'src', 'database', 'migrate.ts')], {
+      cwd: WORKSPACE_ROOT,
+      env: process.env,
+      stdio: 'pipe',
+      timeout: 60_000,
+    });
+  }
 }
