@@ -143,6 +143,7 @@ export class RawRouter {
       }
       pending.then(
         (reply) => {
+          if (res.destroyed) return; // the client went away while we worked
           res.writeHead(reply.status, { ...reply.headers, 'content-type': reply.contentType, 'content-length': reply.body.length });
           res.end(reply.body);
         },
