@@ -222,6 +222,17 @@ describe('the whole journey: sign-up to packets through the tunnel', () => {
       await realFetch(`${CONFIG}/nodes/${n.id}`, { method: 'DELETE', headers: admin }).catch(() => undefined);
     }
     await realFetch(`${CONFIG}/admin/locations/${LOCATION}`, { method: 'DELETE', headers: { authorization: `Bearer ${CONFIG_ADMIN}` } }).catch(() => undefined);
+    // This run's users leave as a user would: erasure through the API (identity database and
+    // quota), then the Firebase account itself (the emulator's admin endpoint).
+    for (const u of users) {
+      const idToken = loadState(u.dir).session?.idToken;
+      if (idToken) await realFetch(`${AUTH}/account`, { method: 'DELETE', headers: { authorization: `Bearer ${idToken}` } }).catch(() => undefined);
+      await realFetch(`http://${process.env.FIREBASE_AUTH_EMULATOR_HOST}/identitytoolkit.googleapis.com/v1/projects/${process.env.FIREBASE_PROJECT_ID}/accounts:delete`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer owner', 'content-type': 'application/json' },
+        body: JSON.stringify({ localId: u.uid }),
+      }).catch(() => undefined);
+    }
     await Promise.all(Object.values(services).map((s) => s.stop(10_000)));
     if (labMade) await destroyLab(lab);
     if (process.env.REDIS_URL) {
