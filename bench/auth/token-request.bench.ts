@@ -33,7 +33,6 @@ import { createTokenRequest, encodeTokenChallenge, finalizeToken, parseIssuerDir
 import { createTestDatabase } from '@phoenix/database';
 import { stackEnv } from '../support';
 
-
 const TARGET_RATIO = 0.75;
 const ROUNDS = 4;
 const RAW_ROUND_MS = 3_000;
