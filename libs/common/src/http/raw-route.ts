@@ -121,18 +121,18 @@ export class RawRouter {
 
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > route.bodyLimit) {
-        req.removeAllListeners('data');
-        req.removeAllListeners('end');
-        req.resume();
+        req.off('data', onData);
+        req.off('end', onEnd);
+        req.resume(); // discard the rest
         this.tooLarge(res, route);
         return;
       }
       chunks.push(chunk);
-    });
-    req.on('end', () => {
+    };
+    const onEnd = () => {
       const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
       let pending: Promise<RawReply>;
       try {
@@ -149,7 +149,9 @@ export class RawRouter {
         },
         (e: unknown) => this.fail(res, e),
       );
-    });
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
     req.on('error', () => res.destroy());
     return true;
   }
