@@ -254,17 +254,17 @@ export class IssuerKeysService implements OnApplicationBootstrap, OnApplicationS
 
   /**
    * The key that signs now. Reloads on a miss and, when the store has no current key at all
-   * (fresh database), runs the schedule first.
+   * (fresh database), runs the schedule first. The clock is read again after each step: a key
+   * created meanwhile starts at the (whole) second it was made, which may be after this call began.
    *
    * @throws AppError UNAVAILABLE when no key can be had (database down)
    */
   async signingKey(): Promise<SigningKey> {
-    const now = this.clock.now();
-    let key = this.signingKeyIn(await this.fresh(), now);
-    if (!key) key = this.signingKeyIn(await this.load(), now);
+    let key = this.signingKeyIn(await this.fresh(), this.clock.now());
+    if (!key) key = this.signingKeyIn(await this.load(), this.clock.now());
     if (!key) {
       await this.ensureSchedule();
-      key = this.signingKeyIn(await this.load(), now);
+      key = this.signingKeyIn(await this.load(), this.clock.now());
     }
     if (!key) throw AppError.unavailable('issuer key');
     return key;
@@ -285,12 +285,12 @@ export class IssuerKeysService implements OnApplicationBootstrap, OnApplicationS
 
   /** The directory JSON (RFC 9578 §4) with a strong ETag over its exact bytes. */
   async directory(): Promise<RenderedDirectory> {
-    const now = this.clock.now();
     let s = await this.fresh();
-    if (!currentKey(s.keys, now)) {
+    if (!currentKey(s.keys, this.clock.now())) {
       await this.signingKey();
       s = await this.fresh();
     }
+    const now = this.clock.now();
     const listed = listedKeys(s.keys, now);
     const memoKey = listed.map((k) => `${k.keyId}@${k.notBefore.getTime()}`).join(',');
     if (this.directoryMemo?.key === memoKey) return this.directoryMemo.value;

@@ -1,0 +1,79 @@
+import { randomBytes } from 'node:crypto';
+import { parseIssuerDirectory } from '@phoenix/crypto';
+import { createPostgresDataSource } from '@phoenix/database';
+import type { DataSource } from 'typeorm';
+import { TestDatabase, migratedTestDatabase } from '../../test/helpers';
+import type { AuthConfig } from '../config';
+import { IDENTITY_ENTITIES, IDENTITY_MIGRATIONS } from '../database/identity-schema';
+import { Clock } from '../shared/clock';
+import { IssuerKeysRepository } from './issuer-keys.repository';
+import { IssuerKeysService } from './issuer-keys.service';
+
+/** A clock that moves on by `stepMs` every time it is read: time passes while keys are made. */
+class TickingClock extends Clock {
+  constructor(
+    public t: number,
+    private readonly stepMs: number,
+  ) {
+    super();
+  }
+  override now(): Date {
+    const d = new Date(this.t);
+    this.t += this.stepMs;
+    return d;
+  }
+}
+
+const config = {
+  ISSUER_KEY_ROTATION_DAYS: 7,
+  TOKEN_REDEEM_WINDOW_DAYS: 7,
+  ISSUER_KEY_CACHE_SECONDS: 30,
+  ISSUER_REQUEST_URI: '/token-request',
+} as AuthConfig;
+
+// The first request on an empty key store creates the first key itself (the start-up schedule
+// check may not have run yet). Key generation takes time: when a second boundary passes during it,
+// the new key's not-before (whole seconds) is later than the moment the request began.
+describe('IssuerKeysService on an empty store (real Postgres)', () => {
+  let db: TestDatabase;
+  let ds: DataSource;
+
+  beforeEach(async () => {
+    db = await migratedTestDatabase();
+    ds = createPostgresDataSource({ url: db.url, side: 'identity', entities: IDENTITY_ENTITIES, migrations: IDENTITY_MIGRATIONS });
+    await ds.initialize();
+  });
+  afterEach(async () => {
+    await ds?.destroy();
+    await db?.drop();
+  });
+
+  const service = (clock: Clock) => new IssuerKeysService(new IssuerKeysRepository(ds), clock, new Uint8Array(randomBytes(32)), config);
+
+  // Several starting points just before a second boundary, so the boundary falls inside key
+  // generation whichever number of clock reads comes before it.
+  const STARTS = [0.93, 0.95, 0.97, 0.99].map((f) => Date.parse('2026-03-01T10:30:00Z') + f * 1000);
+
+  it('signs with the key it has just created even when a second boundary passed meanwhile', async () => {
+    for (const start of STARTS) {
+      await ds.query('DELETE FROM issuer_keys');
+      const clock = new TickingClock(start, 20);
+      const key = await service(clock).signingKey();
+      expect(key.notBefore.getTime()).toBeGreaterThan(start);
+      expect(key.notBefore.getTime()).toBeLessThanOrEqual(clock.t);
+    }
+  });
+
+  it('publishes the key it has just created even when a second boundary passed meanwhile', async () => {
+    for (const start of STARTS) {
+      await ds.query('DELETE FROM issuer_keys');
+      const clock = new TickingClock(start, 20);
+      const keys = service(clock);
+      const dir = parseIssuerDirectory((await keys.directory()).body);
+      expect(dir.tokenKeys).toHaveLength(1);
+      const notBeforeMs = dir.tokenKeys[0]!.notBefore! * 1000;
+      expect(notBeforeMs).toBeGreaterThan(start);
+      expect((await keys.signingKey()).notBefore.getTime()).toBe(notBeforeMs);
+    }
+  });
+});
