@@ -52,6 +52,17 @@ describe('toErrorResponse', () => {
     expect(res.body).toEqual({ statusCode: 500, error: 'Internal Server Error', code: 'INTERNAL', message: 'Internal server error' });
   });
 
+  it('keeps the cause of a 503 for the log and out of the body', () => {
+    const res = toErrorResponse(AppError.unavailable('issuer key', new Error('connect ECONNREFUSED 127.0.0.1:5432')));
+    expect(res.status).toBe(503);
+    expect(res.unexpected).toBe(false);
+    expect(res.body.message).toBe('issuer key is unavailable; try again later');
+    expect(JSON.stringify(res.body)).not.toContain('ECONNREFUSED');
+    expect(res.logReason).toBe('issuer key is unavailable; try again later (Error: connect ECONNREFUSED 127.0.0.1:5432)');
+    expect(toErrorResponse(AppError.unavailable('redis')).logReason).toBe('redis is unavailable; try again later');
+    expect(toErrorResponse(new AppError(ErrorCode.QUOTA_EXCEEDED, 'used')).logReason).toBeUndefined();
+  });
+
   it('hides the message of framework 5xx exceptions too', () => {
     expect(toErrorResponse(new HttpException('db password wrong', 500)).body.message).toBe('Internal server error');
   });

@@ -18,6 +18,17 @@ export interface ErrorResponse {
   headers: Record<string, string>;
   /** True when the error was not expected (a bug or an unknown failure): log it with its stack. */
   unexpected: boolean;
+  /**
+   * For an expected server-side error (e.g. `503 UNAVAILABLE`): why, for the log only — the
+   * message and its cause's, never sent to the client.
+   */
+  logReason?: string;
+}
+
+function reasonOf(err: AppError): string | undefined {
+  if (err.status < 500) return undefined;
+  const cause = err.cause instanceof Error ? `${err.cause.name}: ${err.cause.message}` : err.cause !== undefined ? String(err.cause) : '';
+  return cause ? `${err.message} (${cause})` : err.message;
 }
 
 function body(status: number, code: ErrorCode, message: string, details?: unknown): ErrorBody {
@@ -32,7 +43,7 @@ function body(status: number, code: ErrorCode, message: string, details?: unknow
  */
 export function toErrorResponse(err: unknown): ErrorResponse {
   if (err instanceof AppError) {
-    return { status: err.status, body: body(err.status, err.code, err.message, err.details), headers: err.headers, unexpected: false };
+    return { status: err.status, body: body(err.status, err.code, err.message, err.details), headers: err.headers, unexpected: false, logReason: reasonOf(err) };
   }
   if (err instanceof HttpException) {
     const status = err.getStatus();

@@ -13,6 +13,8 @@ export class HttpErrorFilter implements ExceptionFilter {
     const res = toErrorResponse(exception);
     if (res.unexpected) {
       this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+    } else if (res.logReason) {
+      this.logger.warn(res.logReason);
     }
     if (reply.sent) return;
     void reply.status(res.status).headers(res.headers).type('application/json').send(res.body);

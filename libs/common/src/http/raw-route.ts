@@ -164,6 +164,7 @@ export class RawRouter {
     if (res.headersSent || res.destroyed) return;
     const out = toErrorResponse(e);
     if (out.unexpected) this.logger?.error(e instanceof Error ? (e.stack ?? e.message) : String(e), 'RawRouter');
+    else if (out.logReason) this.logger?.warn(out.logReason, 'RawRouter');
     const body = JSON.stringify(out.body);
     res.writeHead(out.status, {
       ...out.headers,
