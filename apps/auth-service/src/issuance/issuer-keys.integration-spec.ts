@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { parseIssuerDirectory } from '@phoenix/crypto';
 import { createPostgresDataSource } from '@phoenix/database';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { TestDatabase, migratedTestDatabase } from '../../test/helpers';
 import type { AuthConfig } from '../config';
 import { IDENTITY_ENTITIES, IDENTITY_MIGRATIONS } from '../database/identity-schema';
 import { Clock } from '../shared/clock';
+import { IssuerKey } from '../database/entities';
 import { IssuerKeysRepository } from './issuer-keys.repository';
-import { IssuerKeysService } from './issuer-keys.service';
+import { IssuerKeysService, SigningKey } from './issuer-keys.service';
 
 /** A clock that moves on by `stepMs` every time it is read: time passes while keys are made. */
 class TickingClock extends Clock {
@@ -21,6 +22,38 @@ class TickingClock extends Clock {
     const d = new Date(this.t);
     this.t += this.stepMs;
     return d;
+  }
+}
+
+/**
+ * A store whose reads answer late: a read outside the schedule lock that starts while a key is
+ * being created returns only after that key is committed — with what it saw before.
+ */
+class SlowReadsRepository extends IssuerKeysRepository {
+  private gate: Promise<void> | null = null;
+  onLockTaken: () => void = () => undefined;
+
+  override async all(m?: EntityManager): Promise<IssuerKey[]> {
+    const rows = await super.all(m);
+    if (!m && this.gate) await this.gate;
+    return rows;
+  }
+
+  override async withScheduleLock<T>(fn: (m: EntityManager) => Promise<T>): Promise<T> {
+    let open!: () => void;
+    this.gate = new Promise((r) => (open = r));
+    try {
+      return await super.withScheduleLock(async (m) => {
+        this.onLockTaken();
+        return fn(m);
+      });
+    } finally {
+      // Committed: let the reads that started meanwhile finish a little later.
+      setTimeout(() => {
+        this.gate = null;
+        open();
+      }, 50);
+    }
   }
 }
 
@@ -49,6 +82,23 @@ describe('IssuerKeysService on an empty store (real Postgres)', () => {
   });
 
   const service = (clock: Clock) => new IssuerKeysService(new IssuerKeysRepository(ds), clock, new Uint8Array(randomBytes(32)), config);
+
+  it('never answers from a read that began before the key it is waiting for was committed', async () => {
+    const repo = new SlowReadsRepository(ds);
+    const keys = new IssuerKeysService(repo, new Clock(), new Uint8Array(randomBytes(32)), config);
+    let started!: (p: Promise<SigningKey>) => void;
+    const second = new Promise<Promise<SigningKey>>((r) => (started = r));
+    // The first request on the empty store creates the key; a second one arrives meanwhile and
+    // starts reading the store before the key is there.
+    repo.onLockTaken = () => {
+      repo.onLockTaken = () => undefined;
+      started(keys.signingKey());
+    };
+    const a = await keys.signingKey();
+    const b = await (await second);
+    expect(a.keyId).toMatch(/^[0-9a-f]{64}$/);
+    expect(b.keyId).toBe(a.keyId);
+  });
 
   // Several starting points just before a second boundary, so the boundary falls inside key
   // generation whichever number of clock reads comes before it.

@@ -69,7 +69,10 @@ export class IssuerKeysService implements OnApplicationBootstrap, OnApplicationS
   private readonly policy: KeyPolicy;
   private readonly cacheMs: number;
   private snapshot: Snapshot | null = null;
-  private loading: Promise<Snapshot> | null = null;
+  // A load in flight, and the generation it belongs to: after a change (invalidate) a reader must
+  // not join a load that may have read the store before the change.
+  private loading: { generation: number; promise: Promise<Snapshot> } | null = null;
+  private generation = 0;
   private lastMissReload = 0;
   private timer?: NodeJS.Timeout;
   private stopped = false;
@@ -201,30 +204,33 @@ export class IssuerKeysService implements OnApplicationBootstrap, OnApplicationS
 
   invalidate(): void {
     this.snapshot = null;
+    this.generation++;
   }
 
-  private async load(): Promise<Snapshot> {
-    if (!this.loading) {
-      this.loading = (async () => {
-        try {
-          const keys = await this.repo.all();
-          const now = this.clock.now();
-          const signers = new Map<string, SigningKey>();
-          // Decrypt only what can sign now or soon: the current key and the pre-published next one.
-          for (const k of keys) {
-            if (k.signsUntil.getTime() > now.getTime() && k.publishFrom.getTime() <= now.getTime() + this.policy.prePublishMs) {
-              signers.set(k.keyId, this.toSigningKey(k));
-            }
-          }
-          const snap = { keys, loadedAt: Date.now(), signers };
-          this.snapshot = snap;
-          return snap;
-        } finally {
-          this.loading = null;
-        }
-      })();
+  private load(): Promise<Snapshot> {
+    if (this.loading?.generation === this.generation) return this.loading.promise;
+    const generation = this.generation;
+    const promise: Promise<Snapshot> = this.read(generation).finally(() => {
+      if (this.loading?.promise === promise) this.loading = null;
+    });
+    this.loading = { generation, promise };
+    return promise;
+  }
+
+  private async read(generation: number): Promise<Snapshot> {
+    const keys = await this.repo.all();
+    const now = this.clock.now();
+    const signers = new Map<string, SigningKey>();
+    // Decrypt only what can sign now or soon: the current key and the pre-published next one.
+    for (const k of keys) {
+      if (k.signsUntil.getTime() > now.getTime() && k.publishFrom.getTime() <= now.getTime() + this.policy.prePublishMs) {
+        signers.set(k.keyId, this.toSigningKey(k));
+      }
     }
-    return this.loading;
+    const snap = { keys, loadedAt: Date.now(), signers };
+    // A read that began before a change must not replace what is read after it.
+    if (generation === this.generation) this.snapshot = snap;
+    return snap;
   }
 
   private toSigningKey(k: IssuerKey): SigningKey {
