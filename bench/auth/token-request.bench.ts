@@ -217,7 +217,7 @@ async function main(): Promise<void> {
       for (const g of generators) {
         const res = await g.run(LOAD_ROUND_MS);
         results.get(g.name)!.push(res);
-        line.push(`${g.name} ${res.rate.toFixed(0)}/s ratio ${(res.rate / raw).toFixed(2)} p50 ${res.p50.toFixed(1)} ms p99 ${res.p99.toFixed(1)} ms`);
+        line.push(`${g.name} ${res.rate.toFixed(0)}/s ratio ${(res.rate / raw).toFixed(3)} p50 ${res.p50.toFixed(1)} ms p99 ${res.p99.toFixed(1)} ms`);
       }
       process.stdout.write(`${line.join(' | ')}\n`);
     }
@@ -239,7 +239,7 @@ async function main(): Promise<void> {
       process.stdout.write(
         `POST /token-request via ${g.name}: ${served.toFixed(0)} /s served (2xx; ${rs.reduce((a, x) => a + x.ok, 0)} ok, ${rs.reduce((a, x) => a + x.bad, 0)} not ok), ` +
           `p50 ${median(rs.map((x) => x.p50)).toFixed(1)} ms (median of rounds), p99 ${Math.max(...rs.map((x) => x.p99)).toFixed(1)} ms (worst round)\n` +
-          `  ratio served / raw: ${ratio.toFixed(2)} median of rounds, ${(served / raw).toFixed(2)} of means${verdict}\n`,
+          `  ratio served / raw: ${ratio.toFixed(3)} median of rounds, ${(served / raw).toFixed(3)} of means${verdict}\n`,
       );
     });
     process.stdout.write(`signing: in-process worker pool (worker_threads × ${CORES}); ID-token checks cached ${env.FIREBASE_CHECK_CACHE_MS ?? '30000'} ms (FIREBASE_CHECK_CACHE_MS)\n`);
