@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Req, Res, UseGuards, applyDecorators } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FirebaseIdentity } from '../identity/firebase.adapter';
@@ -22,13 +22,7 @@ function matches(ifNoneMatch: string | undefined, etag: string): boolean {
 }
 
 // The shared error responses of the issuance endpoints (POST /token-request documents the same).
-const errors = () => Object.entries(ISSUANCE_ERROR_RESPONSES).map(([status, r]) => ApiResponse({ status: Number(status), ...r }));
-
-function applyAll(decorators: MethodDecorator[]): MethodDecorator {
-  return (target, key, descriptor) => {
-    for (const d of decorators) d(target, key, descriptor);
-  };
-}
+const IssuanceErrorResponses = () => applyDecorators(...Object.entries(ISSUANCE_ERROR_RESPONSES).map(([status, r]) => ApiResponse({ status: Number(status), ...r })));
 
 @ApiTags('issuance')
 @Controller()
@@ -81,7 +75,7 @@ export class IssuanceController {
   @ApiBearerAuth()
   @ApiOperation({ summary: 'Issue a batch of 1-20 tokens; each counts against the daily quota' })
   @ApiOkResponse({ type: VpnTokenResponseDto })
-  @applyAll(errors())
+  @IssuanceErrorResponses()
   async vpnToken(@Body() body: VpnTokenRequestDto, @CurrentIdentity() identity: FirebaseIdentity, @Res({ passthrough: true }) reply: FastifyReply): Promise<VpnTokenResponseDto> {
     void reply.header('Cache-Control', 'no-store');
     return this.issuance.issueBatch(identity, body.blindedMessages);
