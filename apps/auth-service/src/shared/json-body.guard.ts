@@ -1,5 +1,5 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
-import { AppError, ErrorCode } from '@phoenix/common';
+import { AppError, ErrorCode, mediaType } from '@phoenix/common';
 import type { FastifyRequest } from 'fastify';
 
 /**
@@ -12,8 +12,7 @@ export class JsonBodyGuard implements CanActivate {
     const req = context.switchToHttp().getRequest<FastifyRequest>();
     const type = req.headers['content-type'];
     if (type === undefined) return true;
-    const base = type.split(';')[0].trim().toLowerCase();
-    if (base !== 'application/json') throw new AppError(ErrorCode.UNSUPPORTED_MEDIA_TYPE, 'Content-Type must be application/json');
+    if (mediaType(type) !== 'application/json') throw new AppError(ErrorCode.UNSUPPORTED_MEDIA_TYPE, 'Content-Type must be application/json');
     return true;
   }
 }

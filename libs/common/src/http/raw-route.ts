@@ -5,7 +5,7 @@ import type { OpenAPIObject } from '@nestjs/swagger';
 import { AppError } from '../errors/app-error';
 import { toErrorResponse } from '../errors/error-body';
 import { ErrorCode } from '../errors/error-codes';
-import type { ServiceLogger } from '../logging/logger';
+import { pathOnly, type ServiceLogger } from '../logging/logger';
 import type { ServiceMetrics } from '../metrics/metrics';
 
 type OperationObject = NonNullable<OpenAPIObject['paths'][string]['post']>;
@@ -46,16 +46,11 @@ export interface RawRoute {
   openapi: OperationObject;
 }
 
-function mediaType(header: string | undefined): string {
+/** The media type of a `Content-Type` header, lower-cased, without parameters ('' when absent). */
+export function mediaType(header: string | undefined): string {
   if (!header) return '';
   const semi = header.indexOf(';');
   return (semi === -1 ? header : header.slice(0, semi)).trim().toLowerCase();
-}
-
-function pathOf(url: string | undefined): string {
-  if (!url) return '';
-  const q = url.indexOf('?');
-  return q === -1 ? url : url.slice(0, q);
 }
 
 /**
@@ -96,7 +91,7 @@ export class RawRouter {
   }
 
   private dispatch(req: IncomingMessage, res: ServerResponse): boolean {
-    const route = this.routes.get(`${req.method} ${pathOf(req.url)}`);
+    const route = this.routes.get(`${req.method} ${pathOnly(req.url ?? '')}`);
     if (!route) return false;
     const id = randomUUID();
     const started = performance.now();

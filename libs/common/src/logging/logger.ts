@@ -33,7 +33,8 @@ export const REDACTED_PATHS = [
 /** Requests that are polled all day long and never logged. */
 const QUIET_PATHS = new Set(['/health/live', '/health/ready', '/metrics']);
 
-function pathOnly(url: string): string {
+/** The path of a request URL, without its query string. */
+export function pathOnly(url: string): string {
   const q = url.indexOf('?');
   return q === -1 ? url : url.slice(0, q);
 }
