@@ -13,3 +13,9 @@ export function stackEnv(): Record<string, string> {
   if (!existsSync(lib.ENV_FILE)) throw new Error(`benchmarks need the local stack: ${lib.ENV_FILE} is missing (npm run stack:start)`);
   return { ...lib.readEnvFile(lib.DEV_ENV_FILE), ...lib.readEnvFile(lib.ENV_FILE) };
 }
+
+/** The median (the mean of the two middle values for an even count). */
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return (s[(s.length - 1) >> 1] + s[s.length >> 1]) / 2;
+}

@@ -31,7 +31,7 @@ import autocannon from 'autocannon';
 import { spawnService, waitForHttp } from '@phoenix/common/testing';
 import { createTokenRequest, encodeTokenChallenge, finalizeToken, parseIssuerDirectory, verifyToken } from '@phoenix/crypto';
 import { createTestDatabase } from '@phoenix/database';
-import { stackEnv } from '../support';
+import { median, stackEnv } from '../support';
 
 const TARGET_RATIO = 0.75;
 const ROUNDS = 4;
@@ -222,10 +222,6 @@ async function main(): Promise<void> {
       process.stdout.write(`${line.join(' | ')}\n`);
     }
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-    const median = (xs: number[]) => {
-      const s = [...xs].sort((a, b) => a - b);
-      return (s[(s.length - 1) >> 1] + s[s.length >> 1]) / 2;
-    };
     const raw = mean(raws);
     process.stdout.write('\n');
     process.stdout.write(`raw RSA-2048 private ops (${CORES} threads): ${raw.toFixed(0)} /s (mean of rounds)\n`);

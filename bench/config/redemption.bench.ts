@@ -49,7 +49,7 @@ import { applyLocationSeeds, defaultSeedDir, readLocationSeeds } from '../../app
 import { NETWORK_ENTITIES, NETWORK_MIGRATIONS } from '../../apps/config-service/src/database/network-schema';
 import { LeasesRepository } from '../../apps/config-service/src/leases/leases.repository';
 import { TokenChallenge } from '../../apps/config-service/src/redemption/token-challenge';
-import { stackEnv } from '../support';
+import { median, stackEnv } from '../support';
 
 const PORT = 3922;
 const LARGE_PORT = 3923;
@@ -278,7 +278,6 @@ async function main(): Promise<void> {
       const httpRun = await cannon(base, batch, CONNECTIONS);
       rounds.push({ http: httpRun, floorRps: await floor(batch) });
     }
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
     const http: Run = {
       rps: median(rounds.map((r) => r.http.rps)),
       p50: median(rounds.map((r) => r.http.p50)),

@@ -20,6 +20,7 @@ import {
   publishedTokenKey,
   verifyToken,
 } from '../../libs/crypto/src';
+import { median } from '../support';
 
 const TARGET_RATIO = 0.9;
 const ROUND_MS = 250;
@@ -69,12 +70,6 @@ async function roundAsync(op: AsyncOp, ms: number): Promise<Stat> {
 
 function add(a: Stat, b: Stat): Stat {
   return { ops: a.ops + b.ops, ns: a.ns + b.ns };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 function cycle<T>(items: T[]): () => T {

@@ -28,6 +28,7 @@ import {
   wgShowDump,
 } from '../../libs/wireguard/src';
 import { assertNamespaceSupport, NetnsLab } from '../../apps/node-daemon/test/netns';
+import { median } from '../support';
 
 const PEERS = 10_000;
 const PER_PEER_BUDGET_MS = 60_000; // per direction
@@ -37,7 +38,6 @@ const CHILD_FLAG = 'PHX_BENCH_IFACE';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const ms = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e6;
 const fmt = (v: number) => (v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${v.toFixed(1)} ms`);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
 function randomPeers(n: number, offset = 0): PeerSpec[] {
   return Array.from({ length: n }, (_, i) => {
