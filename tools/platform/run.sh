@@ -35,19 +35,12 @@ node -r @swc-node/register apps/analytics-service/src/database/migrate.ts
 mkdir -p "$RUN_DIR"
 
 # ---------------------------------------------------------------- the local VPN node's namespace
-# As root, install what the node needs from Debian's packages (as tools/stack does for the servers).
+# As root, install what the node needs from Debian's packages (tools/deps/debian.sh, as tools/stack
+# does for the servers); without them the namespace check below says what is missing.
 if [ "${PHOENIX_NODE_NETNS:-1}" != "0" ] && [ "$(id -u)" -eq 0 ]; then
-  node_pkgs=()
-  command -v wireguard-go >/dev/null || node_pkgs+=(wireguard-go)
-  command -v wg >/dev/null || node_pkgs+=(wireguard-tools)
-  command -v nft >/dev/null || node_pkgs+=(nftables)
-  command -v ip >/dev/null || node_pkgs+=(iproute2)
-  command -v ping >/dev/null || node_pkgs+=(iputils-ping)
-  if [ ${#node_pkgs[@]} -gt 0 ]; then
-    log "installing ${node_pkgs[*]} with apt-get for the local VPN node"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${node_pkgs[@]}" >/dev/null \
-      || log "could not install ${node_pkgs[*]}; the VPN node may be skipped"
-  fi
+  # shellcheck source=tools/deps/debian.sh
+  source "$ROOT/tools/deps/debian.sh"
+  deps_ensure node || log "could not install the VPN node's packages; the VPN node may be skipped"
 fi
 NODE_VARS=()
 NODE_LAB=false

@@ -6,22 +6,10 @@
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
-ensure_packages() {
-  local missing=()
-  [ -n "$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null)" ] || missing+=(postgresql)
-  command -v redis-server >/dev/null || missing+=(redis-server)
-  command -v clickhouse-server >/dev/null || missing+=(clickhouse-server)
-  command -v clickhouse-client >/dev/null || missing+=(clickhouse-client)
-  command -v curl >/dev/null || missing+=(curl)
-  command -v runuser >/dev/null || missing+=(util-linux)
-  [ ${#missing[@]} -eq 0 ] && return 0
-  if [ "$(id -u)" -ne 0 ]; then
-    die "missing Debian packages: ${missing[*]} — run: sudo apt-get install -y ${missing[*]}"
-  fi
-  log "installing ${missing[*]} with apt-get"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-}
+# The servers' Debian packages (the list and the installer are tools/deps/debian.sh's).
+# shellcheck source=tools/deps/debian.sh
+source "$ROOT/tools/deps/debian.sh"
+ensure_packages() { deps_ensure stack || die "the local stack needs the Debian packages above"; }
 
 secret() { head -c 18 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
 

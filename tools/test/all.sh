@@ -4,9 +4,15 @@
 # Ends with one summary line: "tests: N passed, N failed".
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$ROOT"
+cd "$ROOT" || exit 1
 
 [ -x node_modules/.bin/nx ] || npm install --no-audit --no-fund || exit 1
+
+# Every Debian package any suite needs (tools/deps/debian.sh): installed here as root; otherwise
+# the run stops naming them — a suite never runs, or skips, without its tools.
+# shellcheck source=tools/deps/debian.sh
+source tools/deps/debian.sh
+deps_ensure stack node test || { echo "[test] npm test needs the Debian packages above" >&2; exit 1; }
 
 started_stack=false
 [ -f .stack/env ] || started_stack=true
