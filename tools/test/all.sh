@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `npm test`: lint, typecheck, unit and integration tests of every project, against the real
 # servers of the local stack (started here if needed, and stopped again if this run started it).
-# Ends with one summary line: "tests: N passed, N failed".
+# Ends with one summary line, "tests: N passed, N failed", and exits non-zero exactly when N failed > 0.
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT" || exit 1
@@ -22,8 +22,9 @@ trap cleanup EXIT
 bash tools/stack/start.sh || exit 1
 
 LOG=$(mktemp)
-status=0
-run() { "$@" 2>&1 | tee -a "$LOG"; local s=${PIPESTATUS[0]}; [ "$s" -eq 0 ] || status=$s; }
+# Each step's output goes to the terminal and the log, then one line naming its exit status, which
+# only the log gets (tools/test/summary.ts reads it).
+run() { "$@" 2>&1 | tee -a "$LOG"; local s=${PIPESTATUS[0]}; echo "phoenix-test-step: exit $s: $*" >>"$LOG"; }
 
 export NX_DAEMON=false NX_NO_CLOUD=true FORCE_COLOR=0
 run npx nx run-many -t lint typecheck --parallel=2 --output-style=static
@@ -31,12 +32,11 @@ run npx nx run-many -t test --parallel=2 --output-style=static
 # Integration suites share the stack's servers and fixed ports: one project at a time.
 run npx nx run-many -t integration --parallel=1 --output-style=static
 
-# Sum Jest's per-suite-run summaries ("Tests: 1 failed, 5 passed, 6 total"). Colour codes are
-# stripped first: Nx replays a cached task's output as it was recorded, colours and all.
-summaries=$(sed 's/\x1b\[[0-9;]*m//g' "$LOG" | grep -E '^Tests:')
-passed=$(printf '%s\n' "$summaries" | grep -oE '[0-9]+ passed' | awk '{s+=$1} END {print s+0}')
-failed=$(printf '%s\n' "$summaries" | grep -oE '[0-9]+ failed' | awk '{s+=$1} END {print s+0}')
+# The summary counts failed tests, suites that failed to run, failed tasks with no failed test
+# (lint, typecheck, a throwing globalSetup) and failed steps, and exits 1 exactly when it names a
+# failure (tools/test/summary.ts, proven on recorded logs by its spec).
+node -r @swc-node/register tools/test/summary.ts "$LOG"
+status=$?
 rm -f "$LOG"
-[ "$passed" -gt 0 ] || { echo "no tests ran" >&2; status=1; }
-echo "tests: $passed passed, $failed failed"
-exit $status
+if [ "$status" -gt 1 ]; then echo "tests: no summary (tools/test/summary.ts exited $status)"; status=1; fi
+exit "$status"
