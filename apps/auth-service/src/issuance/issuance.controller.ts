@@ -7,11 +7,12 @@ import { JsonBodyGuard } from '../shared/json-body.guard';
 import { VpnTokenRequestDto, VpnTokenResponseDto } from './dto/vpn-token.dto';
 import { IssuanceService } from './issuance.service';
 import { IssuerKeysService } from './issuer-keys.service';
+import { DIRECTORY_MAX_AGE_SEC } from './key-schedule';
 import { ISSUANCE_ERROR_RESPONSES } from './token-request.route';
 import { MapInfrastructureErrors } from '../shared/infrastructure-errors';
 
 export const DIRECTORY_MEDIA_TYPE = 'application/private-token-issuer-directory';
-const DIRECTORY_CACHE_CONTROL = 'public, max-age=300';
+const DIRECTORY_CACHE_CONTROL = `public, max-age=${DIRECTORY_MAX_AGE_SEC}`;
 
 // RFC 9110 §13.1.2: If-None-Match uses the weak comparison.
 function matches(ifNoneMatch: string | undefined, etag: string): boolean {
@@ -38,7 +39,7 @@ export class IssuanceController {
   @ApiProduces(DIRECTORY_MEDIA_TYPE)
   @ApiHeader({ name: 'If-None-Match', required: false })
   @ApiOkResponse({
-    description: 'The directory; Cache-Control public, max-age=300 and a strong ETag',
+    description: `The directory; Cache-Control public, max-age=${DIRECTORY_MAX_AGE_SEC} and a strong ETag. The next key is listed a day and a max-age before it signs`,
     content: {
       [DIRECTORY_MEDIA_TYPE]: {
         schema: {

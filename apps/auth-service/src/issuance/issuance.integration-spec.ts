@@ -53,6 +53,8 @@ describe('token issuance (real Postgres, Redis, Firebase emulator)', () => {
       expect(etag).toMatch(/^"[A-Za-z0-9_-]+"$/);
       const body = (await res.json()) as { 'issuer-request-uri': string; 'token-keys': Array<{ 'token-type': number; 'token-key': string; 'not-before': number }> };
       expect(body['issuer-request-uri']).toBe('/token-request');
+      // A fresh store: only the current key. The next one is listed a day and a max-age before it
+      // signs (issuer-keys.integration-spec.ts walks the schedule with an injected clock).
       expect(body['token-keys']).toHaveLength(1);
       expect(body['token-keys'][0]['token-type']).toBe(TOKEN_TYPE_BLIND_RSA);
       expect(base64urlDecode(body['token-keys'][0]['token-key'])).toHaveLength(342);

@@ -9,6 +9,7 @@ import { Clock } from '../shared/clock';
 import { IssuerKey } from '../database/entities';
 import { IssuerKeysRepository } from './issuer-keys.repository';
 import { IssuerKeysService, SigningKey } from './issuer-keys.service';
+import { DAY_MS, DIRECTORY_MAX_AGE_SEC } from './key-schedule';
 
 /** A clock that moves on by `stepMs` every time it is read: time passes while keys are made. */
 class TickingClock extends Clock {
@@ -124,6 +125,77 @@ describe('IssuerKeysService on an empty store (real Postgres)', () => {
       const notBeforeMs = dir.tokenKeys[0]!.notBefore! * 1000;
       expect(notBeforeMs).toBeGreaterThan(start);
       expect((await keys.signingKey()).notBefore.getTime()).toBe(notBeforeMs);
+    }
+  });
+});
+
+/** A clock the test sets. */
+class SetClock extends Clock {
+  constructor(public t: number) {
+    super();
+  }
+  override now(): Date {
+    return new Date(this.t);
+  }
+}
+
+// The directory over three rotations, read at every instant that matters, while the schedule runs
+// only once a day (the longest ISSUER_KEY_CHECK_INTERVAL_SECONDS) at a phase unrelated to the keys.
+describe('IssuerKeysService over weeks of an injected clock (real Postgres)', () => {
+  let db: TestDatabase;
+  let ds: DataSource;
+
+  beforeAll(async () => {
+    db = await migratedTestDatabase();
+    ds = createPostgresDataSource({ url: db.url, side: 'identity', entities: IDENTITY_ENTITIES, migrations: IDENTITY_MIGRATIONS });
+    await ds.initialize();
+  });
+  afterAll(async () => {
+    await ds?.destroy();
+    await db?.drop();
+  });
+
+  it('lists the current key, the next one a directory max-age and a day before it signs, and retired keys while redeemable', async () => {
+    const ROT = config.ISSUER_KEY_ROTATION_DAYS * DAY_MS;
+    const REDEEM = config.TOKEN_REDEEM_WINDOW_DAYS * DAY_MS;
+    const LEAD = DAY_MS + DIRECTORY_MAX_AGE_SEC * 1000;
+    const T0 = Date.parse('2026-03-01T10:30:00Z');
+    const clock = new SetClock(T0);
+    const keys = new IssuerKeysService(new IssuerKeysRepository(ds), clock, new Uint8Array(randomBytes(32)), config);
+    await keys.ensureSchedule();
+    const start = (k: number) => T0 + k * ROT;
+    // Key k signs from start(k); it is listed from start(k) − LEAD (the first key: from its creation)
+    // until start(k) + ROT + REDEEM.
+    const expected = (t: number) => {
+      const listed: number[] = [];
+      for (let k = 0; k <= 4; k++) if ((k === 0 || t >= start(k) - LEAD) && t >= T0 && t < start(k) + ROT + REDEEM) listed.push(start(k) / 1000);
+      return listed.reverse();
+    };
+    const probes = new Set<number>();
+    for (let t = T0; t <= T0 + 3 * ROT; t += 6 * 3_600_000) probes.add(t);
+    for (let k = 1; k <= 3; k++) {
+      for (const d of [-LEAD - 1000, -LEAD, -1000, 0]) probes.add(start(k) + d);
+      for (const d of [-1000, 0]) probes.add(start(k - 1) + ROT + REDEEM + d);
+    }
+    let nextCheck = T0 + 0.37 * DAY_MS;
+    let lastSigner = '';
+    for (const t of [...probes].filter((p) => p <= T0 + 3 * ROT).sort((a, b) => a - b)) {
+      while (nextCheck <= t) {
+        clock.t = nextCheck;
+        await keys.ensureSchedule();
+        nextCheck += DAY_MS;
+      }
+      clock.t = t;
+      const listed = parseIssuerDirectory((await keys.directory()).body).tokenKeys.map((k) => k.notBefore);
+      expect({ at: new Date(t).toISOString(), listed }).toEqual({ at: new Date(t).toISOString(), listed: expected(t) });
+      // The next key becomes current at its not-before, not a moment earlier.
+      const signing = await keys.signingKey();
+      expect({ at: new Date(t).toISOString(), signs: signing.notBefore.getTime() }).toEqual({ at: new Date(t).toISOString(), signs: start(Math.floor((t - T0) / ROT)) });
+      if (signing.keyId !== lastSigner) {
+        // A new signer is a key the directory listed a full lead earlier.
+        if (lastSigner) expect(expected(t - LEAD)).toContain(signing.notBefore.getTime() / 1000);
+        lastSigner = signing.keyId;
+      }
     }
   });
 });

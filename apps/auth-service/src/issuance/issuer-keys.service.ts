@@ -18,7 +18,7 @@ import { Clock } from '../shared/clock';
 import { isInfrastructureError } from '../shared/infrastructure-errors';
 import { APP_CONFIG, AuthConfig } from '../shared/tokens';
 import { IssuerKeysRepository } from './issuer-keys.repository';
-import { DAY_MS, KeyPolicy, KeyTimes, currentKey, listedKeys, planForcedRotation, planKeySchedule } from './key-schedule';
+import { DAY_MS, KeyPolicy, KeyTimes, PRE_PUBLISH_MS, currentKey, listedKeys, planForcedRotation, planKeySchedule } from './key-schedule';
 
 export const ISSUER_KEK = Symbol('ISSUER_KEK');
 
@@ -86,7 +86,7 @@ export class IssuerKeysService implements OnApplicationBootstrap, OnApplicationS
   ) {
     this.policy = {
       rotationMs: config.ISSUER_KEY_ROTATION_DAYS * DAY_MS,
-      prePublishMs: DAY_MS,
+      prePublishMs: PRE_PUBLISH_MS,
       redeemWindowMs: config.TOKEN_REDEEM_WINDOW_DAYS * DAY_MS,
     };
     this.cacheMs = config.ISSUER_KEY_CACHE_SECONDS * 1000;

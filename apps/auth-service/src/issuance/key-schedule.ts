@@ -1,6 +1,7 @@
-// The issuer key lifecycle as pure functions of the stored keys and the clock (README, "Key
-// lifecycle"). A key is published `prePublishMs` before it signs, signs for `rotationMs`, and
-// stays listed `redeemWindowMs` after it stops signing so its tokens stay redeemable.
+// The issuer key lifecycle as pure functions of the stored keys and the clock (README, "Issuer
+// key lifecycle"). A key is made `prePublishMs` before it is published, published `prePublishMs`
+// before it signs, signs for `rotationMs`, and stays listed `redeemWindowMs` after it stops signing
+// so its tokens stay redeemable.
 
 export interface KeyTimes {
   publishFrom: Date;
@@ -20,6 +21,21 @@ export interface KeyPolicy {
 }
 
 export const DAY_MS = 86_400_000;
+
+/** How long a client or origin may keep the issuer directory (its `Cache-Control: max-age`). */
+export const DIRECTORY_MAX_AGE_SEC = 300;
+
+/**
+ * How long the next key is listed before it signs: a directory cached for its whole max-age just
+ * before the key was published still ends a day before the key is used (RFC 9578 §4 caching).
+ * Longer than the longest `ISSUER_KEY_CHECK_INTERVAL_SECONDS` (a day), so a key made one lead
+ * before its publication is in the store when its listing begins whichever replica checks when.
+ */
+export const PRE_PUBLISH_MS = DAY_MS + DIRECTORY_MAX_AGE_SEC * 1000;
+
+// The keys planned ahead of the current one are bounded: with the shortest rotation (a day) and the
+// lead above, three successors are within reach.
+const MAX_AHEAD = 8;
 
 /** The key that signs at `now`: notBefore ≤ now < signsUntil (the newest if several). */
 export function currentKey<K extends ScheduledKey>(keys: readonly K[], now: Date): K | null {
@@ -63,22 +79,30 @@ export function wholeSeconds(d: Date): Date {
 }
 
 /**
- * What to do so that at `now` a current key exists and, within `prePublishMs` of its end, the
- * next one is published; and keys past their redeem window are removed. Idempotent: running the
- * plan and planning again gives nothing to do.
+ * What to do so that at `now` a current key exists, every successor is in the store one lead
+ * (`prePublishMs`) before it is published (so it is listed from its `publishFrom` on, not from
+ * whenever a replica next checks), and keys past their redeem window are removed. Idempotent:
+ * running the plan and planning again gives nothing to do.
  */
 export function planKeySchedule(keys: readonly ScheduledKey[], now: Date, policy: KeyPolicy): SchedulePlan {
   const remove = keys.filter((k) => k.removeAt.getTime() <= now.getTime()).map((k) => k.keyId);
   const live = keys.filter((k) => k.removeAt.getTime() > now.getTime());
   const create: KeyTimes[] = [];
-  let current: KeyTimes | null = currentKey(live, now);
-  if (!current) {
-    current = slotAt(wholeSeconds(now), policy);
-    create.push(current);
+  let slot: KeyTimes | null = currentKey(live, now);
+  if (!slot) {
+    slot = slotAt(wholeSeconds(now), policy);
+    create.push(slot);
   }
-  const nextStart = current.signsUntil.getTime();
-  const hasNext = live.some((k) => k.notBefore.getTime() === nextStart) || create.some((k) => k.notBefore.getTime() === nextStart);
-  if (now.getTime() >= nextStart - policy.prePublishMs && !hasNext) create.push(slotAt(current.signsUntil, policy));
+  // The successor of `slot` starts when it stops signing; it is made once now ≥ its publishFrom − lead.
+  for (let i = 0; i < MAX_AHEAD && now.getTime() >= slot.signsUntil.getTime() - 2 * policy.prePublishMs; i++) {
+    const start = slot.signsUntil.getTime();
+    const next: KeyTimes | undefined = live.find((k) => k.notBefore.getTime() === start);
+    if (next) slot = next;
+    else {
+      slot = slotAt(slot.signsUntil, policy);
+      create.push(slot);
+    }
+  }
   return { remove, create };
 }
 
@@ -109,7 +133,19 @@ export function planForcedRotation(keys: readonly ScheduledKey[], now: Date, pol
     update.push({ keyId: current.keyId, publishFrom: current.publishFrom, notBefore: current.notBefore, signsUntil: at, removeAt: new Date(at.getTime() + policy.redeemWindowMs) });
   }
   const slot = slotAt(at, policy);
-  if (next) update.push({ keyId: next.keyId, ...slot, publishFrom: new Date(Math.min(next.publishFrom.getTime(), at.getTime())) });
-  else create.push(slot);
+  if (next) {
+    update.push({ keyId: next.keyId, ...slot, publishFrom: new Date(Math.min(next.publishFrom.getTime(), at.getTime())) });
+    // Keys already made after the next one move forward with it, so each still starts when its
+    // predecessor stops signing.
+    let old: ScheduledKey = next;
+    let moved: KeyTimes = slot;
+    for (let i = 0; i < MAX_AHEAD; i++) {
+      const later = live.find((k) => k.notBefore.getTime() === old.signsUntil.getTime());
+      if (!later) break;
+      moved = slotAt(moved.signsUntil, policy);
+      update.push({ keyId: later.keyId, ...moved });
+      old = later;
+    }
+  } else create.push(slot);
   return { update, create };
 }

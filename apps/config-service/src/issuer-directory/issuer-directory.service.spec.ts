@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { generateIssuerKeyPair, IssuerKeyPair, renderIssuerDirectory } from '@phoenix/crypto';
 import { loadConfig } from '@phoenix/common';
 import { configShape } from '../config';
-import { IssuerDirectoryService, maxAgeMs } from './issuer-directory.service';
+import { IssuerDirectoryService, NOT_BEFORE_SKEW_SEC, maxAgeMs } from './issuer-directory.service';
 
 describe('maxAgeMs', () => {
   it.each([
@@ -59,6 +59,38 @@ describe('IssuerDirectoryService', () => {
     expect((await s.keyFor(b.keyId))?.keyIdHex).toBe(b.keyIdHex);
     // The current key for challenges is the newest whose not-before has passed.
     expect((await s.currentKey()).keyIdHex).toBe(a.keyIdHex);
+  });
+
+  // auth-service lists its next key a day and a directory max-age (86 700 s) before it signs with it
+  // and never signs with a key before its not-before: a token under a listed key that is not in
+  // force yet is refused (401 INVALID_TOKEN), and accepted from its not-before (less the skew) on.
+  it('accepts a token under a pre-published key only once that key is in force', async () => {
+    const s = service(10);
+    const nb = now / 1000 + 86_700;
+    respond = () => new Response(directory([[b, nb], [a, now / 1000 - 3600]]), { headers: { etag: '"1"', 'cache-control': 'public, max-age=300' } });
+    await s.refresh();
+    expect(await s.keyFor(b.keyId)).toBeNull();
+    expect((await s.currentKey()).keyIdHex).toBe(a.keyIdHex);
+    now = (nb - NOT_BEFORE_SKEW_SEC - 1) * 1000;
+    expect(await s.keyFor(b.keyId)).toBeNull();
+    now = (nb - NOT_BEFORE_SKEW_SEC) * 1000;
+    expect((await s.keyFor(b.keyId))?.keyIdHex).toBe(b.keyIdHex);
+    // Challenges name the key in force by the clock itself; the retired key still redeems.
+    expect((await s.currentKey()).keyIdHex).toBe(a.keyIdHex);
+    now = nb * 1000;
+    expect((await s.currentKey()).keyIdHex).toBe(b.keyIdHex);
+    expect((await s.keyFor(a.keyId))?.keyIdHex).toBe(a.keyIdHex);
+  });
+
+  it('refetches when a token names a listed key not yet in force: a forced rotation moved it forward', async () => {
+    const s = service(10);
+    respond = () => new Response(directory([[b, now / 1000 + 86_700], [a, now / 1000 - 3600]]), { headers: { etag: '"1"' } });
+    await s.refresh();
+    now += 11_000;
+    respond = () => new Response(directory([[b, now / 1000], [a, now / 1000 - 3600]]), { headers: { etag: '"2"' } });
+    expect((await s.keyFor(b.keyId))?.keyIdHex).toBe(b.keyIdHex);
+    expect(calls).toHaveLength(2);
+    expect(calls[1]!['if-none-match']).toBe('"1"');
   });
 
   it('refetches for an unknown key id at most once per minimum interval, revalidating with If-None-Match', async () => {

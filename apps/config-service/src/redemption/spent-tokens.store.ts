@@ -13,7 +13,7 @@ const UNSPEND = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call
 /**
  * Spent tokens in Redis, keyed on the token's nonce. `SET NX` makes exactly one of any number of
  * concurrent redemptions (on any replica) the winner. The TTL outlives every key a token could be
- * signed with (keys are listed at most 15 days), so a nonce cannot be replayed after it is forgotten.
+ * signed with (keys are listed at most 15 days and 5 minutes), so a nonce cannot be replayed after it is forgotten.
  */
 @Injectable()
 export class SpentTokensStore {
