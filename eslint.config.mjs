@@ -1,4 +1,5 @@
 import nx from '@nx/eslint-plugin';
+import jest from 'eslint-plugin-jest';
 
 // Boundaries (ARCHITECTURE.md "Boundaries in code"): a side imports only itself and shared code,
 // apps never import apps, and domain libs stay free of frameworks and IO clients.
@@ -44,5 +45,12 @@ export default [
     // Tests may assert presence with `!` after checking it.
     files: ['**/*.spec.ts', '**/*.integration-spec.ts'],
     rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
+  },
+  {
+    // A suite never runs partly: no `.only`/`fit`/`fdescribe` (the rest of the file would silently
+    // not run) and no `.skip`/`xit`/`xdescribe` (a test that lacks its tools fails, never skips).
+    files: ['**/*.spec.ts', '**/*.integration-spec.ts'],
+    plugins: { jest },
+    rules: { 'jest/no-focused-tests': 'error', 'jest/no-disabled-tests': 'error' },
   },
 ];

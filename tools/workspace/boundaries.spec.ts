@@ -1,25 +1,11 @@
-import { spawnSync } from 'node:child_process';
-import path from 'node:path';
+import { lintAs } from './eslint-cli';
 
 // Proves the module-boundary rules bite (ARCHITECTURE.md "Boundaries in code"): each case lints a
 // deliberately violating file placed in a real project and expects the rule to fail it.
-const ROOT = path.resolve(__dirname, '../..');
-
-interface LintMessage {
-  ruleId: string | null;
-  message: string;
-}
-
-// The ESLint CLI (as `nx lint` runs it) on source given through stdin, as if it lived at `file`.
 async function boundaryErrors(file: string, code: string): Promise<string[]> {
-  const run = spawnSync(path.join(ROOT, 'node_modules/.bin/eslint'), ['--stdin', '--stdin-filename', file, '--format', 'json'], {
-    cwd: ROOT,
-    input: code,
-    encoding: 'utf8',
-  });
-  if (!run.stdout) throw new Error(`eslint produced no report: ${run.stderr}`);
-  const [result] = JSON.parse(run.stdout) as Array<{ messages: LintMessage[] }>;
-  return result.messages.filter((m) => m.ruleId === '@nx/enforce-module-boundaries').map((m) => m.message);
+  return lintAs(file, code)
+    .filter((m) => m.ruleId === '@nx/enforce-module-boundaries')
+    .map((m) => m.message);
 }
 
 describe('module boundaries', () => {
