@@ -9,6 +9,7 @@ export const ErrorCode = {
   VALIDATION_FAILED: 'VALIDATION_FAILED',
   BAD_SIGNATURE: 'BAD_SIGNATURE',
   UNKNOWN_KEY_ID: 'UNKNOWN_KEY_ID',
+  BODY_TOO_COMPLEX: 'BODY_TOO_COMPLEX',
   // 401
   UNAUTHENTICATED: 'UNAUTHENTICATED',
   INVALID_TOKEN: 'INVALID_TOKEN',
@@ -53,6 +54,7 @@ export function httpStatusFor(code: ErrorCode): number {
     case ErrorCode.VALIDATION_FAILED:
     case ErrorCode.BAD_SIGNATURE:
     case ErrorCode.UNKNOWN_KEY_ID:
+    case ErrorCode.BODY_TOO_COMPLEX:
       return 400;
     case ErrorCode.UNAUTHENTICATED:
     case ErrorCode.INVALID_TOKEN:

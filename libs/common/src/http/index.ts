@@ -1,3 +1,4 @@
 export * from './bootstrap';
 export * from './platform.module';
 export * from './raw-route';
+export * from './json-limits';
