@@ -1,6 +1,6 @@
 import { Body, Controller, Headers, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
-import { AppError, ErrorCode } from '@phoenix/common';
+import { AppError, ErrorCode, JsonBodyLimits } from '@phoenix/common';
 import type { FastifyRequest } from 'fastify';
 import { StripeGateway } from '../billing/stripe.gateway';
 import { JsonBodyGuard } from '../shared/json-body.guard';
@@ -9,6 +9,13 @@ import { AppleNotificationVerifier } from './apple.verifier';
 import { AppleNotificationDto, WebhookAckDto } from './dto/apple-notification.dto';
 import { StripeWebhookService } from './stripe-webhook.service';
 import { MapInfrastructureErrors } from '../shared/infrastructure-errors';
+
+/**
+ * Providers' payloads are not ours to shape: up to a string as long as the body (Apple's
+ * signedPayload is one JWS of up to 60,000 characters) and objects wider than ours (a Stripe
+ * invoice has about a hundred fields). Depth and the count of values keep the platform's limits.
+ */
+const PROVIDER_PAYLOAD = JsonBodyLimits({ maxStringBytes: 64 * 1024, maxObjectKeys: 1024 });
 
 @ApiTags('webhooks')
 @UseGuards(JsonBodyGuard)
@@ -24,6 +31,7 @@ export class WebhooksController {
 
   @Post('stripe')
   @HttpCode(200)
+  @PROVIDER_PAYLOAD
   @ApiOperation({ summary: 'Stripe events; Stripe-Signature verified over the raw body. 200 only once stored, so Stripe retries failures' })
   @ApiHeader({ name: 'Stripe-Signature', required: true })
   @ApiBody({ description: 'A Stripe Event object', schema: { type: 'object', additionalProperties: true } })
@@ -38,6 +46,7 @@ export class WebhooksController {
 
   @Post('apple')
   @HttpCode(200)
+  @PROVIDER_PAYLOAD
   @ApiOperation({ summary: 'App Store Server Notifications V2 (signedPayload verified against the configured Apple roots)' })
   @ApiOkResponse({ type: WebhookAckDto })
   @ApiBadRequestResponse({ description: 'Not a verifiable notification (BAD_SIGNATURE / VALIDATION_FAILED)' })

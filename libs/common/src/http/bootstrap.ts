@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import { DynamicModule, Type, ValidationError, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -9,6 +10,7 @@ import { ErrorCode } from '../errors/error-codes';
 import { ServiceLogger } from '../logging/logger';
 import { METRICS_REGISTRY, ServiceMetrics } from '../metrics/metrics';
 import { redisTransportOptions } from '../transport/redis-transport';
+import { DEFAULT_JSON_LIMITS, JSON_LIMITS_ROUTE_CONFIG, JsonLimits, jsonLimitExceeded } from './json-limits';
 import { RawRoute, RawRouter } from './raw-route';
 
 export interface ServiceOptions {
@@ -50,16 +52,35 @@ export function strictValidationPipe(): ValidationPipe {
 
 type FastifyInstance = ReturnType<NestFastifyApplication['getHttpAdapter']>['getInstance'] extends () => infer F ? F : never;
 
+/** The JSON limits of a request's route: the platform's, or those its {@link JsonBodyLimits} set. */
+function routeJsonLimits(config: unknown): Readonly<JsonLimits> {
+  const own = (config as { [JSON_LIMITS_ROUTE_CONFIG]?: Partial<JsonLimits> } | undefined)?.[JSON_LIMITS_ROUTE_CONFIG];
+  return own ? { ...DEFAULT_JSON_LIMITS, ...own } : DEFAULT_JSON_LIMITS;
+}
+
 /**
- * JSON bodies: parsed with Fastify's prototype-poisoning-safe parser; the raw bytes stay on
- * `req.rawBody` for signature checks; anything unparsable is `400 MALFORMED_BODY`.
+ * JSON bodies: the raw bytes must be UTF-8 (RFC 8259 §8.1) and within the route's
+ * {@link JsonLimits} (`400 BODY_TOO_COMPLEX`, checked on the bytes before anything parses them),
+ * then they are parsed with Fastify's prototype-poisoning-safe parser (`__proto__` and
+ * `constructor.prototype` keys are refused); the raw bytes stay on `req.rawBody` for signature
+ * checks; anything unparsable is `400 MALFORMED_BODY`.
  */
 function registerJsonParser(fastify: FastifyInstance): void {
   const parse = fastify.getDefaultJsonParser('error', 'error');
   fastify.removeContentTypeParser('application/json');
   fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
-    (req as unknown as { rawBody: Buffer }).rawBody = body as Buffer;
-    parse(req, (body as Buffer).toString('utf8'), (err, value) => {
+    const bytes = body as Buffer;
+    (req as unknown as { rawBody: Buffer }).rawBody = bytes;
+    if (!isUtf8(bytes)) {
+      done(new AppError(ErrorCode.MALFORMED_BODY, 'Request body is not valid UTF-8'), undefined);
+      return;
+    }
+    const tooComplex = jsonLimitExceeded(bytes, routeJsonLimits(req.routeOptions.config));
+    if (tooComplex) {
+      done(new AppError(ErrorCode.BODY_TOO_COMPLEX, `Request body is too complex: ${tooComplex}`), undefined);
+      return;
+    }
+    parse(req, bytes.toString('utf8'), (err, value) => {
       if (err) done(new AppError(ErrorCode.MALFORMED_BODY, 'Request body is not valid JSON'), undefined);
       else done(null, value);
     });
