@@ -1,0 +1,17 @@
+import { createServiceApp, loadConfig } from '@phoenix/common';
+import { describeHostileJson } from '@phoenix/common/testing';
+import { AppModule } from './app.module';
+import { configShape } from './config';
+
+// No route of analytics-service takes a body, but the platform parses every JSON body before routing (an
+// unknown route answers 404 only after its body is parsed), so the same guard protects it.
+describeHostileJson(
+  'analytics-service',
+  async () => {
+    const config = loadConfig(configShape);
+    const app = await createServiceApp({ service: 'analytics-service', module: AppModule.forRoot(config), port: 0, host: '127.0.0.1', description: 'test' });
+    await app.listen(0, '127.0.0.1');
+    return { base: await app.getUrl(), close: () => app.close() };
+  },
+  [{ method: 'POST', path: '/health/live' }],
+);

@@ -1,0 +1,70 @@
+import { randomUUID } from 'node:crypto';
+import { describeHostileJson } from '@phoenix/common/testing';
+import { AppleChain, makeAppleChain } from '../test/apple';
+import { EmulatorUser, TestApp, TestDatabase, bearer, json, migratedTestDatabase, signUp, startTestApp, testEnv, uniquePrefix } from '../test/helpers';
+
+let db: TestDatabase;
+let t: TestApp;
+let user: EmulatorUser;
+
+describeHostileJson(
+  'auth-service',
+  async () => {
+    db = await migratedTestDatabase();
+    t = await startTestApp(testEnv(db, uniquePrefix()));
+    user = await signUp();
+    return {
+      base: t.base,
+      close: async () => {
+        await t.close();
+        await db.drop();
+      },
+    };
+  },
+  [
+    // A signed-in user: the requests get past FirebaseAuthGuard to the validation pipe.
+    { method: 'PUT', path: '/account/preferences', headers: () => bearer(user.idToken) },
+    { method: 'POST', path: '/auth/vpn-token', headers: () => bearer(user.idToken) },
+    { method: 'POST', path: '/billing/checkout', headers: () => bearer(user.idToken) },
+    { method: 'POST', path: '/admin/issuer-keys/rotate', headers: () => bearer(t.config.ADMIN_TOKEN) },
+  ],
+);
+
+describe('auth-service: provider webhooks take strings as long as the body', () => {
+  let chain: AppleChain;
+  let app: TestApp;
+  let database: TestDatabase;
+
+  beforeAll(async () => {
+    chain = makeAppleChain();
+    database = await migratedTestDatabase();
+    app = await startTestApp(
+      testEnv(database, uniquePrefix(), { APPLE_ROOT_CERTIFICATES: chain.rootPath, APPLE_BUNDLE_ID: 'com.phoenix.vpn', APPLE_ENVIRONMENT: 'Sandbox', APPLE_ONLINE_CHECKS: 'false' }),
+    );
+  });
+  afterAll(async () => {
+    await app?.close();
+    await database?.drop();
+    chain?.cleanup();
+  });
+
+  it('accepts a 40 KiB Apple signedPayload (Apple chains and nested JWSs are long), but not the same string elsewhere', async () => {
+    const signedPayload = chain.sign({
+      notificationType: 'TEST',
+      notificationUUID: randomUUID(),
+      version: '2.0',
+      signedDate: Date.now(),
+      data: { bundleId: 'com.phoenix.vpn', environment: 'Sandbox', padding: 'x'.repeat(30 * 1024) },
+    });
+    expect(signedPayload.length).toBeGreaterThan(40 * 1024);
+    const body = JSON.stringify({ signedPayload });
+    const apple = await fetch(`${app.base}/webhooks/apple`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    expect(apple.status).toBe(200);
+    expect(await json(apple)).toEqual({ received: true, outcome: 'ignored' });
+
+    const u = await signUp();
+    const other = await fetch(`${app.base}/billing/checkout`, { method: 'POST', headers: { ...bearer(u.idToken), 'content-type': 'application/json' }, body });
+    expect(other.status).toBe(400);
+    expect((await json(other)).code).toBe('BODY_TOO_COMPLEX');
+  });
+});
