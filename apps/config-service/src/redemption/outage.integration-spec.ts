@@ -1,56 +1,8 @@
-import { ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, Server, Socket, connect, AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
+import { PrivateRedis } from '../../test/private-redis';
 import { LocalIssuer, RunningApp, TestDb, addNode, createNetworkDb, getChallenge, mintToken, redeem, startApp, testEnv, wgPublicKey } from '../../test/support';
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
-/** A private redis-server (never the stack's), stopped and restarted by pid. AOF keeps data across restarts. */
-class PrivateRedis {
-  private proc?: ChildProcess;
-  readonly dir = mkdtempSync(path.join(tmpdir(), 'cfg-redis-'));
-  constructor(readonly port: number) {}
-
-  async start(): Promise<void> {
-    this.proc = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--dir', this.dir], { stdio: 'ignore' });
-    const client = new Redis({ port: this.port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => 50, maxRetriesPerRequest: 0 });
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      try {
-        await client.connect();
-        await client.ping();
-        break;
-      } catch {
-        if (Date.now() > deadline) throw new Error('private redis-server did not start');
-        client.disconnect();
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    }
-    client.disconnect();
-  }
-
-  async stop(): Promise<void> {
-    const p = this.proc;
-    if (!p || p.exitCode !== null) return;
-    const exited = new Promise((r) => p.once('exit', r));
-    process.kill(p.pid!, 'SIGTERM');
-    await exited;
-  }
-
-  cleanup(): void {
-    rmSync(this.dir, { recursive: true, force: true });
-  }
-}
 
 /** A TCP proxy in front of Postgres that the test can cut, to take "the database" down. */
 class CuttableProxy {
@@ -109,14 +61,13 @@ describe('dependencies down: 503 UNAVAILABLE, nothing spent, no config, and reco
 
   beforeAll(async () => {
     [db, issuer] = await Promise.all([createNetworkDb(), LocalIssuer.start()]);
-    redisServer = new PrivateRedis(await freePort());
-    await redisServer.start();
+    redisServer = await PrivateRedis.start();
     const pg = new URL(db.url);
     proxy = new CuttableProxy({ host: pg.hostname, port: Number(pg.port) });
     await proxy.start();
     const proxied = new URL(db.url);
     proxied.port = String(proxy.port);
-    svc = await startApp(testEnv(db, issuer, { REDIS_URL: `redis://127.0.0.1:${redisServer.port}`, NETWORK_DATABASE_URL: proxied.toString() }));
+    svc = await startApp(testEnv(db, issuer, { REDIS_URL: redisServer.url, NETWORK_DATABASE_URL: proxied.toString() }));
     challenge = await getChallenge(svc.base);
     await addNode(svc.base, svc.config);
     ds = new DataSource({ type: 'postgres', url: db.url });
