@@ -32,7 +32,11 @@ export const configShape = {
     .string()
     .regex(/^[A-Za-z0-9_:.-]{1,64}$/, { message: 'must be 1-64 characters of [A-Za-z0-9_:.-]' })
     .default('cfg:'),
-  /** How long a spent token's nonce is remembered: longer than any key is listed (15 days and 5 minutes). */
+  /**
+   * How long a spent token's nonce is remembered: longer than any key is listed (15 days and 5
+   * minutes). Redis keeps a spend this long; Postgres keeps a nullifier this long after its key's
+   * not-before, rounded up to a UTC day.
+   */
   SPENT_TOKEN_TTL_SEC: env.int(16 * DAY, 60),
   /** Lifetime of a lease (and so of a WireGuard config). */
   LEASE_TTL_SEC: env.int(DAY, 60, 30 * DAY),

@@ -16,8 +16,9 @@ export interface MaintenanceResult {
 const LOCK_TTL_MS = 60_000;
 
 /**
- * Lease expiry and node reaping. job-worker sends `network.leases.expire` / `network.nodes.reap`
- * to every replica; a Redis lock lets one of them do the work. A timer in each replica does the
+ * Lease expiry (and forgetting the spent-token nullifiers that can no longer matter) and node
+ * reaping. job-worker sends `network.leases.expire` / `network.nodes.reap` to every replica; a
+ * Redis lock lets one of them do the work. A timer in each replica does the
  * same, so no lease outlives its expiry when job-worker is down. If Redis is down the work runs
  * anyway: it is idempotent (SKIP LOCKED batches), the lock only saves duplicate effort.
  */
@@ -56,11 +57,16 @@ export class LeaseMaintenanceService implements OnApplicationBootstrap, OnApplic
     }
   }
 
-  /** Deletes expired leases and tells their nodes to remove the peers. */
+  /**
+   * Deletes expired leases and tells their nodes to remove the peers; then deletes the nullifiers
+   * of tokens whose key can no longer be redeemed. The count is of leases.
+   */
   async expireLeases(): Promise<MaintenanceResult> {
     const { ran, result } = await this.locked('leases-expire', async () => {
       const events = await this.leases.deleteExpired();
       for (const e of events) this.announcer.announce({ nodeId: e.nodeId, generation: e.generation, added: [], removed: e.removed });
+      const forgotten = await this.leases.deleteForgottenSpends();
+      if (forgotten) this.logger.log(`forgot ${forgotten} spent-token nullifiers whose key can no longer be redeemed`);
       return events.reduce((n, e) => n + e.removed.length, 0);
     });
     return { ran, count: result ?? 0 };

@@ -13,3 +13,14 @@ export class AddressesExhaustedError extends Error {
     this.name = 'AddressesExhaustedError';
   }
 }
+
+/**
+ * The token's nullifier is already in the database: it was spent before and Redis forgot (flushed,
+ * replaced, failed over). The lease transaction was rolled back.
+ */
+export class TokenAlreadySpentError extends Error {
+  constructor() {
+    super('token nullifier already recorded');
+    this.name = 'TokenAlreadySpentError';
+  }
+}

@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { orUnavailable } from '../core/unavailable';
 import { Row, rowsOf } from '../database/rows';
 import { AddressPools, addressCandidates } from './address-candidates';
-import { AddressesExhaustedError, NodeNotActiveError } from './leases.errors';
+import { AddressesExhaustedError, NodeNotActiveError, TokenAlreadySpentError } from './leases.errors';
 
 export interface NewLease {
   id: string;
@@ -17,6 +17,13 @@ export interface NewLease {
   superseded: boolean;
 }
 
+/** The durable record of the token a lease is paid with (see redemption/nullifier.ts). */
+export interface SpendRecord {
+  nullifier: Uint8Array;
+  /** UTC day (`YYYY-MM-DD`) from which the row may be deleted. */
+  forgetOn: string;
+}
+
 export interface ExpiredPeers {
   nodeId: string;
   generation: number;
@@ -27,6 +34,7 @@ export interface ExpiredPeers {
 const CANDIDATES_PER_TRY = 4;
 const MAX_TRIES = 8;
 const EXPIRE_BATCH = 1000;
+const FORGET_BATCH = 10_000;
 
 /**
  * Leases in Postgres. Address uniqueness per node is enforced by unique indexes, which is what
@@ -38,13 +46,24 @@ export class LeasesRepository {
   constructor(private readonly ds: DataSource) {}
 
   /**
-   * Writes a lease on `nodeId` with random free addresses and bumps the node's generation, in one
-   * transaction. A lease the same key held on this node is replaced (WireGuard has one peer per key).
-   * @throws NodeNotActiveError, AddressesExhaustedError; AppError UNAVAILABLE when Postgres fails
+   * Records the token's nullifier, writes a lease on `nodeId` with random free addresses and bumps
+   * the node's generation, in one transaction. A lease the same key held on this node is replaced
+   * (WireGuard has one peer per key). The nullifier row has no link to the lease (its own table,
+   * no ids, only the day it may be forgotten).
+   * @throws TokenAlreadySpentError when the nullifier is already recorded (nothing is written),
+   *   NodeNotActiveError, AddressesExhaustedError; AppError UNAVAILABLE when Postgres fails
    */
-  async create(args: { nodeId: string; publicKey: string; pools: AddressPools; reserved: readonly string[]; ttlSec: number; random: RandomSource }): Promise<NewLease> {
+  async create(args: { nodeId: string; publicKey: string; pools: AddressPools; reserved: readonly string[]; ttlSec: number; random: RandomSource; spend: SpendRecord }): Promise<NewLease> {
     return orUnavailable('database', () =>
       this.ds.transaction(async (em) => {
+        // First, so a token Redis forgot fails before any lease row is touched. The primary key
+        // decides between replicas: a concurrent insert of the same nullifier waits for the other
+        // transaction and, if that commits, inserts nothing.
+        const spent: Row[] = await em.query(`INSERT INTO spent_token (nullifier, forget_on) VALUES ($1, $2::date) ON CONFLICT DO NOTHING RETURNING true AS ok`, [
+          Buffer.from(args.spend.nullifier),
+          args.spend.forgetOn,
+        ]);
+        if (!spent[0]) throw new TokenAlreadySpentError();
         const superseded = rowsOf(await em.query(`DELETE FROM lease WHERE node_id = $1 AND public_key = $2 RETURNING id`, [args.nodeId, args.publicKey]));
         const tried = new Set<string>();
         let lease: Row | undefined;
@@ -80,7 +99,30 @@ export class LeasesRepository {
           superseded: superseded.length > 0,
         };
       }),
+      [TokenAlreadySpentError, NodeNotActiveError, AddressesExhaustedError],
     );
+  }
+
+  /**
+   * Deletes the nullifiers of tokens that can no longer be redeemed (`forget_on` reached, UTC), in
+   * batches. Safe to run on several replicas at once (SKIP LOCKED).
+   * @returns how many were deleted
+   */
+  async deleteForgottenSpends(): Promise<number> {
+    return orUnavailable('database', async () => {
+      let total = 0;
+      for (;;) {
+        const result: unknown = await this.ds.query(
+          `DELETE FROM spent_token WHERE nullifier IN (
+             SELECT nullifier FROM spent_token WHERE forget_on <= (now() AT TIME ZONE 'UTC')::date LIMIT $1 FOR UPDATE SKIP LOCKED)`,
+          [FORGET_BATCH],
+        );
+        // TypeORM answers a DELETE with [rows, rowCount].
+        const count = Array.isArray(result) && typeof result[1] === 'number' ? result[1] : 0;
+        total += count;
+        if (count < FORGET_BATCH) return total;
+      }
+    });
   }
 
   /**

@@ -2,9 +2,16 @@ import { ServiceProcess, spawnService, waitForHttp } from '@phoenix/common/testi
 import { DataSource } from 'typeorm';
 import { LocalIssuer, TestDb, createNetworkDb, flushPrefix, mintToken, testEnv, wgPublicKey } from '../../test/support';
 
+interface Attempt {
+  token: string;
+  status: number;
+  body: { code?: string; interface?: { addresses: string[] }; node?: { id: string } };
+}
+
 // Two config-service processes (two replicas) share one database and one Redis. 200 concurrent
 // redemptions of 20 tokens, spread over both: exactly one use of each token wins, every loser is
-// 409, and no tunnel address is handed out twice on a node.
+// 409, and no tunnel address is handed out twice on a node. Then Redis forgets every spend and
+// spent tokens race again beside new ones: the database's nullifiers keep one winner per token.
 describe('concurrent redemptions across two replicas', () => {
   const ports = [3920, 3921];
   let db: TestDb;
@@ -13,6 +20,42 @@ describe('concurrent redemptions across two replicas', () => {
   let enrollment: string;
   let prefix = '';
   const bases = ports.map((p) => `http://127.0.0.1:${p}`);
+  const nodes: Array<{ id: string; nodeToken: string }> = [];
+  let challenge = '';
+  let firstRound: string[] = [];
+
+  const pulseNodes = async () => {
+    for (const [i, node] of nodes.entries()) {
+      const p = await fetch(`${bases[i]}/nodes/${node.id}/pulse`, { method: 'POST', headers: { authorization: `Bearer ${node.nodeToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ load: 0, peers: 0, healthy: true }) });
+      expect(p.status).toBe(200);
+    }
+  };
+
+  /** Ten concurrent uses of each token, alternating between the replicas. */
+  const race = (tokens: string[]): Promise<Attempt[]> =>
+    Promise.all(
+      tokens
+        .flatMap((token, t) => Array.from({ length: 10 }, (_, k) => ({ token, base: bases[(t + k) % 2]! })))
+        .map(async ({ token, base }) => {
+          const res = await fetch(`${base}/vpn/config`, {
+            method: 'POST',
+            headers: { authorization: `PrivateToken token="${token}"`, 'content-type': 'application/json' },
+            body: JSON.stringify({ location: 'de-fra', publicKey: wgPublicKey() }),
+          });
+          return { token, status: res.status, body: (await res.json()) as Attempt['body'] };
+        }),
+    );
+
+  const leaseCounts = async () => {
+    const ds = new DataSource({ type: 'postgres', url: db.url });
+    await ds.initialize();
+    try {
+      const [{ n, v4, v6 }] = await ds.query(`SELECT count(*)::int AS n, count(DISTINCT (node_id, ipv4))::int AS v4, count(DISTINCT (node_id, ipv6))::int AS v6 FROM lease`);
+      return { n, v4, v6 };
+    } finally {
+      await ds.destroy();
+    }
+  };
 
   beforeAll(async () => {
     [db, issuer] = await Promise.all([createNetworkDb(), LocalIssuer.start()]);
@@ -32,7 +75,6 @@ describe('concurrent redemptions across two replicas', () => {
 
   it('lets exactly one of ten concurrent uses of each token win, and never hands out an address twice', async () => {
     // Two small pools (29 usable IPv4 addresses each) so random candidates collide often.
-    const nodes: Array<{ id: string; nodeToken: string }> = [];
     for (const [i, base] of bases.entries()) {
       const res = await fetch(`${base}/nodes/register`, {
         method: 'POST',
@@ -40,25 +82,14 @@ describe('concurrent redemptions across two replicas', () => {
         body: JSON.stringify({ publicKey: wgPublicKey(), endpoint: { host: `198.18.7.${i + 1}`, port: 51820 }, location: 'de-fra', capacity: 27, tunnelCidrV4: '100.120.50.0/27', tunnelCidrV6: 'fd00:50::/123', ephemeral: false, version: '1' }),
       });
       expect(res.status).toBe(201);
-      const node = (await res.json()) as { id: string; nodeToken: string };
-      nodes.push(node);
-      const p = await fetch(`${base}/nodes/${node.id}/pulse`, { method: 'POST', headers: { authorization: `Bearer ${node.nodeToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ load: 0, peers: 0, healthy: true }) });
-      expect(p.status).toBe(200);
+      nodes.push((await res.json()) as { id: string; nodeToken: string });
     }
+    await pulseNodes();
 
-    const challenge = ((await (await fetch(`${bases[0]}/vpn/token-challenge`)).json()) as { challenge: string }).challenge;
+    challenge = ((await (await fetch(`${bases[0]}/vpn/token-challenge`)).json()) as { challenge: string }).challenge;
     const tokens = Array.from({ length: 20 }, () => mintToken(issuer.current, challenge));
-    const attempts = tokens.flatMap((token, t) => Array.from({ length: 10 }, (_, k) => ({ token, base: bases[(t + k) % 2]! })));
-    const results = await Promise.all(
-      attempts.map(async ({ token, base }) => {
-        const res = await fetch(`${base}/vpn/config`, {
-          method: 'POST',
-          headers: { authorization: `PrivateToken token="${token}"`, 'content-type': 'application/json' },
-          body: JSON.stringify({ location: 'de-fra', publicKey: wgPublicKey() }),
-        });
-        return { token, status: res.status, body: (await res.json()) as { code?: string; interface?: { addresses: string[] }; node?: { id: string } } };
-      }),
-    );
+    firstRound = tokens;
+    const results = await race(tokens);
 
     const ok = results.filter((r) => r.status === 200);
     const reused = results.filter((r) => r.status === 409);
@@ -69,14 +100,24 @@ describe('concurrent redemptions across two replicas', () => {
     const handedOut = ok.flatMap((r) => r.body.interface!.addresses.map((a) => `${r.body.node!.id} ${a}`));
     expect(new Set(handedOut).size).toBe(handedOut.length);
 
-    const ds = new DataSource({ type: 'postgres', url: db.url });
-    await ds.initialize();
-    try {
-      const [{ n, v4, v6 }] = await ds.query(`SELECT count(*)::int AS n, count(DISTINCT (node_id, ipv4))::int AS v4, count(DISTINCT (node_id, ipv6))::int AS v6 FROM lease`);
-      expect({ n, v4, v6 }).toEqual({ n: 20, v4: 20, v6: 20 });
-    } finally {
-      await ds.destroy();
-    }
+    expect(await leaseCounts()).toEqual({ n: 20, v4: 20, v6: 20 });
+  });
+
+  it('still lets exactly one use of each token win when Redis forgot every spend between rounds', async () => {
+    expect(firstRound).toHaveLength(20);
+    // Redis forgets (this suite's keys only: the stack's Redis is shared). Its hot node metrics go
+    // with it, so the nodes pulse again, as they would within an interval.
+    await flushPrefix(prefix);
+    await pulseNodes();
+
+    const spentBefore = firstRound.slice(0, 10);
+    const fresh = Array.from({ length: 10 }, () => mintToken(issuer.current, challenge));
+    const results = await race([...spentBefore, ...fresh]);
+
+    const ok = results.filter((r) => r.status === 200);
+    expect({ ok: ok.length, reused: results.filter((r) => r.status === 409 && r.body.code === 'TOKEN_REUSED').length, other: results.filter((r) => r.status !== 200 && r.status !== 409).map((r) => r.status) }).toEqual({ ok: 10, reused: 190, other: [] });
+    expect(new Set(ok.map((r) => r.token))).toEqual(new Set(fresh));
+    expect(await leaseCounts()).toEqual({ n: 30, v4: 30, v6: 30 });
   });
 
   it('writes no client address to its logs while redeeming (request logs carry id, method and path only)', async () => {

@@ -1,13 +1,15 @@
-import { base64urlDecode, generateIssuerKeyPair, IssuerKeyPair } from '@phoenix/crypto';
+import { base64urlDecode, decodeToken, generateIssuerKeyPair, IssuerKeyPair } from '@phoenix/crypto';
 import { AppError } from '@phoenix/common';
 import { loadConfig } from '@phoenix/common';
 import { configShape } from '../config';
+import { Clock } from '../core/clock';
 import { Random } from '../core/random';
 import { NodeRecord } from '../fleet/nodes.repository';
 import { SelectableNode, toCandidate } from '../fleet/node-selection.service';
-import { AddressesExhaustedError, NodeNotActiveError } from '../leases/leases.errors';
+import { AddressesExhaustedError, NodeNotActiveError, TokenAlreadySpentError } from '../leases/leases.errors';
 import { IssuerKey } from '../issuer-directory/issuer-directory.service';
 import { mintToken, wgPublicKey } from '../../test/support';
+import { tokenNullifier } from './nullifier';
 import { RedemptionService } from './redemption.service';
 import { TokenChallenge } from './token-challenge';
 
@@ -39,10 +41,13 @@ const record: NodeRecord = {
 };
 const node: SelectableNode = toCandidate(record, { load: 0, peers: 0, at: Date.now(), assignedSinceLastPulse: 0 });
 
+/** 2026-01-10T03:00:00Z: with the default 16-day TTL its tokens may be forgotten from 2026-01-27. */
+const KEY_NOT_BEFORE = Date.UTC(2026, 0, 10, 3) / 1000;
+
 /** Every adapter of the service as a strict fake: a call nobody stubbed fails the test. */
 function build(key: IssuerKeyPair, overrides: Partial<Record<'select' | 'spend' | 'create' | 'exists', jest.Mock>> = {}) {
   const strict = (name: string) => jest.fn(() => Promise.reject(new Error(`unexpected call: ${name}`)));
-  const issuerKey: IssuerKey = { keyIdHex: key.keyIdHex, tokenKey: key.tokenKey, publicKey: key.publicKey, notBefore: 0 };
+  const issuerKey: IssuerKey = { keyIdHex: key.keyIdHex, tokenKey: key.tokenKey, publicKey: key.publicKey, notBefore: KEY_NOT_BEFORE };
   const directory = { keyFor: jest.fn(async () => issuerKey), currentKey: jest.fn(async () => issuerKey) };
   const selection = { select: overrides.select ?? jest.fn(async () => node) };
   const metrics = { assign: jest.fn(async () => undefined), unassign: jest.fn(async () => undefined) };
@@ -66,6 +71,7 @@ function build(key: IssuerKeyPair, overrides: Partial<Record<'select' | 'spend' 
     leases as never,
     announcer as never,
     new Random(),
+    new Clock(),
   );
   return { service, challenge, directory, selection, metrics, locations, spent, leases, announcer };
 }
@@ -119,6 +125,21 @@ describe('RedemptionService: the order of the steps', () => {
     const t = build(key, { create: jest.fn(fail) });
     await expect(t.service.redeem({ token: tokenFor(t.challenge), location: 'auto', publicKey: wgPublicKey() })).rejects.toMatchObject({ code });
     expect(t.spent.unspend).toHaveBeenCalledWith(expect.any(Uint8Array), 'spend-id');
+    expect(t.metrics.unassign).toHaveBeenCalledWith(record.id);
+    expect(t.announcer.announce).not.toHaveBeenCalled();
+  });
+
+  it('records the nullifier (hash of the nonce) with the day its key stops being redeemable, in the lease write', async () => {
+    const t = build(key);
+    const token = tokenFor(t.challenge);
+    await t.service.redeem({ token, location: 'auto', publicKey: wgPublicKey() });
+    expect(t.leases.create).toHaveBeenCalledWith(expect.objectContaining({ spend: { nullifier: tokenNullifier(decodeToken(token).nonce), forgetOn: '2026-01-27' } }));
+  });
+
+  it('answers TOKEN_REUSED and keeps the Redis spend when the database already holds the nullifier (Redis forgot)', async () => {
+    const t = build(key, { create: jest.fn(() => Promise.reject(new TokenAlreadySpentError())) });
+    await expect(t.service.redeem({ token: tokenFor(t.challenge), location: 'auto', publicKey: wgPublicKey() })).rejects.toMatchObject({ code: 'TOKEN_REUSED', status: 409 });
+    expect(t.spent.unspend).not.toHaveBeenCalled();
     expect(t.metrics.unassign).toHaveBeenCalledWith(record.id);
     expect(t.announcer.announce).not.toHaveBeenCalled();
   });

@@ -14,16 +14,18 @@ import {
 } from '@phoenix/crypto';
 import { formatEndpoint, gatewayAddress, hostCidr, renderClientConfig } from '@phoenix/wireguard';
 import { APP_CONFIG, type NetworkConfig } from '../config';
+import { Clock } from '../core/clock';
 import { Random } from '../core/random';
 import { NodeMetricsStore } from '../fleet/node-metrics.store';
 import { NodeSelectionService } from '../fleet/node-selection.service';
 import { PeerAnnouncer, desiredPeer } from '../fleet/peer-announcer';
-import { IssuerDirectoryService } from '../issuer-directory/issuer-directory.service';
+import { IssuerDirectoryService, IssuerKey } from '../issuer-directory/issuer-directory.service';
 import { LeasesRepository, NewLease } from '../leases/leases.repository';
-import { AddressesExhaustedError, NodeNotActiveError } from '../leases/leases.errors';
+import { AddressesExhaustedError, NodeNotActiveError, TokenAlreadySpentError } from '../leases/leases.errors';
 import { LocationsRepository } from '../locations/locations.repository';
 import { RedeemResponse, TokenChallengeView } from './dto/redeem.dto';
 import { badRequest, invalidToken, noCapacity, tokenReused } from './redemption.errors';
+import { forgetOn, tokenNullifier } from './nullifier';
 import { SpentTokensStore } from './spent-tokens.store';
 import { TokenChallenge } from './token-challenge';
 
@@ -45,9 +47,11 @@ const PERSISTENT_KEEPALIVE = 25;
  *     nothing is written before the token is known good;
  *  2. node selection (404 unknown location, 503 NO_CAPACITY): before the spend, so running out of
  *     room never consumes a token;
- *  3. spend with Redis `SET NX` (409 for the loser of any race, on any replica);
- *  4. lease write (random addresses, generation bump) — any failure from here on gives the token
- *     back (compare-and-delete on our spend id) and no config;
+ *  3. spend with Redis `SET NX` (409 for the loser of any race, on any replica) — the fast check;
+ *  4. one Postgres transaction: the token's nullifier (unique; no link to the lease), then the
+ *     lease (random addresses, generation bump). A nullifier already there means the token was
+ *     spent before and Redis forgot it: 409, no lease, and the fresh Redis mark is kept. Any other
+ *     failure from here on gives the token back (compare-and-delete on our spend id), no config;
  *  5. announce to the node (fire and forget: the node also reconciles from its peer set);
  *  6. answer with the config.
  * Redis or Postgres down at any step is `503 UNAVAILABLE` (fail closed, never a config).
@@ -65,6 +69,7 @@ export class RedemptionService {
     private readonly leases: LeasesRepository,
     private readonly announcer: PeerAnnouncer,
     private readonly random: Random,
+    private readonly clock: Clock,
   ) {}
 
   tokenChallenge(): TokenChallengeView {
@@ -81,7 +86,7 @@ export class RedemptionService {
     // 1. Inputs, then the token.
     if (input.publicKey !== undefined && input.sealTo !== undefined) throw badRequest('give either publicKey or sealTo, not both');
     if (input.publicKey === undefined && input.sealTo === undefined) throw badRequest('publicKey (or, for a server-made key pair, sealTo) is required');
-    const token = await this.verify(input.token);
+    const { token, key } = await this.verify(input.token);
 
     // Server-made key pair: the private key leaves only sealed to the client and is never stored.
     let publicKey = input.publicKey;
@@ -113,7 +118,8 @@ export class RedemptionService {
     const spendId = await this.spent.spend(token.nonce);
     if (spendId === null) throw tokenReused();
 
-    // 4. Lease. From here on every failure returns the token.
+    // 4. Nullifier and lease in one transaction. Every failure from here returns the token, except
+    // finding it spent before.
     const record = node.record;
     const dns = this.config.VPN_DNS ?? [gatewayAddress(record.tunnelCidrV4), ...(record.tunnelCidrV6 ? [gatewayAddress(record.tunnelCidrV6)] : [])];
     let lease: NewLease;
@@ -128,10 +134,14 @@ export class RedemptionService {
         reserved: dns,
         ttlSec: this.config.LEASE_TTL_SEC,
         random: this.random.source,
+        spend: { nullifier: tokenNullifier(token.nonce), forgetOn: forgetOn(key.notBefore, this.clock.now() / 1000, this.config.SPENT_TOKEN_TTL_SEC) },
       });
     } catch (e) {
-      await this.spent.unspend(token.nonce, spendId);
+      // Spent before, and Redis forgot: keep the mark we just set (it is true again), answer 409.
+      const spentBefore = e instanceof TokenAlreadySpentError;
+      if (!spentBefore) await this.spent.unspend(token.nonce, spendId);
       if (assigned) await this.metrics.unassign(record.id);
+      if (spentBefore) throw tokenReused();
       if (e instanceof NodeNotActiveError || e instanceof AddressesExhaustedError) throw noCapacity();
       throw e instanceof AppError ? e : AppError.unavailable('database', e);
     }
@@ -163,7 +173,7 @@ export class RedemptionService {
   }
 
   /** RFC 9578 §6.4 origin checks: type, key id (a listed key in force), challenge digest, signature. */
-  private async verify(bytes: Uint8Array): Promise<Token> {
+  private async verify(bytes: Uint8Array): Promise<{ token: Token; key: IssuerKey }> {
     let token: Token;
     try {
       token = decodeToken(bytes);
@@ -176,7 +186,7 @@ export class RedemptionService {
     if (!key) throw await this.invalid('token was issued under an unknown or retired key');
     if (!equalBytes(token.challengeDigest, this.challenge.digest)) throw await this.invalid('token answers another challenge');
     if (!verifyToken(key.publicKey, token, this.challenge.digest)) throw await this.invalid('token signature does not verify');
-    return token;
+    return { token, key };
   }
 
   /** 401 INVALID_TOKEN, with a fresh challenge when a key is known (RFC 9577 §2.1). */

@@ -14,6 +14,8 @@ const UNSPEND = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call
  * Spent tokens in Redis, keyed on the token's nonce. `SET NX` makes exactly one of any number of
  * concurrent redemptions (on any replica) the winner. The TTL outlives every key a token could be
  * signed with (keys are listed at most 15 days and 5 minutes), so a nonce cannot be replayed after it is forgotten.
+ * This is the fast check only: a Redis that loses writes forgets spends, so the lease transaction
+ * also records the token's nullifier in Postgres (`LeasesRepository.create`).
  */
 @Injectable()
 export class SpentTokensStore {
