@@ -8,9 +8,13 @@
 //   → a paying user (Stripe-signed webhooks) whose subscription is deleted: no new tokens (403),
 //   but tokens already held still redeem.
 //
-// Then the privacy checks on the real databases: the network database holds no user id, email or
-// Firebase uid; the identity database and Redis hold no token, blinded message or signature; no
-// service log line holds the client's address.
+// Then the privacy checks, as content scans after the run (tools/e2e/privacy-scan.ts): no row of
+// any table of the network database, no Redis key or value config-service's Redis user can read,
+// no /metrics label of any service and no log line of a network-side service holds the users'
+// ids, emails, Firebase uids or Stripe ids; no row, key, label or log line of any service holds the
+// client's addresses (loopback, its namespace's underlay; its tunnel addresses belong in the lease,
+// so only labels and logs are scanned for those); the identity database and Redis hold no token,
+// blinded message or signature.
 //
 // Namespaces are tagged (`phx-node-<tag>`, …; tools/platform/netns.ts) so a running platform is
 // untouched. Needs root, `ip netns`, /dev/net/tun, wireguard-go, wg, nft, ping: without one it
@@ -20,12 +24,12 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
-import { Client as PgClient } from 'pg';
 import Stripe from 'stripe';
 import { migrateStackDatabases, spawnService, ServiceProcess, waitForHttp } from '@phoenix/common/testing';
 import { base64urlDecode, generateWireGuardKeyPair, renderAuthorization } from '@phoenix/crypto';
 import { run } from '../client/cli';
 import { loadState } from '../client/state';
+import { Needle, ScanReport, addressNeedle, assertClean, bytesNeedle, scanKeys, scanLog, scanMetrics, scanPostgres, scanRedis, textNeedle } from './privacy-scan';
 import {
   CLIENT_UNDERLAY,
   createNodeLab,
@@ -52,6 +56,7 @@ const tag = randomBytes(2).toString('hex');
 const lab = labLayout(tag);
 const LOCATION = `zz-e2e${tag}`;
 const prefix = `e2e${tag}`;
+const STRIPE_IDS = { customer: `cus_e2e${tag}`, subscription: `sub_e2e${tag}`, checkout: `cs_e2e${tag}` };
 
 interface User {
   email: string;
@@ -65,6 +70,8 @@ const wire = { blindedMessages: [] as string[], blindSignatures: [] as string[] 
 
 describe('the whole journey: sign-up to packets through the tunnel', () => {
   const services: Record<string, ServiceProcess> = {};
+  /** The environment each service was started with (its Redis user and key prefix, for the scans). */
+  const envs: Record<string, NodeJS.ProcessEnv> = {};
   const dirs: string[] = [];
   let nodeState = '';
   let nodeId = '';
@@ -123,7 +130,7 @@ describe('the whole journey: sign-up to packets through the tunnel', () => {
   }
 
   function start(app: string, port: number, extra: NodeJS.ProcessEnv): void {
-    services[app] = spawnService(app, {
+    envs[app] = {
       ...process.env,
       ISSUER_DIRECTORY_URL: `${AUTH}/.well-known/private-token-issuer-directory`,
       CONFIG_SERVICE_URL: CONFIG,
@@ -131,7 +138,8 @@ describe('the whole journey: sign-up to packets through the tunnel', () => {
       NODE_ENV: 'development',
       PORT: String(port),
       ...extra,
-    });
+    };
+    services[app] = spawnService(app, envs[app]);
   }
 
   async function ready(app: string, port: number, timeoutMs = 60_000): Promise<void> {
@@ -310,11 +318,11 @@ describe('the whole journey: sign-up to packets through the tunnel', () => {
 
   it('a paying user whose Stripe subscription is deleted gets no new tokens (403), but held tokens still redeem', async () => {
     const bob = await newUser('bob');
-    const customer = `cus_e2e${tag}`;
-    const subId = `sub_e2e${tag}`;
+    const customer = STRIPE_IDS.customer;
+    const subId = STRIPE_IDS.subscription;
     const end = Math.floor(Date.now() / 1000) + 30 * 86400;
     const subscription = { id: subId, object: 'subscription', customer, status: 'active', cancel_at_period_end: false, metadata: { userId: bob.id }, items: { object: 'list', data: [{ current_period_end: end, price: { id: 'price_dev_monthly', recurring: { interval: 'month' } } }] } };
-    expect(await postStripe('checkout.session.completed', { id: `cs_e2e${tag}`, object: 'checkout.session', client_reference_id: bob.id, customer, subscription: subId })).toEqual({ received: true, outcome: 'processed' });
+    expect(await postStripe('checkout.session.completed', { id: STRIPE_IDS.checkout, object: 'checkout.session', client_reference_id: bob.id, customer, subscription: subId })).toEqual({ received: true, outcome: 'processed' });
     expect(await postStripe('customer.subscription.created', subscription)).toEqual({ received: true, outcome: 'processed' });
     expect(JSON.parse(await ok(bob, 'subscription'))).toMatchObject({ status: 'active', provider: 'stripe', entitled: true });
 
@@ -341,14 +349,72 @@ describe('the whole journey: sign-up to packets through the tunnel', () => {
     expect(loadState(bob.dir).tokens).toHaveLength(2);
   });
 
-  describe('privacy, on the real databases after the run', () => {
-    it('the network database has no user id, email or Firebase uid in any column of any table', async () => {
-      const needles = users.flatMap((u) => [u.id, u.email, u.uid]);
-      expect(needles).toHaveLength(6);
-      const rows = await dumpDatabase(process.env.NETWORK_DATABASE_URL!);
-      expect(rows.length).toBeGreaterThan(0);
-      expect(rows.some((r) => r.includes(LOCATION))).toBe(true); // the scan does see this run's data
-      for (const row of rows) for (const n of needles) expect(row.includes(n) ? `${n} found in ${row.slice(0, 200)}` : null).toBeNull();
+  describe('privacy, content scans after the run', () => {
+    const name = (u: User) => u.email.split('-')[0];
+    /** Who the users are (invariant 2): none of it may reach the network or analytics side. */
+    const identity = (): Needle[] => [
+      ...users.flatMap((u) => [textNeedle(`${name(u)}'s user id`, u.id), textNeedle(`${name(u)}'s email`, u.email), textNeedle(`${name(u)}'s Firebase uid`, u.uid)]),
+      textNeedle('the Stripe customer id', STRIPE_IDS.customer),
+      textNeedle('the Stripe subscription id', STRIPE_IDS.subscription),
+      textNeedle('the Stripe checkout session id', STRIPE_IDS.checkout),
+    ];
+    /** Where the client was (invariants 2 and 6): it spoke to the services over loopback and to the node from its namespace. */
+    const clientAddresses = (): Needle[] => [
+      addressNeedle('the client address 127.0.0.1', '127.0.0.1'),
+      addressNeedle('the client address ::1', '::1'),
+      addressNeedle('the client namespace underlay address', CLIENT_UNDERLAY),
+    ];
+    /** The tunnel addresses the leases gave the client: in the lease by design, never in a label or a log line. */
+    const tunnelAddresses = (): Needle[] => users.flatMap((u) => (loadState(u.dir).lease?.addresses ?? []).map((a) => addressNeedle(`${name(u)}'s tunnel address ${a}`, a)));
+
+    /** Each canary (this run's own data) must be found — the scan did read the run — and nothing else. */
+    function expectOnly(report: ScanReport, canaries: Needle[]): void {
+      for (const c of canaries) expect(report.findings.some((f) => f.what === c.what) ? c.what : `${report.place} never saw ${c.what}`).toBe(c.what);
+      assertClean([{ ...report, findings: report.findings.filter((f) => !canaries.some((c) => c.what === f.what)) }]);
+    }
+
+    it('no row of any table of the network database holds a user id, email, Firebase uid, Stripe id or client address', async () => {
+      expect(users).toHaveLength(2);
+      const canaries = [textNeedle('this run\'s location', LOCATION), textNeedle("alice's lease public key", loadState(alice.dir).lease!.publicKey)];
+      const report = await scanPostgres(process.env.NETWORK_DATABASE_URL!, [...identity(), ...clientAddresses(), ...canaries]);
+      expect(report.tables).toEqual(expect.arrayContaining(['public.location', 'public.node', 'public.lease']));
+      expectOnly(report, canaries);
+    });
+
+    it("no Redis key or value config-service's own Redis user can read holds any of them", async () => {
+      const cfg = envs['config-service']!;
+      expect(cfg.REDIS_KEY_PREFIX).toBeTruthy();
+      const patterns = [`${cfg.REDIS_KEY_PREFIX}*`];
+      if (cfg.REDIS_URL === process.env.REDIS_URL_NETWORK && process.env.REDIS_URL_NETWORK) patterns.push('network:*');
+      const redis = new Redis(cfg.REDIS_URL!, { maxRetriesPerRequest: 1 });
+      try {
+        for (const pattern of [...new Set(patterns)]) {
+          const report = await scanRedis(redis, pattern, [...identity(), ...clientAddresses()]);
+          if (pattern !== 'network:*') expect(report.keys.some((k) => k.startsWith(`${cfg.REDIS_KEY_PREFIX}spent:`))).toBe(true); // the run's spent tokens were read
+          assertClean([report]);
+        }
+      } finally {
+        redis.disconnect();
+      }
+    });
+
+    it('no /metrics label of any service holds any of them, nor a tunnel address', async () => {
+      const apps = { auth: 'auth-service', config: 'config-service', analytics: 'analytics-service', jobs: 'job-worker', node: 'node-daemon' } as const;
+      const reports = await Promise.all(
+        (Object.keys(PORTS) as Array<keyof typeof PORTS>).map((k) => scanMetrics(apps[k], `http://127.0.0.1:${PORTS[k]}/metrics`, [...identity(), ...clientAddresses(), ...tunnelAddresses()])),
+      );
+      expect(reports.find((r) => r.place === 'metrics config-service')!.labels).toContainEqual(['http_request_duration_seconds_count', 'route', '/vpn/config']);
+      assertClean(reports);
+    });
+
+    it("no log line of any service (nor the node's wireguard-go) holds a client address; network-side logs hold no identity", () => {
+      const logs: Record<string, string> = Object.fromEntries(Object.entries(services).map(([app, s]) => [app, s.output()]));
+      logs['wireguard-go (node)'] = readFileSync(join(nodeState, `wireguard-go.${lab.iface.wgNode}.log`), 'utf8');
+      expect(logs['config-service']).toContain('/vpn/config'); // request logging was on
+      const reports = Object.entries(logs).map(([app, text]) =>
+        scanLog(app, text, [...clientAddresses(), ...tunnelAddresses(), ...(app === 'auth-service' ? [] : identity())]),
+      );
+      assertClean(reports);
     });
 
     it('the identity database and Redis hold no token, blinded message or signature', async () => {
@@ -361,80 +427,21 @@ describe('the whole journey: sign-up to packets through the tunnel', () => {
         // A token's authenticator (its last 256 bytes) is the unblinded signature.
         ...allTokens.map((t) => Buffer.from(t, 'base64url').subarray(-256)),
       ];
-      const needles = blobs.flatMap((b) => [b.toString('hex'), b.toString('base64'), b.toString('base64url')]);
-      const raw = blobs.map((b) => b.subarray(0, 48));
-      const rows = await dumpDatabase(process.env.IDENTITY_DATABASE_URL!);
-      expect(rows.some((r) => r.includes(alice.email))).toBe(true); // the scan does see this run's data
-      for (const row of rows) for (const n of needles) expect(row.includes(n)).toBe(false);
+      const needles = blobs.flatMap((b, i) => [
+        ...(['hex', 'base64', 'base64url'] as const).map((enc) => textNeedle(`blob ${i} (${enc})`, b.toString(enc))),
+        bytesNeedle(`blob ${i} (first 48 bytes)`, b.subarray(0, 48)),
+      ]);
+      const canary = textNeedle("alice's email", alice.email);
+      expectOnly(await scanPostgres(process.env.IDENTITY_DATABASE_URL!, [...needles, canary]), [canary]);
 
       const redis = new Redis(process.env.REDIS_URL!, { maxRetriesPerRequest: 1 });
       try {
-        const keys = await scanKeys(redis, '*');
-        expect(keys.some((k) => k.startsWith(`${prefix}cfg:spent:`))).toBe(true);
-        for (const key of keys) {
-          const text = await dumpKey(redis, key);
-          for (const n of needles) expect(text.includes(n) ? `${n.slice(0, 16)}… found under ${key}` : null).toBeNull();
-          const bytes = Buffer.from(text, 'latin1');
-          for (const r of raw) expect(bytes.includes(r)).toBe(false);
-        }
+        const report = await scanRedis(redis, '*', needles);
+        expect(report.keys.some((k) => k.startsWith(`${envs['config-service']!.REDIS_KEY_PREFIX}spent:`))).toBe(true);
+        assertClean([report]);
       } finally {
         redis.disconnect();
       }
     });
-
-    it("no log line of any service (nor the node's wireguard-go) holds the client's address; network-side logs hold no identity", () => {
-      const logs: Record<string, string> = Object.fromEntries(Object.entries(services).map(([app, s]) => [app, s.output()]));
-      logs['wireguard-go (node)'] = readFileSync(join(nodeState, `wireguard-go.${lab.iface.wgNode}.log`), 'utf8');
-      expect(logs['config-service']).toContain('/vpn/config'); // request logging was on
-      for (const [app, text] of Object.entries(logs)) {
-        expect(text.includes(CLIENT_UNDERLAY) ? `${app} logged ${CLIENT_UNDERLAY}` : null).toBeNull();
-      }
-      for (const app of ['config-service', 'node-daemon', 'analytics-service', 'job-worker']) {
-        for (const u of users) for (const n of [u.id, u.email, u.uid]) expect(logs[app]!.includes(n) ? `${app} logged ${n}` : null).toBeNull();
-      }
-    });
   });
 });
-
-/** Every row of every table of every non-system schema, as text (`row::text`: every column). */
-async function dumpDatabase(url: string): Promise<string[]> {
-  const pg = new PgClient({ connectionString: url });
-  await pg.connect();
-  try {
-    const { rows: tables } = await pg.query<{ schema: string; name: string }>(
-      `SELECT table_schema AS schema, table_name AS name FROM information_schema.tables
-       WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('pg_catalog', 'information_schema')`,
-    );
-    const out: string[] = [];
-    for (const t of tables) {
-      const { rows } = await pg.query<{ r: string }>(`SELECT t::text AS r FROM "${t.schema}"."${t.name}" t`);
-      out.push(...rows.map((r) => `${t.schema}.${t.name}: ${r.r}`));
-    }
-    return out;
-  } finally {
-    await pg.end();
-  }
-}
-
-async function scanKeys(redis: Redis, match: string): Promise<string[]> {
-  const keys: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, batch] = await redis.scan(cursor, 'MATCH', match, 'COUNT', 1000);
-    keys.push(...batch);
-    cursor = next;
-  } while (cursor !== '0');
-  return keys;
-}
-
-async function dumpKey(redis: Redis, key: string): Promise<string> {
-  const type = await redis.type(key);
-  const parts: string[] = [key];
-  if (type === 'string') parts.push(((await redis.getBuffer(key)) ?? Buffer.alloc(0)).toString('latin1'));
-  else if (type === 'hash') parts.push(...Object.entries(await redis.hgetall(key)).flat());
-  else if (type === 'list') parts.push(...(await redis.lrange(key, 0, -1)));
-  else if (type === 'set') parts.push(...(await redis.smembers(key)));
-  else if (type === 'zset') parts.push(...(await redis.zrange(key, 0, -1)));
-  else if (type === 'stream') parts.push(JSON.stringify(await redis.xrange(key, '-', '+')));
-  return parts.join('\n');
-}
