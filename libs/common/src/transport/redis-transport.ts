@@ -1,25 +1,83 @@
-import { ClientProviderOptions, RedisOptions, Transport } from '@nestjs/microservices';
+import type { Type } from '@nestjs/common';
+import { ClientProviderOptions, ClientProxy, ClientRedis, CustomStrategy, RedisOptions, ServerRedis } from '@nestjs/microservices';
+import type { RedisStatus } from '@nestjs/microservices';
+import { OutageLog, nestOutageSink } from '../logging/outage-log';
 
-/** Server options for an app that listens on the Redis transport. */
-export function redisTransportOptions(redisUrl: string): RedisOptions {
+type RedisTransportOptions = Required<RedisOptions>['options'];
+type Listener = { on: (event: string, fn: (error: Error) => void) => void };
+
+/**
+ * Nest's Redis transport server, logging Redis outages like every other client of the service
+ * ({@link OutageLog}): Nest's own listeners log every failed reconnect of the pub and the sub
+ * client as an `error`, and a `Reconnecting to Redis...` line per attempt besides — once a second
+ * each, for as long as Redis is down.
+ */
+export class LoggedServerRedis extends ServerRedis {
+  private readonly outage = new OutageLog('transport-server', nestOutageSink());
+
+  override registerErrorListener(client: Listener): void {
+    client.on('error', (error) => this.outage.failure(client, error));
+  }
+
+  // Nest's listener, without its line per attempt.
+  override registerReconnectListener(client: Listener): void {
+    client.on('reconnecting', () => {
+      if (!this.isManuallyClosed) this._status$.next('reconnecting' as RedisStatus);
+    });
+  }
+
+  override registerReadyListener(client: Listener): void {
+    super.registerReadyListener(client);
+    client.on('ready', () => this.outage.ready(client));
+  }
+}
+
+/** Nest's Redis transport client, its outages logged as {@link LoggedServerRedis}' are. */
+export class LoggedClientRedis extends ClientRedis {
+  private readonly outage = new OutageLog('transport-client', nestOutageSink());
+
+  override registerErrorListener(client: Listener): void {
+    client.on('error', (error) => this.outage.failure(client, error));
+  }
+
+  // Nest's listener, without its line per attempt.
+  override registerReconnectListener(client: Listener): void {
+    client.on('reconnecting', () => {
+      if (this.isManuallyClosed) return;
+      this.connectionPromise = Promise.reject(new Error('Connection lost. Trying to reconnect...'));
+      this.connectionPromise.catch(() => undefined);
+      this._status$.next('reconnecting' as RedisStatus);
+    });
+  }
+
+  override registerReadyListener(client: Listener): void {
+    super.registerReadyListener(client);
+    client.on('ready', () => this.outage.ready(client));
+  }
+}
+
+function transportOptions(redisUrl: string): RedisTransportOptions {
   const u = new URL(redisUrl);
   return {
-    transport: Transport.REDIS,
-    options: {
-      host: u.hostname,
-      port: Number(u.port || 6379),
-      ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
-      ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
-      // Nest replaces ioredis' retryStrategy with its own, which gives up after the first
-      // disconnect unless retryAttempts is set: reconnect (practically) forever, once a second, so
-      // a Redis restart heals without restarting the service.
-      retryAttempts: Number.MAX_SAFE_INTEGER,
-      retryDelay: 1000,
-    },
+    host: u.hostname,
+    port: Number(u.port || 6379),
+    ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
+    ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
+    // Nest replaces ioredis' retryStrategy with its own, which gives up after the first
+    // disconnect unless retryAttempts is set: reconnect (practically) forever, once a second, so
+    // a Redis restart heals without restarting the service.
+    retryAttempts: Number.MAX_SAFE_INTEGER,
+    retryDelay: 1000,
   };
 }
 
-/** Client options for `ClientsModule.register` / `ClientProxyFactory.create`. */
+/** Server options for an app that listens on the Redis transport (`Transport.REDIS`, outages logged by {@link LoggedServerRedis}). */
+export function redisTransportOptions(redisUrl: string): CustomStrategy {
+  return { strategy: new LoggedServerRedis(transportOptions(redisUrl)) };
+}
+
+/** Client options for `ClientsModule.register` / `ClientProxyFactory.create` (`Transport.REDIS`, outages logged by {@link LoggedClientRedis}). */
 export function redisClientOptions(name: string | symbol, redisUrl: string): ClientProviderOptions {
-  return { name, ...redisTransportOptions(redisUrl) } as ClientProviderOptions;
+  // Nest types `customClass` as a ClientProxy of string statuses; ClientRedis' are narrower.
+  return { name, customClass: LoggedClientRedis as unknown as Type<ClientProxy>, options: transportOptions(redisUrl) };
 }
