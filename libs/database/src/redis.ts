@@ -1,12 +1,14 @@
+import { logRedisErrors } from '@phoenix/common';
 import Redis, { RedisOptions } from 'ioredis';
 
 /**
  * An ioredis client that fails fast: commands issued while Redis is down reject at once (no
  * offline queue, one retry per request) so callers answer `503` instead of waiting, while the
- * client keeps reconnecting in the background with a capped backoff.
+ * client keeps reconnecting in the background with a capped backoff. Its connection errors go to
+ * the service's logger under `connectionName`, rate-limited ({@link logRedisErrors}).
  */
 export function createRedis(url: string, connectionName: string, extra: RedisOptions = {}): Redis {
-  return new Redis(url, {
+  const redis = new Redis(url, {
     connectionName,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
@@ -15,6 +17,7 @@ export function createRedis(url: string, connectionName: string, extra: RedisOpt
     retryStrategy: (times) => Math.min(times * 200, 2000),
     ...extra,
   });
+  return logRedisErrors(redis, connectionName);
 }
 
 /** Waits until the client is connected, or rejects after `timeoutMs`. */

@@ -91,7 +91,6 @@ export class QuotaService implements OnModuleInit, OnApplicationShutdown {
     @Inject(APP_CONFIG) config: AuthConfig,
   ) {
     const redis = createRedis(config.REDIS_URL, 'auth-service-quota', { enableAutoPipelining: true });
-    redis.on('error', () => undefined); // reported by readiness and as 503s, not as crashes
     redis.defineCommand('authQuotaConsume', { numberOfKeys: 1, lua: CONSUME });
     redis.defineCommand('authQuotaRelease', { numberOfKeys: 1, lua: RELEASE });
     redis.defineCommand('authQuotaUsed', { numberOfKeys: 1, lua: USED });
