@@ -1,6 +1,8 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { AppError } from '@phoenix/common';
+import { createRedis } from '@phoenix/database';
 import { JobsOptions, Queue } from 'bullmq';
+import type Redis from 'ioredis';
 import { APP_CONFIG, AuthConfig } from '../shared/tokens';
 
 export const NOTIFICATIONS_QUEUE = 'notifications';
@@ -15,31 +17,23 @@ export type NotificationName = keyof NotificationPayloads;
 
 const ENQUEUE_TIMEOUT_MS = 3000;
 
-function connectionFrom(url: string) {
-  const u = new URL(url);
-  return {
-    host: u.hostname,
-    port: Number(u.port || 6379),
-    ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
-    ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
-    ...(u.pathname.length > 1 ? { db: Number(u.pathname.slice(1)) } : {}),
-    ...(u.protocol === 'rediss:' ? { tls: {} } : {}),
-    connectTimeout: 2000,
-    retryStrategy: (times: number) => Math.min(times * 200, 2000),
-  };
-}
-
 /**
  * The BullMQ producer of the `notifications` queue. A job id per cause (event id, user) makes a
  * retried webhook enqueue each notification at most once.
+ *
+ * The queue runs on a client of our own rather than one BullMQ makes, so its outages are logged
+ * like every other Redis client's (`createRedis`); the client is also fail-fast, which is what a
+ * producer wants (BullMQ's advice for a `Queue`: no offline queue).
  */
 @Injectable()
 export class Notifier implements OnApplicationShutdown {
   private readonly logger = new Logger('Notifier');
+  private readonly redis: Redis;
   private readonly queue: Queue;
 
   constructor(@Inject(APP_CONFIG) config: AuthConfig) {
-    this.queue = new Queue(NOTIFICATIONS_QUEUE, { connection: connectionFrom(config.REDIS_URL), prefix: config.BULLMQ_PREFIX });
+    this.redis = createRedis(config.REDIS_URL, 'auth-service-notifications');
+    this.queue = new Queue(NOTIFICATIONS_QUEUE, { connection: this.redis, prefix: config.BULLMQ_PREFIX });
     this.queue.on('error', (e) => this.logger.debug(`queue connection: ${e.message}`));
   }
 
@@ -67,5 +61,7 @@ export class Notifier implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     await this.queue.close().catch(() => undefined);
+    // A connection handed to BullMQ is the caller's to close.
+    await this.redis.quit().catch(() => this.redis.disconnect());
   }
 }
