@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { Patterns, PeersChangedEvent } from '@phoenix/common';
+import { Patterns, PeersChangedEvent, logRedisErrors } from '@phoenix/common';
 import Redis from 'ioredis';
 import { z } from 'zod';
 import { PeerEvents } from './control-plane';
@@ -30,14 +30,16 @@ export class RedisPeerEvents implements PeerEvents {
   constructor(private readonly redisUrl: string) {}
 
   start(onEvent: (event: PeersChangedEvent) => void, onReconnect: () => void): void {
-    const client = new Redis(this.redisUrl, {
-      // Retry forever with a capped, jittered delay; commands wait for the connection.
-      retryStrategy: (times) => Math.min(200 * 2 ** Math.min(times, 5), 5000) * (0.5 + Math.random() / 2),
-      maxRetriesPerRequest: null,
-      enableReadyCheck: true,
-    });
+    const client = logRedisErrors(
+      new Redis(this.redisUrl, {
+        // Retry forever with a capped, jittered delay; commands wait for the connection.
+        retryStrategy: (times) => Math.min(200 * 2 ** Math.min(times, 5), 5000) * (0.5 + Math.random() / 2),
+        maxRetriesPerRequest: null,
+        enableReadyCheck: true,
+      }),
+      'peer-events',
+    );
     this.client = client;
-    client.on('error', (error: Error) => this.logger.debug(`redis: ${error.message}`));
     client.on('close', () => {
       if (this.wasReady) this.lostSinceReady = true;
     });
