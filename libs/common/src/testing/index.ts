@@ -2,3 +2,4 @@ export * from './service-basics';
 export * from './config-schema';
 export * from './service-process';
 export * from './hostile-json';
+export * from './redis-server';

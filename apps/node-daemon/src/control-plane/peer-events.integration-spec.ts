@@ -1,0 +1,79 @@
+import { Writable } from 'node:stream';
+import { Logger } from '@nestjs/common';
+import { Patterns, PeersChangedEvent, ServiceLogger } from '@phoenix/common';
+import { ThrowawayRedis } from '@phoenix/common/testing';
+import Redis from 'ioredis';
+import { RedisPeerEvents } from './peer-events.subscriber';
+
+async function until<T>(what: string, timeoutMs: number, probe: () => T | undefined): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const event: PeersChangedEvent = { nodeId: 'node-1', generation: 7, added: [], removed: ['key'] };
+
+// The node's subscriber on a redis-server of this suite's own, killed and started again.
+describe('RedisPeerEvents during a Redis outage', () => {
+  let redis: ThrowawayRedis;
+  let events: RedisPeerEvents;
+  let chunks: string[];
+  const lines = () => chunks.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+
+  beforeEach(async () => {
+    redis = await ThrowawayRedis.start();
+    chunks = [];
+    const out = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        chunks.push(chunk.toString());
+        cb();
+      },
+    });
+    Logger.overrideLogger(new ServiceLogger('node-daemon', 'info', out));
+  });
+
+  afterEach(async () => {
+    await events?.close();
+    await redis.stop();
+    Logger.overrideLogger(true);
+  });
+
+  it('logs the outage as one structured warning without the address, then its end, and reconciles after reconnecting', async () => {
+    const received: PeersChangedEvent[] = [];
+    let reconnects = 0;
+    events = new RedisPeerEvents(redis.url);
+    events.start(
+      (e) => received.push(e),
+      () => (reconnects += 1),
+    );
+    await until('the subscriber to connect', 10_000, () => (events.connected() ? true : undefined));
+
+    await redis.stop('SIGKILL');
+    await until('a warning about Redis', 10_000, () => lines().find((l) => l.msg === 'Redis unavailable'));
+    // Some more reconnect attempts (the subscriber backs off from 400 ms).
+    await new Promise((r) => setTimeout(r, 3000));
+    await redis.start();
+    await until('the reconciliation after reconnecting', 20_000, () => (reconnects > 0 ? true : undefined));
+    await until('the recovery line', 5000, () => lines().find((l) => l.msg === 'Redis available again'));
+
+    const publisher = new Redis(redis.url);
+    try {
+      await until('the event to arrive again', 10_000, () => {
+        void publisher.publish(Patterns.PEERS_CHANGED, JSON.stringify({ pattern: Patterns.PEERS_CHANGED, data: event }));
+        return received.length > 0 ? true : undefined;
+      });
+    } finally {
+      publisher.disconnect();
+    }
+
+    const warnings = lines().filter((l) => l.msg === 'Redis unavailable' || l.msg === 'Redis still unavailable');
+    expect(warnings).toEqual([expect.objectContaining({ level: 40, service: 'node-daemon', context: 'Redis', connection: 'peer-events', code: 'ECONNREFUSED' })]);
+    expect(lines().filter((l) => l.msg === 'Redis available again')).toEqual([expect.objectContaining({ level: 30, connection: 'peer-events', failures: expect.any(Number) })]);
+    expect(chunks.join('')).not.toContain('127.0.0.1');
+    expect(received[0]).toEqual(event);
+  }, 60_000);
+});
