@@ -156,13 +156,14 @@ async function main(): Promise<void> {
     stdio: 'ignore',
   });
 
-  const prefix = `authbench-${randomBytes(4).toString('hex')}`;
+  const prefix = `identity:authbench-${randomBytes(4).toString('hex')}`;
   const service = spawnService('auth-service', {
     ...env,
     NODE_ENV: 'development',
     PORT: String(PORT),
     LOG_LEVEL: 'warn',
     IDENTITY_DATABASE_URL: db.url,
+    REDIS_URL: env.REDIS_URL_IDENTITY as string, // the identity side's Redis user
     REDIS_KEY_PREFIX: `${prefix}:`,
     BULLMQ_PREFIX: prefix,
     TOKEN_QUOTA_PER_DAY: '10000000',

@@ -143,12 +143,12 @@ async function benchService(env: Record<string, string>, issuerUrl: string, port
   await ds.initialize();
   await runMigrations(ds);
   await applyLocationSeeds(ds, readLocationSeeds(defaultSeedDir() as string));
-  const prefix = `bench:${randomBytes(4).toString('hex')}:`;
+  const prefix = `network:bench:${randomBytes(4).toString('hex')}:`;
   const serviceEnv: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     HOME: process.env.HOME ?? '',
     NETWORK_DATABASE_URL: db.url,
-    REDIS_URL: env.REDIS_URL as string,
+    REDIS_URL: env.REDIS_URL_NETWORK as string, // the network side's Redis user
     ISSUER_DIRECTORY_URL: issuerUrl,
     REDIS_KEY_PREFIX: prefix,
     MAINTENANCE_INTERVAL_SEC: '0',

@@ -25,7 +25,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import Stripe from 'stripe';
-import { migrateStackDatabases, spawnService, ServiceProcess, waitForHttp } from '@phoenix/common/testing';
+import { migrateStackDatabases, sideRedisUrl, spawnService, ServiceProcess, waitForHttp } from '@phoenix/common/testing';
 import { base64urlDecode, generateWireGuardKeyPair, renderAuthorization } from '@phoenix/crypto';
 import { run } from '../client/cli';
 import { loadState } from '../client/state';
@@ -137,6 +137,7 @@ describe('the whole journey: sign-up to packets through the tunnel', () => {
       LOG_LEVEL: 'info',
       NODE_ENV: 'development',
       PORT: String(port),
+      REDIS_URL: sideRedisUrl(app), // its side's Redis user only
       ...extra,
     };
     services[app] = spawnService(app, envs[app]);
@@ -173,13 +174,13 @@ describe('the whole journey: sign-up to packets through the tunnel', () => {
     nodeState = mkdtempSync(join(tmpdir(), 'phx-e2e-node-'));
     dirs.push(nodeState);
 
-    start('auth-service', PORTS.auth, { REDIS_KEY_PREFIX: `${prefix}auth:`, BULLMQ_PREFIX: `${prefix}bull`, STRIPE_WEBHOOK_SECRET });
+    start('auth-service', PORTS.auth, { REDIS_KEY_PREFIX: `identity:${prefix}:`, BULLMQ_PREFIX: `identity:${prefix}:bull`, STRIPE_WEBHOOK_SECRET });
     start('analytics-service', PORTS.analytics, {});
     start('job-worker', PORTS.jobs, {});
     // config-service loads the issuer directory from auth-service at start: start it once that answers.
     await ready('auth-service', PORTS.auth);
     await waitForHttp(`${AUTH}/.well-known/private-token-issuer-directory`);
-    start('config-service', PORTS.config, { REDIS_KEY_PREFIX: `${prefix}cfg:`, ADMIN_TOKEN: CONFIG_ADMIN, PULSE_INTERVAL_SEC: '5' });
+    start('config-service', PORTS.config, { REDIS_KEY_PREFIX: `network:${prefix}:`, ADMIN_TOKEN: CONFIG_ADMIN, PULSE_INTERVAL_SEC: '5' });
     await ready('config-service', PORTS.config);
 
     // The node's own location, so no other node on the shared database is ever chosen.
@@ -247,8 +248,10 @@ describe('the whole journey: sign-up to packets through the tunnel', () => {
       const redis = new Redis(process.env.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
       try {
         await redis.connect();
-        const keys = await scanKeys(redis, `${prefix}*`);
-        if (keys.length) await redis.del(...keys);
+        for (const side of ['identity', 'network']) {
+          const keys = await scanKeys(redis, `${side}:${prefix}:*`);
+          if (keys.length) await redis.del(...keys);
+        }
       } catch {
         // best effort
       } finally {
@@ -387,14 +390,16 @@ describe('the whole journey: sign-up to packets through the tunnel', () => {
       const patterns = [`${cfg.REDIS_KEY_PREFIX}*`];
       if (cfg.REDIS_URL === process.env.REDIS_URL_NETWORK && process.env.REDIS_URL_NETWORK) patterns.push('network:*');
       const redis = new Redis(cfg.REDIS_URL!, { maxRetriesPerRequest: 1 });
+      const admin = new Redis(process.env.REDIS_URL!, { maxRetriesPerRequest: 1 }); // lists keys: the network user may not SCAN
       try {
         for (const pattern of [...new Set(patterns)]) {
-          const report = await scanRedis(redis, pattern, [...identity(), ...clientAddresses()]);
+          const report = await scanRedis(redis, pattern, [...identity(), ...clientAddresses()], admin);
           if (pattern !== 'network:*') expect(report.keys.some((k) => k.startsWith(`${cfg.REDIS_KEY_PREFIX}spent:`))).toBe(true); // the run's spent tokens were read
           assertClean([report]);
         }
       } finally {
         redis.disconnect();
+        admin.disconnect();
       }
     });
 

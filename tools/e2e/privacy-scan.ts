@@ -185,10 +185,11 @@ async function valueOf(redis: Redis, key: string): Promise<{ type: string; parts
 /**
  * Every key matching `pattern` and its whole value (string, hash, list, set, zset, stream), read
  * with `redis`'s own user: a key that user cannot read fails the scan (NOPERM), so scanning with a
- * side's user shows what that side can see.
+ * side's user shows what that side can see. The keys are listed by `lister` (default `redis`): a
+ * side's user may not SCAN (README "Redis users"), so it lists as the admin with the side's pattern.
  */
-export async function scanRedis(redis: Redis, pattern: string, needles: readonly Needle[]): Promise<ScanReport & { keys: string[] }> {
-  const keys = await scanKeys(redis, pattern);
+export async function scanRedis(redis: Redis, pattern: string, needles: readonly Needle[], lister: Redis = redis): Promise<ScanReport & { keys: string[] }> {
+  const keys = await scanKeys(lister, pattern);
   const report = { place: `redis ${pattern}`, items: 0, findings: [] as Finding[], keys };
   for (const key of keys) {
     const { type, parts } = await valueOf(redis, key);

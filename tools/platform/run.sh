@@ -78,6 +78,16 @@ for entry in "${SERVICES[@]}"; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then log "ERROR: port $port for $app is taken"; exit 1; fi
   extra=()
   [ "$app" = node-daemon ] && extra=("${NODE_VARS[@]}")
+  # Each service reaches Redis as its side's user only (README "Redis users"); REDIS_URL in
+  # .stack/env is the admin's, for tooling.
+  case $app in
+    auth-service) redis_url=$REDIS_URL_IDENTITY ;;
+    config-service) redis_url=$REDIS_URL_NETWORK ;;
+    node-daemon) redis_url=$REDIS_URL_NODE ;;
+    analytics-service) redis_url=$REDIS_URL_ANALYTICS ;;
+    job-worker) redis_url=$REDIS_URL_JOBS ;;
+  esac
+  extra+=("REDIS_URL=$redis_url")
   PORT=$port setsid env "${extra[@]}" node -r @swc-node/register "apps/$app/src/main.ts" >"$RUN_DIR/$app.log" 2>&1 </dev/null &
   echo $! >"$pidfile"
 done

@@ -16,17 +16,16 @@ secret() { head -c 18 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
 mkdir -p "$STACK_DIR"
 ensure_packages
 
-# Passwords are made once per checkout and kept in .stack/secrets (mode 0600).
+# Passwords are made once per checkout and kept in .stack/secrets (mode 0600). One missing from
+# an older checkout's file (the Redis users' came later) is added; existing ones never change.
 SECRETS=$STACK_DIR/secrets
-if [ ! -s "$SECRETS" ]; then
-  umask 077
-  {
-    echo "PG_ADMIN_PASSWORD=$(secret)"
-    echo "PG_IDENTITY_PASSWORD=$(secret)"
-    echo "PG_NETWORK_PASSWORD=$(secret)"
-  } >"$SECRETS"
-  umask 022
-fi
+REDIS_SIDES=(IDENTITY NETWORK NODE ANALYTICS JOBS)
+umask 077
+touch "$SECRETS"
+for name in PG_ADMIN PG_IDENTITY PG_NETWORK REDIS_ADMIN "${REDIS_SIDES[@]/#/REDIS_}"; do
+  grep -q "^${name}_PASSWORD=" "$SECRETS" || echo "${name}_PASSWORD=$(secret)" >>"$SECRETS"
+done
+umask 022
 # shellcheck disable=SC1090
 source "$SECRETS"
 
@@ -85,14 +84,46 @@ SQL
 
 # ---------------------------------------------------------------- Redis
 REDISDIR=$STACK_DIR/redis
+REDIS_ACLFILE=$REDISDIR/users.acl
+# redis-cli as the admin: the `default` user, whose password is in .stack/secrets.
+redis_admin() { REDISCLI_AUTH=$REDIS_ADMIN_PASSWORD redis-cli -p "$REDIS_PORT" "$@"; }
+redis_ready() { [ "$(redis_admin ping 2>/dev/null)" = PONG ]; }
+# One Redis user per side (privacy invariant 1 for keys and transport channels, by ACL), from
+# infra/redis/users.acl.in: the rules docker-compose uses too. Rendered on every start; a running
+# Redis reloads it only when it changed (ACL LOAD disconnects the clients of the users it replaces).
+render_redis_acl() {
+  (
+    for side in ADMIN "${REDIS_SIDES[@]}"; do export "REDIS_${side}_PASSWORD"; done
+    sh "$ROOT/infra/redis/render-acl.sh" "$1"
+  )
+}
 start_redis() {
   mkdir -p "$REDISDIR"
-  if pid_alive "$REDISDIR/redis.pid"; then log "Redis already running"; return; fi
+  local next=$REDIS_ACLFILE.next
+  render_redis_acl "$next"
+  if pid_alive "$REDISDIR/redis.pid"; then
+    if [ "$(redis_admin config get aclfile 2>/dev/null | tail -n1)" = "$REDIS_ACLFILE" ]; then
+      if cmp -s "$next" "$REDIS_ACLFILE"; then rm -f "$next"; log "Redis already running"; return; fi
+      mv -f "$next" "$REDIS_ACLFILE"
+      [ "$(redis_admin acl load 2>&1)" = OK ] || die "Redis refused $REDIS_ACLFILE (see $REDISDIR/redis.log)"
+      log "Redis already running; its users reloaded from $REDIS_ACLFILE"
+      return
+    fi
+    # Started by an older checkout: no users, no password, and `aclfile` cannot be set at run
+    # time. Restart it (SIGTERM: Redis syncs its append-only file and exits; the data stays).
+    log "Redis runs without its users (started by an older checkout): restarting it with them"
+    local pid; pid=$(head -n1 "$REDISDIR/redis.pid")
+    kill -TERM "$pid"
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    if kill -0 "$pid" 2>/dev/null; then die "Redis (pid $pid) did not stop in 20 s"; fi
+  fi
+  mv -f "$next" "$REDIS_ACLFILE"
   port_busy "$REDIS_PORT" && die "port $REDIS_PORT is taken by another process (set PHOENIX_REDIS_PORT)"
   # Append-only file on: spent tokens must survive a restart.
   redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --daemonize yes --dir "$REDISDIR" \
-    --pidfile "$REDISDIR/redis.pid" --logfile "$REDISDIR/redis.log" --appendonly yes --save '' </dev/null >/dev/null 2>&1
-  wait_for Redis 30 redis-cli -p "$REDIS_PORT" ping || die "Redis did not start (see $REDISDIR/redis.log)"
+    --pidfile "$REDISDIR/redis.pid" --logfile "$REDISDIR/redis.log" --appendonly yes --save '' \
+    --aclfile "$REDIS_ACLFILE" </dev/null >/dev/null 2>&1
+  wait_for Redis 30 redis_ready || die "Redis did not start (see $REDISDIR/redis.log)"
 }
 
 # ---------------------------------------------------------------- ClickHouse
@@ -147,7 +178,12 @@ cat >"$ENV_FILE" <<ENV
 IDENTITY_DATABASE_URL=postgres://phoenix_identity:$PG_IDENTITY_PASSWORD@127.0.0.1:$PG_PORT/phoenix_identity
 NETWORK_DATABASE_URL=postgres://phoenix_network:$PG_NETWORK_PASSWORD@127.0.0.1:$PG_PORT/phoenix_network
 PHOENIX_PG_ADMIN_URL=postgres://postgres:$PG_ADMIN_PASSWORD@127.0.0.1:$PG_PORT/postgres
-REDIS_URL=redis://127.0.0.1:$REDIS_PORT
+REDIS_URL=redis://default:$REDIS_ADMIN_PASSWORD@127.0.0.1:$REDIS_PORT
+REDIS_URL_IDENTITY=redis://phoenix_identity:$REDIS_IDENTITY_PASSWORD@127.0.0.1:$REDIS_PORT
+REDIS_URL_NETWORK=redis://phoenix_network:$REDIS_NETWORK_PASSWORD@127.0.0.1:$REDIS_PORT
+REDIS_URL_NODE=redis://phoenix_node:$REDIS_NODE_PASSWORD@127.0.0.1:$REDIS_PORT
+REDIS_URL_ANALYTICS=redis://phoenix_analytics:$REDIS_ANALYTICS_PASSWORD@127.0.0.1:$REDIS_PORT
+REDIS_URL_JOBS=redis://phoenix_jobs:$REDIS_JOBS_PASSWORD@127.0.0.1:$REDIS_PORT
 CLICKHOUSE_URL=http://127.0.0.1:$CH_HTTP_PORT
 FIREBASE_PROJECT_ID=$FIREBASE_PROJECT_ID
 FIREBASE_AUTH_EMULATOR_HOST=127.0.0.1:$FIREBASE_AUTH_PORT

@@ -1,3 +1,4 @@
+import { loadConfig } from '@phoenix/common';
 import { describeConfigSchema } from '@phoenix/common/testing';
 import { configShape } from './config';
 
@@ -11,3 +12,22 @@ describeConfigSchema(
   },
   ['IDENTITY_DATABASE_URL', 'REDIS_URL', 'FIREBASE_PROJECT_ID'],
 );
+
+describe('auth-service Redis namespace', () => {
+  const base = { IDENTITY_DATABASE_URL: 'postgres://u:p@127.0.0.1:5432/identity', REDIS_URL: 'redis://127.0.0.1:6379', FIREBASE_PROJECT_ID: 'demo-phoenix' };
+
+  it('keeps every key and queue under identity:, the only keys its Redis user may touch', () => {
+    const config = loadConfig(configShape, base);
+    expect(config.REDIS_KEY_PREFIX).toBe('identity:');
+    expect(config.BULLMQ_PREFIX).toBe('identity:bull');
+    expect(() => loadConfig(configShape, { ...base, REDIS_KEY_PREFIX: 'identity:t-1234:', BULLMQ_PREFIX: 'identity:t-1234' })).not.toThrow();
+  });
+
+  it.each([
+    ['REDIS_KEY_PREFIX', 'auth:'],
+    ['REDIS_KEY_PREFIX', 'network:'],
+    ['BULLMQ_PREFIX', 'bull'],
+  ])('refuses %s=%s outside identity:, naming it', (name, value) => {
+    expect(() => loadConfig(configShape, { ...base, [name]: value })).toThrow(new RegExp(`${name}: must be identity:`));
+  });
+});

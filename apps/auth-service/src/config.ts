@@ -9,16 +9,19 @@ export const configShape = {
   ...baseShape(3001),
   IDENTITY_DATABASE_URL: env.url(['postgres:', 'postgresql:']),
   REDIS_URL: env.url(['redis:', 'rediss:']),
-  /** Prefix of every Redis key this service writes (quota counters); one per test suite. */
+  /**
+   * Prefix of every Redis key this service writes (quota counters); one per test suite. Under
+   * `identity:`, the only keys the identity side's Redis user may touch (README "Redis users").
+   */
   REDIS_KEY_PREFIX: z
     .string()
-    .regex(/^[\w:.-]{1,64}$/, { message: 'must be 1-64 characters of [A-Za-z0-9_:.-]' })
-    .default('auth:'),
-  /** Prefix of the BullMQ queues (the `notifications` queue job-worker consumes). */
+    .regex(/^identity:[\w:.-]{0,55}$/, { message: 'must be identity: then up to 55 characters of [A-Za-z0-9_:.-]' })
+    .default('identity:'),
+  /** Prefix of the BullMQ queues (the `notifications` queue, consumed on the identity side), under `identity:` too. */
   BULLMQ_PREFIX: z
     .string()
-    .regex(/^[\w.-]{1,64}$/, { message: 'must be 1-64 characters of [A-Za-z0-9_.-]' })
-    .default('bull'),
+    .regex(/^identity:[\w:.-]{1,55}$/, { message: 'must be identity: then 1-55 characters of [A-Za-z0-9_:.-]' })
+    .default('identity:bull'),
   FIREBASE_PROJECT_ID: z.string().regex(/^[a-z0-9-]{4,40}$/, { message: 'must be a Firebase project id' }),
   FIREBASE_AUTH_EMULATOR_HOST: z.string().regex(/^[\w.-]+:\d+$/, { message: 'must be host:port' }).optional(),
   STRIPE_SECRET_KEY: env.secret('dev-stripe-secret-key-not-real'),

@@ -5,6 +5,7 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import type { AddressInfo } from 'node:net';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createServiceApp, loadConfig } from '@phoenix/common';
+import { sideRedisUrl } from '@phoenix/common/testing';
 import { createPostgresDataSource, createTestDatabase, runMigrations } from '@phoenix/database';
 import Stripe from 'stripe';
 import { AuthConfig, configShape } from '../src/config';
@@ -30,20 +31,36 @@ export async function migratedTestDatabase(): Promise<TestDatabase> {
   return db;
 }
 
+/** A suite's own Redis namespace, inside the identity side's (`identity:`, all its Redis user may touch). */
 export function uniquePrefix(): string {
-  return `authtest-${randomBytes(4).toString('hex')}`;
+  return `identity:authtest-${randomBytes(4).toString('hex')}`;
 }
 
-/** The env a test instance runs with: the stack's URLs plus this suite's database and prefixes. */
+/**
+ * The env a test instance runs with: the stack's URLs plus this suite's database and prefixes.
+ * Redis as the identity side's user (`REDIS_URL_IDENTITY`); specs inspect with the admin `REDIS_URL`.
+ */
 export function testEnv(db: TestDatabase, prefix: string, extra: Record<string, string> = {}): Record<string, string> {
   return {
     ...(process.env as Record<string, string>),
     IDENTITY_DATABASE_URL: db.url,
+    REDIS_URL: sideRedisUrl('auth-service'),
     REDIS_KEY_PREFIX: `${prefix}:`,
     BULLMQ_PREFIX: prefix,
     SIGNING_WORKERS: '1',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     ...extra,
+  };
+}
+
+/** ioredis/BullMQ connection options of the stack's admin `REDIS_URL`, for specs that inspect Redis. */
+export function adminRedisConnection(): { host: string; port: number; username?: string; password?: string } {
+  const u = new URL(process.env.REDIS_URL ?? '');
+  return {
+    host: u.hostname,
+    port: Number(u.port || 6379),
+    ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
+    ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
   };
 }
 

@@ -1,5 +1,5 @@
 import { createServiceApp, loadConfig } from '@phoenix/common';
-import { describeServiceBasics } from '@phoenix/common/testing';
+import { describeServiceBasics, sideRedisUrl } from '@phoenix/common/testing';
 import { TestDb, createNetworkDb } from '../test/support';
 import { AppModule } from './app.module';
 import { configShape } from './config';
@@ -15,7 +15,7 @@ afterAll(async () => {
 describeServiceBasics(
   'config-service',
   () => {
-    const config = loadConfig(configShape, { ...process.env, NETWORK_DATABASE_URL: db.url });
+    const config = loadConfig(configShape, { ...process.env, NETWORK_DATABASE_URL: db.url, REDIS_URL: sideRedisUrl('config-service') });
     return createServiceApp({ service: 'config-service', module: AppModule.forRoot(config), port: 0, host: '127.0.0.1', description: 'test' });
   },
   ['network-db', 'redis'],

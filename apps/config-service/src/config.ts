@@ -27,11 +27,14 @@ export const configShape = {
     .string()
     .regex(/^[^,\s]{1,255}$/, { message: 'must be one origin name without commas or spaces' })
     .default('phoenix-vpn'),
-  /** Prefix of every Redis key this service writes (suites use their own on a shared Redis). */
+  /**
+   * Prefix of every Redis key this service writes (suites use their own on a shared Redis). Under
+   * `network:`, the only keys the network side's Redis user may touch (README "Redis users").
+   */
   REDIS_KEY_PREFIX: z
     .string()
-    .regex(/^[A-Za-z0-9_:.-]{1,64}$/, { message: 'must be 1-64 characters of [A-Za-z0-9_:.-]' })
-    .default('cfg:'),
+    .regex(/^network:[A-Za-z0-9_:.-]{0,56}$/, { message: 'must be network: then up to 56 characters of [A-Za-z0-9_:.-]' })
+    .default('network:'),
   /**
    * How long a spent token's nonce is remembered: longer than any key is listed (15 days and 5
    * minutes). Redis keeps a spend this long; Postgres keeps a nullifier this long after its key's

@@ -5,6 +5,7 @@ import { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createServiceApp, loadConfig } from '@phoenix/common';
+import { sideRedisUrl } from '@phoenix/common/testing';
 import {
   IssuerKeyPair,
   base64urlDecode,
@@ -122,15 +123,19 @@ export async function createNetworkDb(): Promise<TestDb> {
   return db;
 }
 
+/** A suite's own Redis namespace, inside the network side's (`network:`, all its Redis user may touch). */
 export function uniquePrefix(): string {
-  return `cfgtest:${randomBytes(4).toString('hex')}:`;
+  return `network:cfgtest:${randomBytes(4).toString('hex')}:`;
 }
 
-/** The environment of a config-service under test. */
+/**
+ * The environment of a config-service under test: Redis as the network side's user
+ * (`REDIS_URL_NETWORK`); specs inspect Redis with the admin `REDIS_URL`.
+ */
 export function testEnv(db: TestDb, issuer: LocalIssuer, extra: Record<string, string> = {}): Record<string, string> {
   return {
     NETWORK_DATABASE_URL: db.url,
-    REDIS_URL: env('REDIS_URL'),
+    REDIS_URL: sideRedisUrl('config-service'),
     ISSUER_DIRECTORY_URL: issuer.url,
     REDIS_KEY_PREFIX: uniquePrefix(),
     MAINTENANCE_INTERVAL_SEC: '0',

@@ -1,12 +1,12 @@
 import { createServiceApp, loadConfig } from '@phoenix/common';
-import { describeServiceBasics } from '@phoenix/common/testing';
+import { describeServiceBasics, sideRedisUrl } from '@phoenix/common/testing';
 import { AppModule } from './app.module';
 import { configShape } from './config';
 
 describeServiceBasics(
   'job-worker',
   () => {
-    const config = loadConfig(configShape);
+    const config = loadConfig(configShape, { ...process.env, REDIS_URL: sideRedisUrl('job-worker') });
     return createServiceApp({ service: 'job-worker', module: AppModule.forRoot(config), port: 0, host: '127.0.0.1', description: 'test' });
   },
   ['redis'],

@@ -1,5 +1,5 @@
 import { createServiceApp, loadConfig } from '@phoenix/common';
-import { describeHostileJson } from '@phoenix/common/testing';
+import { describeHostileJson, sideRedisUrl } from '@phoenix/common/testing';
 import { AppModule } from './app.module';
 import { configShape } from './config';
 
@@ -8,7 +8,7 @@ import { configShape } from './config';
 describeHostileJson(
   'job-worker',
   async () => {
-    const config = loadConfig(configShape);
+    const config = loadConfig(configShape, { ...process.env, REDIS_URL: sideRedisUrl('job-worker') });
     const app = await createServiceApp({ service: 'job-worker', module: AppModule.forRoot(config), port: 0, host: '127.0.0.1', description: 'test' });
     await app.listen(0, '127.0.0.1');
     return { base: await app.getUrl(), close: () => app.close() };

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
-import { TestApp, TestDatabase, bearer, json, migratedTestDatabase, postStripe, signIn, signUp, signedStripeEvent, startStripeStandIn, startTestApp, testEnv, uniquePrefix } from '../../test/helpers';
+import { TestApp, TestDatabase, adminRedisConnection, bearer, json, migratedTestDatabase, postStripe, signIn, signUp, signedStripeEvent, startStripeStandIn, startTestApp, testEnv, uniquePrefix } from '../../test/helpers';
 
 const SECRET = 'whsec_test_account_suite_0123456789';
 
@@ -46,8 +46,7 @@ describe('account', () => {
       const again = await send('POST', '/account/trial', u.idToken);
       expect(again.status).toBe(409);
       expect((await json(again)).code).toBe('TRIAL_USED');
-      const r = new URL(process.env.REDIS_URL!);
-      const queue = new Queue('notifications', { connection: { host: r.hostname, port: Number(r.port) }, prefix });
+      const queue = new Queue('notifications', { connection: adminRedisConnection(), prefix });
       try {
         const job = await queue.getJob(`trial-ending-${u.userId}`);
         expect(job?.name).toBe('trial-ending');

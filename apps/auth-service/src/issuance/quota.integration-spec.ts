@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { sideRedisUrl } from '@phoenix/common/testing';
 import type { AuthConfig } from '../config';
 import { Clock } from '../shared/clock';
 import { QuotaService } from './quota.service';
@@ -19,7 +20,7 @@ describe('QuotaService (Redis)', () => {
 
   beforeEach(async () => {
     clock = new FakeClock();
-    quota = new QuotaService(clock, { REDIS_URL: process.env.REDIS_URL, REDIS_KEY_PREFIX: `quotatest-${randomUUID()}:`, TOKEN_QUOTA_PER_DAY: 10 } as AuthConfig);
+    quota = new QuotaService(clock, { REDIS_URL: sideRedisUrl('auth-service'), REDIS_KEY_PREFIX: `identity:quotatest-${randomUUID()}:`, TOKEN_QUOTA_PER_DAY: 10 } as AuthConfig);
     await quota.onModuleInit();
   });
   afterEach(async () => {

@@ -1,6 +1,6 @@
 import { ClientProxy, ClientProxyFactory } from '@nestjs/microservices';
 import { Patterns, redisClientOptions } from '@phoenix/common';
-import { ServiceProcess, spawnService, waitForHttp } from '@phoenix/common/testing';
+import { ServiceProcess, sideRedisUrl, spawnService, waitForHttp } from '@phoenix/common/testing';
 import { createTokenRequest, encodeTokenChallenge, finalizeToken, parseIssuerDirectory, verifyToken } from '@phoenix/crypto';
 import { firstValueFrom, timeout } from 'rxjs';
 import { DataSource } from 'typeorm';
@@ -52,7 +52,7 @@ describe('auth-service replicas', () => {
 
   it('rotates once for an ISSUER_ROTATE command both replicas receive, and both then publish the same keys', async () => {
     await new Promise((r) => setTimeout(r, 1100));
-    const client: ClientProxy = ClientProxyFactory.create(redisClientOptions('rotate-test', process.env.REDIS_URL!));
+    const client: ClientProxy = ClientProxyFactory.create(redisClientOptions('rotate-test', sideRedisUrl('job-worker'))); // as job-worker sends it
     try {
       await client.connect();
       const reply = await firstValueFrom(client.send(Patterns.ISSUER_ROTATE, { force: true, requestedAt: new Date().toISOString() }).pipe(timeout(20_000)));

@@ -7,7 +7,7 @@ import { APP_CONFIG, AuthConfig } from '../shared/tokens';
 
 export const NOTIFICATIONS_QUEUE = 'notifications';
 
-/** Job names and payloads of the `notifications` queue (job-worker consumes them). */
+/** Job names and payloads of the `notifications` queue (consumed on the identity side: job-worker's Redis user cannot read it). */
 export interface NotificationPayloads {
   'payment-failed': { userId: string; provider: 'stripe' | 'apple'; graceUntil: string | null };
   'trial-ending': { userId: string; trialEndsAt: string };

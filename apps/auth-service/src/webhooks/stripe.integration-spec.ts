@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import {
   TestApp,
   TestDatabase,
+  adminRedisConnection,
   bearer,
   json,
   migratedTestDatabase,
@@ -29,8 +30,7 @@ describe('Stripe billing and webhooks', () => {
     stand = await startStripeStandIn();
     prefix = uniquePrefix();
     t = await startTestApp(testEnv(db, prefix, { STRIPE_WEBHOOK_SECRET: SECRET, STRIPE_API_URL: stand.url, STRIPE_PRICE_MONTHLY: 'price_m', STRIPE_PRICE_YEARLY: 'price_y' }));
-    const u = new URL(process.env.REDIS_URL!);
-    queue = new Queue('notifications', { connection: { host: u.hostname, port: Number(u.port) }, prefix });
+    queue = new Queue('notifications', { connection: adminRedisConnection(), prefix });
   });
   afterAll(async () => {
     await queue?.obliterate({ force: true }).catch(() => undefined);

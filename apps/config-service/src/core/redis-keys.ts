@@ -1,4 +1,4 @@
-/** Every Redis key config-service uses, under one prefix (`REDIS_KEY_PREFIX`, default `cfg:`). */
+/** Every Redis key config-service uses, under one prefix (`REDIS_KEY_PREFIX`, default `network:`, the network side's Redis namespace). */
 export class RedisKeys {
   constructor(readonly prefix: string) {}
 

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ClientProxy, ClientProxyFactory } from '@nestjs/microservices';
 import { Patterns, PeersChangedEvent, redisClientOptions, redisTransportOptions } from '@phoenix/common';
+import { sideRedisUrl } from '@phoenix/common/testing';
 import Redis from 'ioredis';
 import { firstValueFrom, timeout } from 'rxjs';
 import { DataSource } from 'typeorm';
@@ -39,13 +40,13 @@ describe('fleet: registration, pulses, peer sets, drain, decommission, expiry an
   beforeAll(async () => {
     [db, issuer] = await Promise.all([createNetworkDb(), LocalIssuer.start()]);
     svc = await startApp(testEnv(db, issuer));
-    svc.app.connectMicroservice(redisTransportOptions(env('REDIS_URL')), { inheritAppConfig: true });
+    svc.app.connectMicroservice(redisTransportOptions(svc.config.REDIS_URL), { inheritAppConfig: true });
     await svc.app.startAllMicroservices();
-    control = ClientProxyFactory.create(redisClientOptions('control', env('REDIS_URL')) as never) as unknown as ClientProxy;
+    control = ClientProxyFactory.create(redisClientOptions('control', sideRedisUrl('job-worker')) as never) as unknown as ClientProxy; // job-worker's user
     ds = new DataSource({ type: 'postgres', url: db.url });
     await ds.initialize();
     redis = new Redis(env('REDIS_URL'));
-    sub = new Redis(env('REDIS_URL'));
+    sub = new Redis(sideRedisUrl('node-daemon')); // hears announcements as a node-daemon does
     events = [];
     await sub.subscribe(Patterns.PEERS_CHANGED);
     sub.on('message', (_c: string, m: string) => events.push((JSON.parse(m) as { data: PeersChangedEvent }).data));

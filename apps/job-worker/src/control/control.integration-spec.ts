@@ -1,5 +1,5 @@
 import { Test } from '@nestjs/testing';
-import { ServiceProcess, spawnService, waitForHttp } from '@phoenix/common/testing';
+import { ServiceProcess, sideRedisUrl, spawnService, waitForHttp } from '@phoenix/common/testing';
 import { ControlClient } from './control.client';
 import { ControlModule } from './control.module';
 
@@ -19,7 +19,7 @@ describe('Redis transport between services', () => {
   });
 
   it('sends platform.ping from job-worker and gets config-service’s reply', async () => {
-    const moduleRef = await Test.createTestingModule({ imports: [ControlModule.forRoot(process.env.REDIS_URL!)] }).compile();
+    const moduleRef = await Test.createTestingModule({ imports: [ControlModule.forRoot(sideRedisUrl('job-worker'))] }).compile();
     await moduleRef.init();
     try {
       const reply = await moduleRef.get(ControlClient).ping();

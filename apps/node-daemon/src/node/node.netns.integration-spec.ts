@@ -16,9 +16,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ChildProcess } from 'node:child_process';
-import { ClientProxyFactory, Transport } from '@nestjs/microservices';
+import { ClientProxyFactory } from '@nestjs/microservices';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createServiceApp, Patterns, PeersChangedEvent } from '@phoenix/common';
+import { createServiceApp, Patterns, PeersChangedEvent, redisClientOptions } from '@phoenix/common';
+import { sideRedisUrl } from '@phoenix/common/testing';
 import { encodeWireGuardKey, netnsArgv, parseWgDump } from '@phoenix/wireguard';
 import { lastValueFrom } from 'rxjs';
 import { ConfigServiceStandIn } from '../../test/config-service.stand-in';
@@ -66,7 +67,7 @@ describe('node-daemon in network namespaces (wireguard-go, nftables)', () => {
       LOG_LEVEL: 'warn',
       CONFIG_SERVICE_URL: standIn.url,
       NODE_ENROLLMENT_TOKEN: ENROLLMENT,
-      REDIS_URL: process.env.REDIS_URL,
+      REDIS_URL: sideRedisUrl('node-daemon'), // the node's Redis user: announcements only
       NODE_STATE_DIR: stateDir,
       WG_MODE: 'userspace',
       WG_INTERFACE: iface,
@@ -217,8 +218,8 @@ describe('node-daemon in network namespaces (wireguard-go, nftables)', () => {
     standIn.mode = 'down';
     const generation = standIn.setPeers([desiredPeer(client1), desiredPeer(client2)]);
     const event: PeersChangedEvent = { nodeId: standIn.nodeId, generation, added: [desiredPeer(client2)], removed: [] };
-    const url = new URL(process.env.REDIS_URL!);
-    const publisher = ClientProxyFactory.create({ transport: Transport.REDIS, options: { host: url.hostname, port: Number(url.port) } });
+    // Published as config-service publishes it, with the network side's Redis user.
+    const publisher = ClientProxyFactory.create(redisClientOptions('peers', sideRedisUrl('config-service')) as never);
     try {
       // Re-sent until seen (the subscription may still be settling); duplicates are ignored by generation.
       const seen = await eventually(async () => {

@@ -16,11 +16,37 @@ export interface ServiceProcess {
   stop: (graceMs?: number) => Promise<ExitStatus>;
 }
 
-/** Runs one app's `src/main.ts` the way `nx serve` does, as its own process. */
+/**
+ * The stack's Redis user of each app's side (`.stack/env`, README "Redis users"): a service under
+ * test runs with its own side's rights only, never with the admin `REDIS_URL` that specs inspect
+ * Redis with.
+ */
+export const SIDE_REDIS_URL: Readonly<Record<string, string>> = {
+  'auth-service': 'REDIS_URL_IDENTITY',
+  'config-service': 'REDIS_URL_NETWORK',
+  'node-daemon': 'REDIS_URL_NODE',
+  'analytics-service': 'REDIS_URL_ANALYTICS',
+  'job-worker': 'REDIS_URL_JOBS',
+};
+
+/** `app`'s side's Redis URL from the stack's env; throws when the stack predates its Redis users. */
+export function sideRedisUrl(app: string, env: NodeJS.ProcessEnv = process.env): string {
+  const name = SIDE_REDIS_URL[app];
+  if (!name) throw new Error(`${app} has no Redis user`);
+  const url = env[name];
+  if (!url) throw new Error(`${name} is not set: the local stack predates its Redis users — run \`npm run stack:start\` to add them`);
+  return url;
+}
+
+/**
+ * Runs one app's `src/main.ts` the way `nx serve` does, as its own process. An inherited admin
+ * `REDIS_URL` (the stack's) becomes the app's side's URL; one the caller chose stays.
+ */
 export function spawnService(app: string, env: NodeJS.ProcessEnv): ServiceProcess {
+  const runEnv = env.REDIS_URL !== undefined && env.REDIS_URL === process.env.REDIS_URL ? { ...env, REDIS_URL: sideRedisUrl(app, env) } : env;
   const proc = spawn(process.execPath, ['-r', '@swc-node/register', path.join('apps', app, 'src', 'main.ts')], {
     cwd: WORKSPACE_ROOT,
-    env,
+    env: runEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
