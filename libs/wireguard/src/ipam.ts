@@ -122,12 +122,3 @@ export function allocateRandomAddress(
   }
   fail(WireGuardErrorCode.POOL_EXHAUSTED, `no free address in pool ${formatCidr(cidr)}`);
 }
-
-/** True when `address` may be handed to a client from `pool` (inside, not network/gateway/broadcast). */
-export function isAllocatableAddress(pool: string | Cidr, address: string): boolean {
-  const cidr = toPool(pool);
-  const addr = parseIp(address);
-  if (!cidrContains(cidr, addr)) return false;
-  const { first, count } = hostRange(cidr);
-  return addr.value >= first && addr.value < first + count;
-}

@@ -1,12 +1,11 @@
 import { WireGuardErrorCode } from './errors';
-import { diffPeers, isEmptyPeerDiff, PeerSpec, normalizeAllowedIps, renderPeerConf, renderSyncConf, wgSetPeerArgs } from './peer-diff';
+import { diffPeers, isEmptyPeerDiff, PeerSpec, normalizeAllowedIps, wgSetPeerArgs } from './peer-diff';
 import { codeOf } from '../test/code-of';
 
 const K1 = 'xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=';
 const K2 = 'TrMvSoP4jYQlY6RIzBgbssQqY3vxI2Pi+y71lOWWXX0=';
 const K3 = 'gN65BkIKy1eCE9pP1wdc8ROUtkHLF2PfAqYdyYBz6EA=';
 const K4 = 'HIgo9xNzJMWLKASShiTqIybxZ0U3wGLiUeJ1PKf8ykw=';
-const PRIVATE = 'yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=';
 
 
 describe('diffPeers', () => {
@@ -92,31 +91,5 @@ describe('rendering a diff for wg', () => {
     expect(wgSetPeerArgs({ add: [], update: [], remove: [] })).toEqual([]);
     expect(wgSetPeerArgs({ add: [{ publicKey: K3, allowedIps: [] }], update: [], remove: [] })).toEqual([['peer', K3, 'allowed-ips', '']]);
     expect(codeOf(() => wgSetPeerArgs({ add: [], update: [], remove: ['--help'] }))).toBe(WireGuardErrorCode.INVALID_KEY);
-  });
-
-  it('renders [Peer] sections for wg addconf', () => {
-    expect(renderPeerConf([...diff.add, ...diff.update, { publicKey: K3, allowedIps: [] }])).toBe(
-      [
-        '[Peer]',
-        `PublicKey = ${K4}`,
-        'AllowedIPs = 100.64.20.1/32, fd00:6a:1::77/128',
-        '',
-        '[Peer]',
-        `PublicKey = ${K2}`,
-        'AllowedIPs = 100.64.9.5/32',
-        '',
-        '[Peer]',
-        `PublicKey = ${K3}`,
-        '',
-      ].join('\n'),
-    );
-    expect(renderPeerConf([])).toBe('');
-  });
-
-  it('renders a full configuration for wg syncconf, private key included', () => {
-    expect(renderSyncConf({ privateKey: PRIVATE, listenPort: 51820, peers: [{ publicKey: K1, allowedIps: ['100.64.3.7/32'] }] })).toBe(
-      ['[Interface]', `PrivateKey = ${PRIVATE}`, 'ListenPort = 51820', '', '[Peer]', `PublicKey = ${K1}`, 'AllowedIPs = 100.64.3.7/32', ''].join('\n'),
-    );
-    expect(codeOf(() => renderSyncConf({ privateKey: '', peers: [] }))).toBe(WireGuardErrorCode.INVALID_KEY);
   });
 });

@@ -87,60 +87,6 @@ export function isEmptyPeerDiff(diff: PeerDiff): boolean {
   return diff.add.length === 0 && diff.update.length === 0 && diff.remove.length === 0;
 }
 
-function renderPeerSection(peer: PeerSpec): string[] {
-  const lines = ['[Peer]', `PublicKey = ${assertWireGuardKey(peer.publicKey, 'publicKey')}`];
-  const ips = normalizeAllowedIps(peer.allowedIps);
-  // "AllowedIPs =" with an empty value is a syntax error for wg; leaving the line out still
-  // clears the peer's allowed IPs, because every [Peer] section replaces them.
-  if (ips.length > 0) lines.push(`AllowedIPs = ${ips.join(', ')}`);
-  return lines;
-}
-
-/**
- * `[Peer]` sections for `wg addconf <if> <file>`: adds new peers and, for existing ones, replaces
- * their allowed IPs (wireguard-tools sets WGPEER_REPLACE_ALLOWEDIPS on every `[Peer]` it reads).
- * Pass `[...diff.add, ...diff.update]`.
- *
- * The configuration-file format has no way to remove a peer (`remove` exists only as a `wg set`
- * argument), so removals go through {@link wgSetPeerArgs} / `wgRemovePeers`. Prefer
- * {@link wgSetPeerArgs}: it applies the whole diff — removals, additions and updates — in one
- * `wg set` invocation. The file contains only public data.
- *
- * @throws {WireGuardError} INVALID_KEY, INVALID_CIDR
- */
-export function renderPeerConf(peers: readonly PeerSpec[]): string {
-  return assertArray<PeerSpec>(peers, 'peers')
-    .map((peer) => `${renderPeerSection(peer).join('\n')}\n`)
-    .join('\n');
-}
-
-/** Input of {@link renderSyncConf}. */
-export interface SyncConfInput {
-  /**
-   * The interface's private key. Required: `setconf`/`syncconf` treat a file without PrivateKey as
-   * "no private key" and would strip it from the interface.
-   */
-  readonly privateKey: string;
-  readonly listenPort?: number;
-  readonly peers: readonly PeerSpec[];
-}
-
-/**
- * A complete configuration (`[Interface]` + every `[Peer]`) for `wg syncconf <if> <file>`, which
- * makes the interface match it exactly without resetting sessions of unchanged peers.
- *
- * Contains the private key: the caller writes it to a file created with mode 0600 (never world
- * readable, never in argv) and deletes it after use.
- *
- * @throws {WireGuardError} INVALID_KEY, INVALID_CIDR, INVALID_ARGUMENT
- */
-export function renderSyncConf(input: SyncConfInput): string {
-  normalizePeers(input.peers, 'peers', true); // duplicate keys or shared addresses are a bug upstream
-  const head = ['[Interface]', `PrivateKey = ${assertWireGuardKey(input.privateKey, 'privateKey')}`];
-  if (input.listenPort !== undefined) head.push(`ListenPort = ${assertInteger(input.listenPort, 'listenPort', 1, 65_535)}`);
-  return [head, ...input.peers.map(renderPeerSection)].map((lines) => `${lines.join('\n')}\n`).join('\n');
-}
-
 /** Default peers per `wg set` call: ~110 bytes each keeps a call far below ARG_MAX (~2 MiB). */
 export const DEFAULT_MAX_PEERS_PER_CALL = 1000;
 

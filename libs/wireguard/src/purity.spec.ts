@@ -38,7 +38,7 @@ describe('library boundaries', () => {
     for (const name of [
       'parseWireGuardKey', 'isValidWireGuardKey', 'WireGuardError', 'WireGuardErrorCode', 'parseCidr', 'parseIp', 'formatIp',
       'allocateRandomAddress', 'gatewayAddress', 'hostCidr', 'selectNode', 'renderClientConfig', 'parseWgDump', 'diffPeers',
-      'renderPeerConf', 'renderSyncConf', 'wgSetPeerArgs', 'renderNftRuleset', 'ExecFileRunner', 'wgShowDump', 'wgApplyPeerDiff',
+      'wgSetPeerArgs', 'renderNftRuleset', 'ExecFileRunner', 'wgShowDump', 'wgApplyPeerDiff',
       'nftApply',
     ]) {
       expect(api).toHaveProperty(name);

@@ -11,19 +11,16 @@ import {
   ipLinkSetMtu,
   ipLinkSetUp,
   nftApply,
-  nftCheck,
   nftDeleteTable,
   nftListTable,
   nftListTableIfExists,
   isWireGuardUnsupported,
   RunOptions,
   sysctlSet,
-  wgAddConf,
   wgApplyPeerDiff,
   wgRemovePeers,
   wgSetPrivateKey,
   wgShowDump,
-  wgSyncConf,
 } from './commands';
 
 const K1 = 'xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=';
@@ -81,18 +78,6 @@ describe('wg adapters', () => {
     ]);
   });
 
-  it('wgAddConf and wgSyncConf take an absolute conf path', async () => {
-    const runner = new FakeRunner();
-    await wgAddConf(runner, 'wg0', '/run/phoenix/peers.conf');
-    await wgSyncConf(runner, 'wg0', '/run/phoenix/wg0.conf');
-    expect(runner.argv()).toEqual([
-      ['wg', 'addconf', 'wg0', '/run/phoenix/peers.conf'],
-      ['wg', 'syncconf', 'wg0', '/run/phoenix/wg0.conf'],
-    ]);
-    expect(await codeOf(wgAddConf(runner, 'wg0', 'peers.conf'))).toBe(WireGuardErrorCode.INVALID_ARGUMENT);
-    expect(await codeOf(wgAddConf(runner, 'wg0', '/run/x\n.conf'))).toBe(WireGuardErrorCode.INVALID_ARGUMENT);
-    expect(runner.calls).toHaveLength(2);
-  });
 
   it('wgRemovePeers removes all peers in one `wg set` call, and makes no call for none', async () => {
     const runner = new FakeRunner();
@@ -160,11 +145,9 @@ describe('nft adapters', () => {
   it('passes the ruleset on stdin, never in argv', async () => {
     const runner = new FakeRunner(() => ({ stdout: 'table inet phoenix {\n}\n', stderr: '' }));
     await nftApply(runner, 'table inet phoenix {}\n');
-    await nftCheck(runner, 'table inet phoenix {}\n');
     expect(await nftListTable(runner)).toBe('table inet phoenix {\n}\n');
     expect(runner.calls).toEqual([
       { cmd: 'nft', args: ['-f', '-'], opts: { input: 'table inet phoenix {}\n' } },
-      { cmd: 'nft', args: ['-c', '-f', '-'], opts: { input: 'table inet phoenix {}\n' } },
       { cmd: 'nft', args: ['list', 'table', 'inet', 'phoenix'] },
     ]);
   });

@@ -133,23 +133,6 @@ export async function wgSetPrivateKey(runner: CommandRunner, iface: string, keyF
   await runner.run('wg', args);
 }
 
-/**
- * `wg addconf <iface> <file>`: adds the file's peers and replaces the allowed IPs of peers already
- * present. `wg` reads configuration only from a path (not stdin); write the file with mode 0600
- * (see `renderPeerConf`).
- */
-export async function wgAddConf(runner: CommandRunner, iface: string, confFile: string): Promise<void> {
-  await runner.run('wg', ['addconf', assertInterfaceName(iface), assertConfPath(confFile, 'confFile')]);
-}
-
-/**
- * `wg syncconf <iface> <file>`: makes the interface match the file exactly without resetting
- * unchanged peers. The file holds the private key (see `renderSyncConf`): mode 0600, deleted after.
- */
-export async function wgSyncConf(runner: CommandRunner, iface: string, confFile: string): Promise<void> {
-  await runner.run('wg', ['syncconf', assertInterfaceName(iface), assertConfPath(confFile, 'confFile')]);
-}
-
 /** Removes peers in one `wg set <iface> peer K1 remove peer K2 remove …` call. No call when empty. */
 export async function wgRemovePeers(runner: CommandRunner, iface: string, publicKeys: readonly string[]): Promise<void> {
   const name = assertInterfaceName(iface);
@@ -224,11 +207,6 @@ function assertRuleset(text: string): string {
 /** Applies a ruleset atomically with `nft -f -`, the text on stdin (see `renderNftRuleset`). */
 export async function nftApply(runner: CommandRunner, rulesetText: string): Promise<void> {
   await runner.run('nft', ['-f', '-'], { input: assertRuleset(rulesetText) });
-}
-
-/** Checks a ruleset without applying it: `nft -c -f -`. Needs CAP_NET_ADMIN like `nftApply`. */
-export async function nftCheck(runner: CommandRunner, rulesetText: string): Promise<void> {
-  await runner.run('nft', ['-c', '-f', '-'], { input: assertRuleset(rulesetText) });
 }
 
 /** `nft list table inet phoenix` — the live table, to verify after applying. */
