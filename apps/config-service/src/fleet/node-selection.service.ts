@@ -41,10 +41,6 @@ export function loadLevel(load: number): LoadLevel {
 }
 
 /**
- * Picks nodes for new leases with `selectNode` (power of two choices over effective load, recovery
- * ramp) from @phoenix/wireguard, fed from Postgres (rows) and Redis (hot metrics).
- */
-/**
  * How long a replica reuses the node rows it read (per location). Hot metrics are always read
  * fresh; the rows (status, draining, capacity) change rarely, and this process drops its copy at
  * once when it changes one. Another replica may act on a drain up to this much later; a node that
@@ -52,6 +48,10 @@ export function loadLevel(load: number): LoadLevel {
  */
 export const NODE_ROWS_TTL_MS = 1000;
 
+/**
+ * Picks nodes for new leases with `selectNode` (power of two choices over effective load, recovery
+ * ramp) from @phoenix/wireguard, fed from Postgres (rows) and Redis (hot metrics).
+ */
 @Injectable()
 export class NodeSelectionService {
   private readonly rows = new Map<string, { at: number; records: Promise<NodeRecord[]> }>();
