@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { FirebaseAuthAdapter } from './firebase.adapter';
-import { FirebaseAuthGuard, IdTokenVerifier } from './identity.guard';
+import { IdTokenVerifier } from './id-token.verifier';
+import { FirebaseAuthGuard } from './identity.guard';
 import { UsersRepository } from './users.repository';
 
 /** Firebase identity and the users table. Global: every feature authenticates the same way. */

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { RawReply, RawRequest, RawRoute } from '@phoenix/common';
 import { TOKEN_REQUEST_LENGTH } from '@phoenix/crypto';
-import { IdTokenVerifier } from '../identity/identity.guard';
+import { IdTokenVerifier } from '../identity/id-token.verifier';
 import { mapInfrastructureError } from '../shared/infrastructure-errors';
 import { IssuanceService } from './issuance.service';
 
