@@ -7,10 +7,10 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
+import { freeLoopbackPort } from '@phoenix/common/testing';
 
 const ROOT = path.resolve(__dirname, '../..');
 const ROLES = ['phoenix_identity', 'phoenix_network'] as const;
@@ -80,17 +80,6 @@ async function connectable(host: string, port: number, role: string, password: s
     }
   }
   return ok;
-}
-
-function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 function pgBin(): string {

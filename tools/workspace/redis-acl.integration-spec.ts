@@ -1,11 +1,10 @@
-import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Patterns } from '@phoenix/common';
-import { sideRedisUrl } from '@phoenix/common/testing';
+import { ThrowawayRedis, sideRedisUrl } from '@phoenix/common/testing';
 import Redis from 'ioredis';
 
 // Privacy invariant 1 inside Redis (ARCHITECTURE.md): each side's Redis user of the local stack
@@ -175,18 +174,9 @@ async function aclRules(redis: Redis): Promise<Record<string, string[]>> {
   );
 }
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const { port } = s.address() as { port: number };
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
-}
-
 describe("docker-compose's Redis users", () => {
   let dir: string;
-  let server: ChildProcess | null = null;
-  let port: number;
+  let server: ThrowawayRedis | undefined;
   let compose: ReturnType<typeof composeConfig>;
 
   beforeAll(async () => {
@@ -198,39 +188,11 @@ describe("docker-compose's Redis users", () => {
       env: { PATH: process.env.PATH ?? '', ...compose.services.redis?.environment },
     });
     if (render.status !== 0) throw new Error(`render-acl.sh failed: ${render.stderr}`);
-    port = await freePort();
-    const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--aclfile', aclfile], { stdio: ['ignore', 'pipe', 'pipe'] });
-    server = proc;
-    let out = '';
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`redis-server not ready in 10 s: ${out}`)), 10_000);
-      proc.stdout?.on('data', (d: Buffer) => {
-        out += d.toString();
-        if (out.includes('Ready to accept connections')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      proc.once('exit', () => {
-        clearTimeout(timer);
-        reject(new Error(`redis-server exited: ${out}`));
-      });
-      proc.once('error', (e) => {
-        clearTimeout(timer);
-        reject(new Error(`redis-server could not start (apt-get install redis-server): ${e.message}`));
-      });
-    });
-    proc.stdout?.resume();
-    proc.stderr?.resume();
+    server = await ThrowawayRedis.start({ args: ['--aclfile', aclfile] });
   });
 
   afterAll(async () => {
-    const proc = server;
-    if (proc && proc.exitCode === null && proc.signalCode === null) {
-      const exited = new Promise((r) => proc.once('exit', r));
-      proc.kill('SIGTERM');
-      await exited;
-    }
+    await server?.dispose();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -238,7 +200,7 @@ describe("docker-compose's Redis users", () => {
   const local = (url: string) => {
     const u = new URL(url);
     u.hostname = '127.0.0.1';
-    u.port = String(port);
+    u.port = String(server?.port);
     return u.toString();
   };
 

@@ -1,7 +1,7 @@
 import { base64urlDecode, decodeToken, generateIssuerKeyPair } from '@phoenix/crypto';
 import type Redis from 'ioredis';
 import { DataSource } from 'typeorm';
-import { PrivateRedis } from '../../test/private-redis';
+import { ThrowawayRedis } from '@phoenix/common/testing';
 import { LocalIssuer, Registered, RunningApp, TestDb, addNode, createNetworkDb, getChallenge, mintToken, pulse, redeem, startApp, testEnv, wgPublicKey } from '../../test/support';
 import { LeaseMaintenanceService } from '../leases/lease-maintenance.service';
 import { tokenNullifier } from './nullifier';
@@ -23,7 +23,7 @@ async function eventually(check: () => Promise<boolean>, timeoutMs = 20_000): Pr
 describe('a spent token stays spent when Redis forgets it', () => {
   let db: TestDb;
   let issuer: LocalIssuer;
-  let redisServer: PrivateRedis;
+  let redisServer: ThrowawayRedis;
   let svc: RunningApp;
   let challenge: string;
   let ds: DataSource;
@@ -40,7 +40,7 @@ describe('a spent token stays spent when Redis forgets it', () => {
   const nodePulses = async () => expect((await pulse(svc.base, node, { load: 10, peers: 0, healthy: true })).status).toBe(200);
 
   beforeAll(async () => {
-    [db, issuer, redisServer] = await Promise.all([createNetworkDb(), LocalIssuer.start(), PrivateRedis.start()]);
+    [db, issuer, redisServer] = await Promise.all([createNetworkDb(), LocalIssuer.start(), ThrowawayRedis.start({ appendOnly: true })]);
     svc = await startApp(testEnv(db, issuer, { REDIS_URL: redisServer.url, ISSUER_DIRECTORY_MIN_REFRESH_SEC: '0' }));
     challenge = await getChallenge(svc.base);
     node = await addNode(svc.base, svc.config);
@@ -53,8 +53,7 @@ describe('a spent token stays spent when Redis forgets it', () => {
     redis?.disconnect();
     await svc?.close();
     await ds?.destroy();
-    await redisServer?.stop();
-    redisServer?.cleanup();
+    await redisServer?.dispose();
     await issuer?.close();
     await db?.drop();
   });

@@ -1,7 +1,7 @@
 import { createServer, Server, Socket, connect, AddressInfo } from 'node:net';
 import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
-import { PrivateRedis } from '../../test/private-redis';
+import { ThrowawayRedis } from '@phoenix/common/testing';
 import { LocalIssuer, RunningApp, TestDb, addNode, createNetworkDb, getChallenge, mintToken, redeem, startApp, testEnv, wgPublicKey } from '../../test/support';
 
 /** A TCP proxy in front of Postgres that the test can cut, to take "the database" down. */
@@ -53,7 +53,7 @@ async function eventually(check: () => Promise<boolean>, timeoutMs = 20_000): Pr
 describe('dependencies down: 503 UNAVAILABLE, nothing spent, no config, and recovery', () => {
   let db: TestDb;
   let issuer: LocalIssuer;
-  let redisServer: PrivateRedis;
+  let redisServer: ThrowawayRedis;
   let proxy: CuttableProxy;
   let svc: RunningApp;
   let challenge: string;
@@ -61,7 +61,7 @@ describe('dependencies down: 503 UNAVAILABLE, nothing spent, no config, and reco
 
   beforeAll(async () => {
     [db, issuer] = await Promise.all([createNetworkDb(), LocalIssuer.start()]);
-    redisServer = await PrivateRedis.start();
+    redisServer = await ThrowawayRedis.start({ appendOnly: true });
     const pg = new URL(db.url);
     proxy = new CuttableProxy({ host: pg.hostname, port: Number(pg.port) });
     await proxy.start();
@@ -78,8 +78,7 @@ describe('dependencies down: 503 UNAVAILABLE, nothing spent, no config, and reco
     await svc?.close();
     await ds?.destroy();
     await proxy?.close();
-    await redisServer?.stop();
-    redisServer?.cleanup();
+    await redisServer?.dispose();
     await issuer?.close();
     await db?.drop();
   });

@@ -1,5 +1,9 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { AddressInfo, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import Redis from 'ioredis';
 
 /** A free TCP port on loopback (free when asked; the caller binds it next). */
 export async function freeLoopbackPort(): Promise<number> {
@@ -10,18 +14,32 @@ export async function freeLoopbackPort(): Promise<number> {
   return port;
 }
 
+export interface ThrowawayRedisOptions {
+  /** Port to listen on (default: a free one). Restarts reuse it. */
+  port?: number;
+  /** Append-only file on, in the server's own directory: data survives a stop and start. */
+  appendOnly?: boolean;
+  /** More `redis-server` arguments (e.g. `['--aclfile', file]`). */
+  args?: string[];
+}
+
 /**
  * A throwaway redis-server of a suite's own (never the stack's, which other suites share), on
- * loopback without persistence: it can be killed and started again on the same port to make an
- * outage.
+ * loopback in a temporary directory: it can be killed and started again on the same port to make
+ * an outage, flushed, or replaced by an empty one, without touching anyone else. {@link stop}
+ * ends it by its pid; {@link dispose} also deletes its directory.
  */
 export class ThrowawayRedis {
   private proc: ChildProcess | null = null;
+  readonly dir = mkdtempSync(path.join(tmpdir(), 'phx-redis-'));
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    private readonly options: ThrowawayRedisOptions,
+  ) {}
 
-  static async start(port?: number): Promise<ThrowawayRedis> {
-    const redis = new ThrowawayRedis(port ?? (await freeLoopbackPort()));
+  static async start(options: ThrowawayRedisOptions = {}): Promise<ThrowawayRedis> {
+    const redis = new ThrowawayRedis(options.port ?? (await freeLoopbackPort()), options);
     await redis.start();
     return redis;
   }
@@ -34,10 +52,17 @@ export class ThrowawayRedis {
     return this.proc !== null;
   }
 
+  /** A client of the default user (close it when done). */
+  client(): Redis {
+    return new Redis({ port: this.port, host: '127.0.0.1', maxRetriesPerRequest: 1 });
+  }
+
   /** Starts redis-server on this port and resolves once it accepts connections (bounded). */
   async start(timeoutMs = 10_000): Promise<void> {
     if (this.proc) return;
-    const proc = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--dir', this.dir];
+    args.push('--appendonly', this.options.appendOnly ? 'yes' : 'no', ...(this.options.args ?? []));
+    const proc = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc = proc;
     let out = '';
     await new Promise<void>((resolve, reject) => {
@@ -74,5 +99,29 @@ export class ThrowawayRedis {
     const exited = new Promise((resolve) => proc.once('exit', resolve));
     proc.kill(signal);
     await exited;
+  }
+
+  /** `FLUSHALL` on this server only. */
+  async flushAll(): Promise<void> {
+    const c = this.client();
+    try {
+      await c.flushall();
+    } finally {
+      c.disconnect();
+    }
+  }
+
+  /** Stops the server, empties its directory and starts it again: a replaced Redis. */
+  async replace(): Promise<void> {
+    await this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+    mkdirSync(this.dir);
+    await this.start();
+  }
+
+  /** Stops the server and deletes its directory. */
+  async dispose(): Promise<void> {
+    await this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
   }
 }
