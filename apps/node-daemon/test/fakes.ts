@@ -1,11 +1,10 @@
 // In-memory stand-ins for the daemon's adapters, for unit specs: a host that answers `ip`, `wg`,
 // `nft` and `sysctl` like Linux would (and records every argv), a wireguard-go supervisor, a
-// control plane, a state directory and a clock. An argv the fake host does not know fails the
-// test, so no command goes unnoticed.
+// control plane and a state directory (the clock is `FakeClock` of @phoenix/common/testing). An
+// argv the fake host does not know fails the test, so no command goes unnoticed.
 import type { DesiredPeer } from '@phoenix/common';
 import { CommandError, CommandResult, CommandRunner, RunOptions } from '@phoenix/wireguard';
 import { ControlPlane, ControlPlaneError, DesiredState, PulseRequest, RegisterRequest, Registration } from '../src/control-plane/control-plane';
-import { Clock } from '../src/node/node-daemon.service';
 import { EMPTY_SNAPSHOT, NodeKey, NodeSnapshot, NodeStore } from '../src/node/node-state.store';
 import { UserspaceWireGuard } from '../src/node/wireguard-go.process';
 
@@ -223,16 +222,6 @@ export class MemoryStore implements NodeStore {
 
   async save(snapshot: NodeSnapshot): Promise<void> {
     this.snapshot = structuredClone(snapshot);
-  }
-}
-
-export class FakeClock implements Clock {
-  constructor(public ms = Date.parse('2030-01-01T00:00:00.000Z')) {}
-  now(): number {
-    return this.ms;
-  }
-  async sleep(ms: number): Promise<void> {
-    this.ms += ms;
   }
 }
 

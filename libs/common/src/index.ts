@@ -5,3 +5,4 @@ export * from './health';
 export * from './metrics';
 export * from './http';
 export * from './transport';
+export * from './time';

@@ -1,9 +1,8 @@
 import { DynamicModule, Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
 import { ClientProxy, ClientsModule } from '@nestjs/microservices';
-import { redisClientOptions } from '@phoenix/common';
+import { Clock, redisClientOptions } from '@phoenix/common';
 import { APP_CONFIG, type NetworkConfig } from '../config';
 import { AdminGuard } from './admin.guard';
-import { Clock } from './clock';
 import { Random } from './random';
 import { RedisKeys } from './redis-keys';
 import { RedisLock } from './redis-lock';

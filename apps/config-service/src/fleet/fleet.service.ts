@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { AppError, ErrorCode } from '@phoenix/common';
+import { AppError, Clock, ErrorCode } from '@phoenix/common';
 import { allocatableCount, formatCidr, normalizeHost, parseCidr } from '@phoenix/wireguard';
 import { APP_CONFIG, type NetworkConfig } from '../config';
 import { sha256 } from '../core/bearer';
-import { Clock } from '../core/clock';
 import { NodeView, PeerSetResponse, PulseDto } from './dto/pulse.dto';
 import type { RegisterNodeDto, RegisterNodeResponse } from './dto/register-node.dto';
 import { NodeMetricsStore } from './node-metrics.store';
@@ -64,7 +63,7 @@ export class FleetService {
     const generation = await this.nodes.recordPulse(id, dto.healthy);
     if (generation === null) throw nodeGone();
     this.selection.invalidate();
-    await this.metrics.recordPulse(id, dto, this.clock.now(), this.config.PULSE_INTERVAL_SEC);
+    await this.metrics.recordPulse(id, dto, this.clock.nowMs(), this.config.PULSE_INTERVAL_SEC);
     return { generation };
   }
 

@@ -47,7 +47,7 @@ function fleet(rows: NodeRecord[], hot: Record<string, Omit<NodeHotMetrics, 'ass
   const metrics = {
     read: async (ids: string[]) => new Map(ids.map((id) => [id, hot[id] ? { ...hot[id]!, assignedSinceLastPulse: assigned.get(id) ?? 0 } : null])),
   };
-  const service = new NodeSelectionService(nodes as never, metrics as never, { now: () => now } as never, random as never);
+  const service = new NodeSelectionService(nodes as never, metrics as never, { nowMs: () => now } as never, random as never);
   return {
     service,
     /** Picks and counts an assignment, as a redemption does. */

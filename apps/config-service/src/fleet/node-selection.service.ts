@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import { Clock } from '@phoenix/common';
 import { NodeCandidate, effectiveLoad, isNodeEligible, selectNode } from '@phoenix/wireguard';
-import { Clock } from '../core/clock';
 import { Random } from '../core/random';
 import { NodeHotMetrics, NodeMetricsStore } from './node-metrics.store';
 import { NodeRecord, NodesRepository } from './nodes.repository';
@@ -69,7 +69,7 @@ export class NodeSelectionService {
   }
 
   private activeNodes(location: string): Promise<NodeRecord[]> {
-    const now = this.clock.now();
+    const now = this.clock.nowMs();
     const hit = this.rows.get(location);
     if (hit && now - hit.at < NODE_ROWS_TTL_MS) return hit.records;
     const records = this.nodes.activeNodes(location);
@@ -88,12 +88,12 @@ export class NodeSelectionService {
   /** The node for a new lease in `location` (or `auto`), or null when none has room. */
   async select(location: string): Promise<SelectableNode | null> {
     const candidates = await this.candidates(location);
-    return selectNode(candidates, { now: this.clock.now(), location, random: this.random.source });
+    return selectNode(candidates, { now: this.clock.nowMs(), location, random: this.random.source });
   }
 
   /** Per location: whether any node can take a lease, and how loaded the eligible ones are. */
   async availability(): Promise<Map<string, LocationAvailability>> {
-    const now = this.clock.now();
+    const now = this.clock.nowMs();
     const byLocation = new Map<string, number[]>();
     for (const c of await this.candidates('auto')) {
       const list = byLocation.get(c.location) ?? [];

@@ -32,7 +32,7 @@ describe('IssuerDirectoryService', () => {
       ISSUER_DIRECTORY_URL: 'http://issuer.test/dir',
       ISSUER_DIRECTORY_MIN_REFRESH_SEC: String(minRefreshSec),
     });
-    return new IssuerDirectoryService(config, { now: () => now } as never);
+    return new IssuerDirectoryService(config, { nowMs: () => now } as never);
   }
 
   beforeAll(async () => {

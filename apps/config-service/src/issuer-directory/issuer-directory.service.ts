@@ -1,9 +1,8 @@
 import type { KeyObject } from 'node:crypto';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { AppError } from '@phoenix/common';
+import { AppError, Clock } from '@phoenix/common';
 import { TOKEN_TYPE_BLIND_RSA, bytesToHex, parseIssuerDirectory, parseTokenKey, tokenKeyIdFromBytes } from '@phoenix/crypto';
 import { APP_CONFIG, type NetworkConfig } from '../config';
-import { Clock } from '../core/clock';
 
 /** A type 2 issuer key from the directory. */
 export interface IssuerKey {
@@ -61,7 +60,7 @@ export class IssuerDirectoryService implements OnApplicationBootstrap, OnApplica
     void this.refresh();
     this.timer = setInterval(() => {
       const c = this.cached;
-      if (!c || this.clock.now() - c.fetchedAt >= c.maxAgeMs) void this.refresh();
+      if (!c || this.clock.nowMs() - c.fetchedAt >= c.maxAgeMs) void this.refresh();
     }, 5000);
     this.timer.unref();
   }
@@ -93,19 +92,19 @@ export class IssuerDirectoryService implements OnApplicationBootstrap, OnApplica
   /** The key clients should get tokens for now: the newest one in force. */
   async currentKey(): Promise<IssuerKey> {
     if (!this.cached && this.mayRefresh()) await this.refresh();
-    const now = this.clock.now() / 1000;
+    const now = this.clock.nowMs() / 1000;
     const inForce = (this.cached?.keys ?? []).filter((k) => k.notBefore <= now);
     if (inForce.length === 0) throw AppError.unavailable('issuer directory');
     return inForce.reduce((best, k) => (k.notBefore > best.notBefore ? k : best));
   }
 
   private usable(hex: string): IssuerKey | null {
-    const limit = this.clock.now() / 1000 + NOT_BEFORE_SKEW_SEC;
+    const limit = this.clock.nowMs() / 1000 + NOT_BEFORE_SKEW_SEC;
     return this.cached?.keys.find((k) => k.keyIdHex === hex && k.notBefore <= limit) ?? null;
   }
 
   private mayRefresh(): boolean {
-    return this.clock.now() - this.lastAttemptAt >= this.config.ISSUER_DIRECTORY_MIN_REFRESH_SEC * 1000;
+    return this.clock.nowMs() - this.lastAttemptAt >= this.config.ISSUER_DIRECTORY_MIN_REFRESH_SEC * 1000;
   }
 
   /** Fetches (or revalidates) the directory; one fetch at a time, failures keep the cache. */
@@ -115,19 +114,19 @@ export class IssuerDirectoryService implements OnApplicationBootstrap, OnApplica
   }
 
   private async fetchOnce(): Promise<void> {
-    this.lastAttemptAt = this.clock.now();
+    this.lastAttemptAt = this.clock.nowMs();
     const headers: Record<string, string> = { accept: `${MEDIA_TYPE}, application/json` };
     if (this.cached?.etag) headers['if-none-match'] = this.cached.etag;
     try {
       const res = await fetch(this.config.ISSUER_DIRECTORY_URL, { headers, signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
       if (res.status === 304 && this.cached) {
-        this.cached = { ...this.cached, fetchedAt: this.clock.now(), maxAgeMs: maxAgeMs(res.headers.get('cache-control')) };
+        this.cached = { ...this.cached, fetchedAt: this.clock.nowMs(), maxAgeMs: maxAgeMs(res.headers.get('cache-control')) };
       } else if (res.ok) {
         const directory = parseIssuerDirectory(await res.text());
         const keys = directory.tokenKeys
           .filter((k) => k.tokenType === TOKEN_TYPE_BLIND_RSA)
           .map((k) => ({ keyIdHex: bytesToHex(tokenKeyIdFromBytes(k.tokenKey)), tokenKey: k.tokenKey, publicKey: parseTokenKey(k.tokenKey), notBefore: k.notBefore ?? 0 }));
-        this.cached = { keys, etag: res.headers.get('etag'), fetchedAt: this.clock.now(), maxAgeMs: maxAgeMs(res.headers.get('cache-control')) };
+        this.cached = { keys, etag: res.headers.get('etag'), fetchedAt: this.clock.nowMs(), maxAgeMs: maxAgeMs(res.headers.get('cache-control')) };
       } else {
         throw new Error(`answered ${res.status}`);
       }

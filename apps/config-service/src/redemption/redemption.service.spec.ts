@@ -1,8 +1,7 @@
 import { base64urlDecode, decodeToken, generateIssuerKeyPair, IssuerKeyPair } from '@phoenix/crypto';
-import { AppError } from '@phoenix/common';
+import { AppError, Clock } from '@phoenix/common';
 import { loadConfig } from '@phoenix/common';
 import { configShape } from '../config';
-import { Clock } from '../core/clock';
 import { Random } from '../core/random';
 import { NodeRecord } from '../fleet/nodes.repository';
 import { SelectableNode, toCandidate } from '../fleet/node-selection.service';

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AppError, ErrorCode } from '@phoenix/common';
+import { AppError, Clock, ErrorCode } from '@phoenix/common';
 import {
   CryptoErrorCode,
   Token,
@@ -14,7 +14,6 @@ import {
 } from '@phoenix/crypto';
 import { formatEndpoint, gatewayAddress, hostCidr, renderClientConfig } from '@phoenix/wireguard';
 import { APP_CONFIG, type NetworkConfig } from '../config';
-import { Clock } from '../core/clock';
 import { Random } from '../core/random';
 import { NodeMetricsStore } from '../fleet/node-metrics.store';
 import { NodeSelectionService } from '../fleet/node-selection.service';
@@ -134,7 +133,7 @@ export class RedemptionService {
         reserved: dns,
         ttlSec: this.config.LEASE_TTL_SEC,
         random: this.random.source,
-        spend: { nullifier: tokenNullifier(token.nonce), forgetOn: forgetOn(key.notBefore, this.clock.now() / 1000, this.config.SPENT_TOKEN_TTL_SEC) },
+        spend: { nullifier: tokenNullifier(token.nonce), forgetOn: forgetOn(key.notBefore, this.clock.nowMs() / 1000, this.config.SPENT_TOKEN_TTL_SEC) },
       });
     } catch (e) {
       // Spent before, and Redis forgot: keep the mark we just set (it is true again), answer 409.

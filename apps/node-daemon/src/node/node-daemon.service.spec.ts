@@ -1,6 +1,7 @@
+import { FakeClock } from '@phoenix/common/testing';
 import { Registry } from 'prom-client';
 import { ControlPlaneError } from '../control-plane/control-plane';
-import { FakeClock, FakeControlPlane, FakeHost, FakeUserspace, KEYS, MemoryStore, NODE_PUBLIC, peer, silentLogger } from '../../test/fakes';
+import { FakeControlPlane, FakeHost, FakeUserspace, KEYS, MemoryStore, NODE_PUBLIC, peer, silentLogger } from '../../test/fakes';
 import { Backoff } from './backoff';
 import { NodeDaemon } from './node-daemon.service';
 import { NodeMetrics } from './node.metrics';
@@ -301,7 +302,7 @@ describe('NodeDaemon: reconciliation', () => {
 
   it('does not configure leases that have expired', async () => {
     const { host, controlPlane, daemon, clock } = await started({}, []);
-    controlPlane.peers = [peer(0, new Date(clock.now() - 1000).toISOString()), peer(1)];
+    controlPlane.peers = [peer(0, new Date(clock.nowMs() - 1000).toISOString()), peer(1)];
     controlPlane.generation = 2;
     await daemon.controlStep();
     expect([...host.link!.peers.keys()]).toEqual([KEYS[1]]);

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { DesiredPeer, PeersChangedEvent } from '@phoenix/common';
+import type { Clock, DesiredPeer, PeersChangedEvent } from '@phoenix/common';
 import {
   CommandRunner,
   cidrContainsCidr,
@@ -39,17 +39,6 @@ import { NodeKey, NodeSnapshot, NodeStore } from './node-state.store';
 import { SerialQueue } from './periodic';
 import { SystemStats } from './system-stats';
 import { UserspaceWireGuard } from './wireguard-go.process';
-
-/** Time, injected so tests decide it. */
-export interface Clock {
-  now(): number;
-  sleep(ms: number): Promise<void>;
-}
-
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-};
 
 export interface NodeDaemonDeps {
   runner: CommandRunner;
@@ -255,14 +244,14 @@ export class NodeDaemon {
 
   private async startUserspace(): Promise<void> {
     const pid = await this.deps.userspace.start();
-    const deadline = this.deps.clock.now() + this.settings.interfaceStartTimeoutMs;
+    const deadline = this.deps.clock.nowMs() + this.settings.interfaceStartTimeoutMs;
     for (let i = 0; i < 1000; i++) {
       if ((await this.tryDump()) !== null) return;
       if ((await this.deps.userspace.runningPid()) === null) {
         const tail = (await this.deps.userspace.logTail?.()) ?? '';
         throw new Error(`wireguard-go (pid ${pid}) exited at start${tail ? `: ${tail}` : ''}`);
       }
-      if (this.deps.clock.now() >= deadline) break;
+      if (this.deps.clock.nowMs() >= deadline) break;
       await this.deps.clock.sleep(50);
     }
     await this.deps.userspace.stop();
@@ -312,7 +301,7 @@ export class NodeDaemon {
   /** Makes the live peers equal the desired set (minus expired leases) with one batched `wg set`. */
   private async applyDesiredLocked(): Promise<PeerDiff | null> {
     if (this.settings.mode === 'off' || this.desired === null || this.decommissioned) return null;
-    const now = this.deps.clock.now();
+    const now = this.deps.clock.nowMs();
     const wanted = [...this.desired.values()].filter((p) => !(Date.parse(p.expiresAt) <= now));
     const dump = await wgShowDump(this.deps.runner, this.settings.iface);
     const diff = diffPeers(wanted, dump.peers);
@@ -448,7 +437,7 @@ export class NodeDaemon {
         throw error;
       }
       this.deps.metrics.reconciles.inc();
-      this.deps.metrics.lastReconcile.set(this.deps.clock.now() / 1000);
+      this.deps.metrics.lastReconcile.set(this.deps.clock.nowMs() / 1000);
       this.deps.metrics.generation.set(state.generation);
     });
   }

@@ -1,11 +1,11 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { METRICS_REGISTRY, ServiceMetrics } from '@phoenix/common';
+import { Clock, METRICS_REGISTRY, ServiceMetrics } from '@phoenix/common';
 import { CommandRunner, ExecFileRunner, NetnsRunner, netnsArgv } from '@phoenix/wireguard';
 import type { NodeConfig } from '../config';
 import { ConfigServiceClient } from '../control-plane/config-service.client';
 import { ControlPlane, PeerEvents } from '../control-plane/control-plane';
 import { RedisPeerEvents } from '../control-plane/peer-events.subscriber';
-import { Clock, NodeDaemon, systemClock } from './node-daemon.service';
+import { NodeDaemon } from './node-daemon.service';
 import { NODE_SETTINGS, NodeLifecycle, PEER_EVENTS } from './node.lifecycle';
 import { NodeMetrics } from './node.metrics';
 import { NodeSettings, nodeSettingsFrom } from './node-settings';
@@ -65,7 +65,7 @@ export class NodeModule {
                 stateDir: config.NODE_STATE_DIR,
                 ...(wrapArgv ? { wrap: wrapArgv } : {}),
               }),
-              clock: overrides.clock ?? systemClock,
+              clock: overrides.clock ?? new Clock(),
               random: Math.random,
               stats: new OsSystemStats(),
               metrics,

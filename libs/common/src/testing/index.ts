@@ -3,3 +3,4 @@ export * from './config-schema';
 export * from './service-process';
 export * from './hostile-json';
 export * from './redis-server';
+export * from './fake-clock';
