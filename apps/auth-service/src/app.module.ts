@@ -7,6 +7,7 @@ import { AccountModule } from './account/account.module';
 import { BillingModule } from './billing/billing.module';
 import type { AuthConfig } from './config';
 import { IDENTITY_ENTITIES, IDENTITY_MIGRATIONS } from './database/identity-schema';
+import { EntitlementModule } from './entitlement/entitlement.module';
 import { IdentityModule } from './identity/identity.module';
 import { IssuanceModule } from './issuance/issuance.module';
 import { NotificationsModule } from './notifications/notifications.module';
@@ -32,6 +33,7 @@ export class AppModule {
         SharedModule.forRoot(config),
         IdentityModule,
         SubscriptionsModule,
+        EntitlementModule,
         NotificationsModule,
         BillingModule,
         IssuanceModule,

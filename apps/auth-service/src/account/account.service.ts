@@ -4,14 +4,13 @@ import { AppError, ErrorCode } from '@phoenix/common';
 import { base64urlDecode, base64urlEncode } from '@phoenix/crypto';
 import { StripeGateway } from '../billing/stripe.gateway';
 import { PaymentHistory, User, UserPreferences } from '../database/entities';
+import { EntitlementService, SubscriptionView, subscriptionView } from '../entitlement/entitlement.service';
 import type { FirebaseIdentity } from '../identity/firebase.adapter';
 import { UsersRepository } from '../identity/users.repository';
 import { QuotaService } from '../issuance/quota.service';
 import { Notifier } from '../notifications/notifier';
 import { Clock } from '../shared/clock';
 import { APP_CONFIG, AuthConfig } from '../shared/tokens';
-import { EntitlementCache } from '../subscriptions/entitlement.cache';
-import { EntitlementService, SubscriptionView, subscriptionView } from '../subscriptions/entitlement.service';
 import { SubscriptionsRepository } from '../subscriptions/subscriptions.repository';
 import { AccountRepository, PageCursor } from './account.repository';
 import type { PaymentDto, PaymentsPageDto, PreferencesDto } from './dto/account.dto';
@@ -61,7 +60,6 @@ export class AccountService {
     private readonly quota: QuotaService,
     private readonly notifier: Notifier,
     private readonly clock: Clock,
-    private readonly entitlementCache: EntitlementCache,
     @Inject(APP_CONFIG) private readonly config: AuthConfig,
   ) {}
 
@@ -169,7 +167,7 @@ export class AccountService {
     await this.quota.forget(user.id);
     await this.notifier.cancel(`trial-ending-${user.id}`);
     await this.accounts.deleteUser(user.id);
-    this.entitlementCache.clear();
+    this.entitlement.subscriptionsChanged();
   }
 }
 

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { AppError, ErrorCode } from '@phoenix/common';
+import { EntitlementService } from '../entitlement/entitlement.service';
 import type { FirebaseIdentity } from '../identity/firebase.adapter';
 import { UsersRepository } from '../identity/users.repository';
-import { EntitlementService } from '../subscriptions/entitlement.service';
 import { Plan, StripeGateway } from './stripe.gateway';
 
 @Injectable()

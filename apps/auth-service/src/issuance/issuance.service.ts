@@ -1,13 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppError, ErrorCode } from '@phoenix/common';
 import { BLIND_RSA_NK, TOKEN_REQUEST_LENGTH, base64urlDecode, base64urlEncode, decodeTokenRequest, isCryptoError } from '@phoenix/crypto';
-import { resolveEntitlement } from '../entitlement/entitlement';
+import { EntitlementService } from '../entitlement/entitlement.service';
 import type { FirebaseIdentity } from '../identity/firebase.adapter';
-import { UsersRepository } from '../identity/users.repository';
-import { Clock } from '../shared/clock';
-import { EntitlementCache } from '../subscriptions/entitlement.cache';
-import { EntitlementService } from '../subscriptions/entitlement.service';
-import { SubscriptionsRepository } from '../subscriptions/subscriptions.repository';
 import { IssuerKeysService, SigningKey } from './issuer-keys.service';
 import { QuotaService } from './quota.service';
 import { SignerPool } from './signer.pool';
@@ -39,11 +34,7 @@ export class IssuanceService {
     private readonly keys: IssuerKeysService,
     private readonly quota: QuotaService,
     private readonly signer: SignerPool,
-    private readonly users: UsersRepository,
-    private readonly subscriptions: SubscriptionsRepository,
     private readonly entitlement: EntitlementService,
-    private readonly clock: Clock,
-    private readonly cache: EntitlementCache,
   ) {}
 
   /** `POST /token-request`: one RFC 9578 TokenRequest → the 256-byte TokenResponse. */
@@ -94,7 +85,7 @@ export class IssuanceService {
 
   /** Entitled? → consume quota → sign. Fails closed: no quota store, no signature. */
   private async sign(identity: FirebaseIdentity, key: SigningKey, msgs: Uint8Array[]): Promise<Uint8Array[]> {
-    const userId = await this.entitledUserId(identity);
+    const userId = await this.entitlement.entitledUserId(identity);
     const decision = await this.quota.consume(userId, msgs.length);
     if (!decision.allowed) {
       throw new AppError(ErrorCode.QUOTA_EXCEEDED, `daily token quota of ${this.quota.limit} reached`, { headers: { 'Retry-After': String(decision.retryAfterSeconds) } });
@@ -106,20 +97,5 @@ export class IssuanceService {
       this.logger.error(`signing failed: ${(e as Error).message}`);
       throw new AppError(ErrorCode.VALIDATION_FAILED, 'the blinded message could not be signed');
     }
-  }
-
-  private async entitledUserId(identity: FirebaseIdentity): Promise<string> {
-    const nowMs = this.clock.now().getTime();
-    const cached = this.cache.get(identity.uid, nowMs);
-    if (cached) return cached;
-    const found = await this.subscriptions.factsForFirebaseUid(identity.uid);
-    if (!found) {
-      await this.users.ensure(identity);
-      throw new AppError(ErrorCode.NOT_ENTITLED, 'no active subscription or trial');
-    }
-    const e = resolveEntitlement(found.facts, this.clock.now(), this.entitlement.policy);
-    if (!e.entitled) throw new AppError(ErrorCode.NOT_ENTITLED, 'no active subscription or trial');
-    this.cache.remember(identity.uid, found.userId, nowMs, e.entitledUntil);
-    return found.userId;
   }
 }

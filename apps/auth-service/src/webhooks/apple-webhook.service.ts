@@ -1,10 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { SubscriptionState } from '../entitlement/entitlement';
+import { EntitlementService } from '../entitlement/entitlement.service';
 import { UsersRepository } from '../identity/users.repository';
 import { NotificationName, NotificationPayloads, Notifier } from '../notifications/notifier';
 import { APP_CONFIG, AuthConfig } from '../shared/tokens';
-import { EntitlementCache } from '../subscriptions/entitlement.cache';
 import { AppleNotification } from './apple.verifier';
 import { WebhookStore } from './webhook-store';
 
@@ -30,7 +30,7 @@ export class AppleWebhookService {
     private readonly store: WebhookStore,
     private readonly users: UsersRepository,
     private readonly notifier: Notifier,
-    private readonly entitlementCache: EntitlementCache,
+    private readonly entitlement: EntitlementService,
     @Inject(APP_CONFIG) config: AuthConfig,
   ) {
     this.yearly = new Set(config.APPLE_PRODUCT_YEARLY.split(',').map((s) => s.trim()).filter(Boolean));
@@ -48,7 +48,7 @@ export class AppleWebhookService {
       if (outcome !== 'processed') this.logger.log(`notification ${id} (${type}) ${outcome}`);
       return outcome;
     });
-    if (outcome === 'processed') this.entitlementCache.clear();
+    if (outcome === 'processed') this.entitlement.subscriptionsChanged();
     return outcome;
   }
 

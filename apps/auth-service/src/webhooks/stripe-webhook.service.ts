@@ -2,8 +2,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { StripeEventEnvelope, StripeGateway } from '../billing/stripe.gateway';
 import type { SubscriptionState } from '../entitlement/entitlement';
+import { EntitlementService } from '../entitlement/entitlement.service';
 import { UsersRepository } from '../identity/users.repository';
-import { EntitlementCache } from '../subscriptions/entitlement.cache';
 import { SubscriptionsRepository } from '../subscriptions/subscriptions.repository';
 import { NotificationName, NotificationPayloads, Notifier } from '../notifications/notifier';
 import { WebhookStore } from './webhook-store';
@@ -47,7 +47,7 @@ export class StripeWebhookService {
     private readonly stripe: StripeGateway,
     private readonly notifier: Notifier,
     private readonly subscriptions: SubscriptionsRepository,
-    private readonly entitlementCache: EntitlementCache,
+    private readonly entitlement: EntitlementService,
   ) {}
 
   async handle(event: StripeEventEnvelope): Promise<StripeOutcome> {
@@ -59,7 +59,7 @@ export class StripeWebhookService {
       if (outcome !== 'processed') this.logger.log(`event ${event.id} (${event.type}) ${outcome}`);
       return outcome;
     });
-    if (outcome === 'processed') this.entitlementCache.clear();
+    if (outcome === 'processed') this.entitlement.subscriptionsChanged();
     return outcome;
   }
 

@@ -1,6 +1,3 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { APP_CONFIG, AuthConfig } from '../shared/tokens';
-
 interface Entry {
   userId: string;
   until: number;
@@ -12,16 +9,13 @@ const MAX_ENTRIES = 50_000;
  * Positive entitlement checks of the issuance hot path, by Firebase uid, for a short time
  * (`ENTITLEMENT_CACHE_MS`, never past the entitlement's end). Only "entitled" is remembered: a
  * refusal is always re-checked, so a trial or purchase works at once on every replica. Every
- * local change to subscriptions clears it.
+ * local change to subscriptions clears it. Owned by `EntitlementService`; nothing else
+ * reads or clears it directly.
  */
-@Injectable()
 export class EntitlementCache {
   private readonly entries = new Map<string, Entry>();
-  private readonly ttlMs: number;
 
-  constructor(@Inject(APP_CONFIG) config: AuthConfig) {
-    this.ttlMs = config.ENTITLEMENT_CACHE_MS;
-  }
+  constructor(private readonly ttlMs: number) {}
 
   get(uid: string, nowMs: number): string | null {
     const e = this.entries.get(uid);
