@@ -5,8 +5,6 @@ import { CLICKHOUSE, ClickHouseModule, REDIS, RedisModule, clickhouseReadiness, 
 import type Redis from 'ioredis';
 import type { AnalyticsConfig } from './config';
 
-export const APP_CONFIG = Symbol('APP_CONFIG');
-
 @Module({})
 export class AppModule {
   static forRoot(config: AnalyticsConfig): DynamicModule {
@@ -24,8 +22,6 @@ export class AppModule {
           },
         }),
       ],
-      providers: [{ provide: APP_CONFIG, useValue: config }],
-      exports: [APP_CONFIG],
     };
   }
 }

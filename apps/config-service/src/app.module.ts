@@ -12,8 +12,6 @@ import { LeasesModule } from './leases/leases.module';
 import { LocationsModule } from './locations/locations.module';
 import { RedemptionModule } from './redemption/redemption.module';
 
-export { APP_CONFIG } from './config';
-
 @Module({})
 export class AppModule {
   static forRoot(config: NetworkConfig): DynamicModule {

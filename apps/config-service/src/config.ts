@@ -56,6 +56,3 @@ export const configShape = {
 };
 
 export type NetworkConfig = ConfigOf<typeof configShape>;
-
-/** DI token of the parsed {@link NetworkConfig}. */
-export const APP_CONFIG = Symbol('APP_CONFIG');

@@ -6,8 +6,6 @@ import { ControlPlaneModule } from './control-plane/control-plane.module';
 import { NodeDaemon } from './node/node-daemon.service';
 import { NodeModule, NodeOverrides } from './node/node.module';
 
-export const APP_CONFIG = Symbol('APP_CONFIG');
-
 @Module({})
 export class AppModule {
   static forRoot(config: NodeConfig, overrides: NodeOverrides = {}): DynamicModule {
@@ -33,8 +31,6 @@ export class AppModule {
           },
         }),
       ],
-      providers: [{ provide: APP_CONFIG, useValue: config }],
-      exports: [APP_CONFIG],
     };
   }
 }

@@ -1,8 +1,7 @@
 import { DynamicModule, Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
 import { ClientProxy, ClientsModule } from '@nestjs/microservices';
-import { Clock, redisClientOptions } from '@phoenix/common';
-import { APP_CONFIG, type NetworkConfig } from '../config';
-import { AdminGuard } from './admin.guard';
+import { APP_CONFIG, Clock, provideConfig, redisClientOptions } from '@phoenix/common';
+import type { NetworkConfig } from '../config';
 import { Random } from './random';
 import { RedisKeys } from './redis-keys';
 import { RedisLock } from './redis-lock';
@@ -27,15 +26,14 @@ export class CoreModule {
       module: CoreModule,
       imports: [ClientsModule.register([redisClientOptions(NODE_TRANSPORT, config.REDIS_URL)])],
       providers: [
-        { provide: APP_CONFIG, useValue: config },
+        provideConfig(config),
         { provide: RedisKeys, useValue: new RedisKeys(config.REDIS_KEY_PREFIX) },
         Clock,
         Random,
-        AdminGuard,
         RedisLock,
         TransportCloser,
       ],
-      exports: [APP_CONFIG, RedisKeys, Clock, Random, AdminGuard, RedisLock, ClientsModule],
+      exports: [APP_CONFIG, RedisKeys, Clock, Random, RedisLock, ClientsModule],
     };
   }
 }

@@ -1,13 +1,12 @@
-import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
-import { AppError, ErrorCode } from '@phoenix/common';
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { AppError, bearerToken, ErrorCode, InjectConfig, secretEquals } from '@phoenix/common';
 import type { FastifyRequest } from 'fastify';
-import { APP_CONFIG, type NetworkConfig } from '../config';
-import { bearerToken, secretEquals } from '../core/bearer';
+import type { NetworkConfig } from '../config';
 
 /** `POST /nodes/register`: `Authorization: Bearer <NODE_ENROLLMENT_TOKEN>`, constant-time compare. */
 @Injectable()
 export class EnrollmentGuard implements CanActivate {
-  constructor(@Inject(APP_CONFIG) private readonly config: NetworkConfig) {}
+  constructor(@InjectConfig() private readonly config: NetworkConfig) {}
 
   canActivate(context: ExecutionContext): boolean {
     const req = context.switchToHttp().getRequest<FastifyRequest>();

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { AdminGuard } from '../core/admin.guard';
+import { AdminGuard } from '@phoenix/common';
 import { NodeView, PeerSetResponse, PulseDto, PulseResponse } from './dto/pulse.dto';
 import { RegisterNodeDto, RegisterNodeResponse } from './dto/register-node.dto';
 import { EnrollmentGuard } from './enrollment.guard';

@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
-import { AppError, Clock, ErrorCode } from '@phoenix/common';
+import { Injectable } from '@nestjs/common';
+import { AppError, Clock, ErrorCode, InjectConfig, sha256 } from '@phoenix/common';
 import { allocatableCount, formatCidr, normalizeHost, parseCidr } from '@phoenix/wireguard';
-import { APP_CONFIG, type NetworkConfig } from '../config';
-import { sha256 } from '../core/bearer';
+import type { NetworkConfig } from '../config';
 import { NodeView, PeerSetResponse, PulseDto } from './dto/pulse.dto';
 import type { RegisterNodeDto, RegisterNodeResponse } from './dto/register-node.dto';
 import { NodeMetricsStore } from './node-metrics.store';
@@ -23,7 +22,7 @@ function nodeGone(): AppError {
 @Injectable()
 export class FleetService {
   constructor(
-    @Inject(APP_CONFIG) private readonly config: NetworkConfig,
+    @InjectConfig() private readonly config: NetworkConfig,
     private readonly nodes: NodesRepository,
     private readonly metrics: NodeMetricsStore,
     private readonly announcer: PeerAnnouncer,

@@ -1,8 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
-import { AppError, ErrorCode } from '@phoenix/common';
+import { AppError, bearerToken, ErrorCode, sha256 } from '@phoenix/common';
 import type { FastifyRequest } from 'fastify';
-import { bearerToken, sha256 } from '../core/bearer';
 import { NodesRepository } from './nodes.repository';
 
 /**

@@ -1,8 +1,8 @@
 import type { KeyObject } from 'node:crypto';
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { AppError, Clock } from '@phoenix/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { AppError, Clock, InjectConfig } from '@phoenix/common';
 import { TOKEN_TYPE_BLIND_RSA, bytesToHex, parseIssuerDirectory, parseTokenKey, tokenKeyIdFromBytes } from '@phoenix/crypto';
-import { APP_CONFIG, type NetworkConfig } from '../config';
+import type { NetworkConfig } from '../config';
 
 /** A type 2 issuer key from the directory. */
 export interface IssuerKey {
@@ -52,7 +52,7 @@ export class IssuerDirectoryService implements OnApplicationBootstrap, OnApplica
   private timer?: NodeJS.Timeout;
 
   constructor(
-    @Inject(APP_CONFIG) private readonly config: NetworkConfig,
+    @InjectConfig() private readonly config: NetworkConfig,
     private readonly clock: Clock,
   ) {}
 

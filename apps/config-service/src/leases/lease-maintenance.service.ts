@@ -1,5 +1,6 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { APP_CONFIG, type NetworkConfig } from '../config';
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { InjectConfig } from '@phoenix/common';
+import type { NetworkConfig } from '../config';
 import { RedisLock } from '../core/redis-lock';
 import { NodeMetricsStore } from '../fleet/node-metrics.store';
 import { NodeSelectionService } from '../fleet/node-selection.service';
@@ -28,7 +29,7 @@ export class LeaseMaintenanceService implements OnApplicationBootstrap, OnApplic
   private timer?: NodeJS.Timeout;
 
   constructor(
-    @Inject(APP_CONFIG) private readonly config: NetworkConfig,
+    @InjectConfig() private readonly config: NetworkConfig,
     private readonly leases: LeasesRepository,
     private readonly nodes: NodesRepository,
     private readonly metrics: NodeMetricsStore,

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, Header, HttpCode, Param, Put, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { AdminGuard } from '../core/admin.guard';
+import { AdminGuard } from '@phoenix/common';
 import { AdminLocationView, PublicLocationView, PutLocationDto } from './dto/location.dto';
 import { LocationsService } from './locations.service';
 

@@ -1,5 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { AppError, Clock, ErrorCode } from '@phoenix/common';
+import { Injectable } from '@nestjs/common';
+import { AppError, Clock, ErrorCode, InjectConfig } from '@phoenix/common';
 import {
   CryptoErrorCode,
   Token,
@@ -13,7 +13,7 @@ import {
   verifyToken,
 } from '@phoenix/crypto';
 import { formatEndpoint, gatewayAddress, hostCidr, renderClientConfig } from '@phoenix/wireguard';
-import { APP_CONFIG, type NetworkConfig } from '../config';
+import type { NetworkConfig } from '../config';
 import { Random } from '../core/random';
 import { NodeMetricsStore } from '../fleet/node-metrics.store';
 import { NodeSelectionService } from '../fleet/node-selection.service';
@@ -58,7 +58,7 @@ const PERSISTENT_KEEPALIVE = 25;
 @Injectable()
 export class RedemptionService {
   constructor(
-    @Inject(APP_CONFIG) private readonly config: NetworkConfig,
+    @InjectConfig() private readonly config: NetworkConfig,
     private readonly directory: IssuerDirectoryService,
     private readonly challenge: TokenChallenge,
     private readonly selection: NodeSelectionService,

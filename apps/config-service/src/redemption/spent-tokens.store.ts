@@ -3,7 +3,8 @@ import { bytesToHex } from '@phoenix/crypto';
 import { REDIS } from '@phoenix/database';
 import type Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
-import { APP_CONFIG, type NetworkConfig } from '../config';
+import { InjectConfig } from '@phoenix/common';
+import type { NetworkConfig } from '../config';
 import { RedisKeys } from '../core/redis-keys';
 import { orUnavailable } from '../core/unavailable';
 
@@ -23,7 +24,7 @@ export class SpentTokensStore {
 
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
-    @Inject(APP_CONFIG) private readonly config: NetworkConfig,
+    @InjectConfig() private readonly config: NetworkConfig,
     private readonly keys: RedisKeys,
   ) {}
 

@@ -1,6 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { TOKEN_TYPE_BLIND_RSA, base64urlEncode, challengeDigest, encodeTokenChallenge } from '@phoenix/crypto';
-import { APP_CONFIG, type NetworkConfig } from '../config';
+import { InjectConfig } from '@phoenix/common';
+import type { NetworkConfig } from '../config';
 
 /**
  * config-service's one TokenChallenge (RFC 9577 §2.1): type 2, the issuer's name, an empty
@@ -15,7 +16,7 @@ export class TokenChallenge {
   readonly digest: Uint8Array;
   readonly encoded: string;
 
-  constructor(@Inject(APP_CONFIG) config: NetworkConfig) {
+  constructor(@InjectConfig() config: NetworkConfig) {
     this.issuerName = config.TOKEN_ISSUER_NAME ?? new URL(config.ISSUER_DIRECTORY_URL).host;
     this.bytes = encodeTokenChallenge({ tokenType: TOKEN_TYPE_BLIND_RSA, issuerName: this.issuerName, redemptionContext: new Uint8Array(0), originInfo: [config.TOKEN_ORIGIN_INFO] });
     this.digest = challengeDigest(this.bytes);

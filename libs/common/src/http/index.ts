@@ -2,3 +2,5 @@ export * from './bootstrap';
 export * from './platform.module';
 export * from './raw-route';
 export * from './json-limits';
+export * from './bearer';
+export * from './admin.guard';
