@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, ConfigOf, baseShape, env, loadConfig } from '@phoenix/common';
+import { ConfigError, ConfigOf, LOCATION_ID, baseShape, env, loadConfig } from '@phoenix/common';
 import { isValidCidr, isValidHostname, isValidInterfaceName, isValidIp, isValidNetnsName, parseCidr } from '@phoenix/wireguard';
 
 function cidrOf(version: 4 | 6) {
@@ -41,7 +41,7 @@ export const configShape = {
   /** The host clients connect to (announced at registration). Required in production. */
   NODE_PUBLIC_HOST: z.string().refine((v) => isValidIp(v) || isValidHostname(v), { message: 'must be an IP address or a host name' }).optional(),
   /** The location id this node serves (e.g. `de-fra`). Required in production. */
-  NODE_LOCATION: z.string().regex(/^[a-z]{2}-[a-z0-9]{2,16}$/, { message: 'must be a location id like de-fra' }).optional(),
+  NODE_LOCATION: z.string().regex(LOCATION_ID, { message: 'must be a location id like de-fra' }).optional(),
   NODE_CAPACITY: env.int(1000, 1, 1_000_000),
   TUNNEL_CIDR_V4: cidrOf(4).default('100.64.0.0/16'),
   TUNNEL_CIDR_V6: cidrOf(6).optional(),

@@ -6,3 +6,4 @@ export * from './metrics';
 export * from './http';
 export * from './transport';
 export * from './time';
+export * from './location';

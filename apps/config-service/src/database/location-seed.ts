@@ -2,8 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { DataSource } from 'typeorm';
 import { z } from 'zod';
-
-export const LOCATION_ID = /^[a-z]{2}-[a-z0-9]{2,16}$/;
+import { LOCATION_ID } from '@phoenix/common';
 
 const seedSchema = z.strictObject({
   version: z.number().int().positive(),

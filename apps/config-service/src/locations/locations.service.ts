@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { AppError, ErrorCode } from '@phoenix/common';
+import { AppError, ErrorCode, LOCATION_ID } from '@phoenix/common';
 import { NodeSelectionService } from '../fleet/node-selection.service';
-import { LOCATION_ID } from '../database/location-seed';
 import { AdminLocationView, PublicLocationView } from './dto/location.dto';
 import { LocationRecord, LocationsRepository } from './locations.repository';
 

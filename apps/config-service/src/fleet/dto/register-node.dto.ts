@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsBoolean, IsDefined, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { LOCATION_ID } from '@phoenix/common';
 import { IsCidrOf, IsEndpointHost, IsWireGuardKey } from '../../core/validators';
 
 export class EndpointDto {
@@ -29,7 +30,7 @@ export class RegisterNodeDto {
 
   @ApiProperty({ example: 'de-fra' })
   @IsString()
-  @Matches(/^[a-z]{2}-[a-z0-9]{2,16}$/, { message: 'location must be a location id like de-fra' })
+  @Matches(LOCATION_ID, { message: 'location must be a location id like de-fra' })
   location!: string;
 
   @ApiProperty({ example: 1000, description: 'Most leases the node should hold' })

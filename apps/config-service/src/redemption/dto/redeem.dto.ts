@@ -1,12 +1,14 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsOptional, IsString, Matches, MaxLength, ValidateIf } from 'class-validator';
+import { LOCATION_ID } from '@phoenix/common';
 import { IsWireGuardKey } from '../../core/validators';
 
 export class RedeemDto {
   @ApiPropertyOptional({ example: 'de-fra', default: 'auto', description: 'A location id, or "auto" for any' })
   @IsOptional()
   @IsString()
-  @Matches(/^(auto|[a-z]{2}-[a-z0-9]{2,16})$/, { message: 'location must be a location id like de-fra, or auto' })
+  @ValidateIf((o: RedeemDto) => o.location !== 'auto')
+  @Matches(LOCATION_ID, { message: 'location must be a location id like de-fra, or auto' })
   location?: string;
 
   @ApiPropertyOptional({ description: "The client's WireGuard public key (base64). Omit to have the server make the key pair (then sealTo is required)." })
