@@ -4,7 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FirebaseIdentity } from '../identity/firebase.adapter';
 import { CurrentIdentity, FirebaseAuthGuard } from '../identity/identity.guard';
 import { JsonBodyGuard } from '../shared/json-body.guard';
-import { VpnTokenRequestDto, VpnTokenResponseDto } from './dto/vpn-token.dto';
+import { MAX_BLINDED_MESSAGES, VpnTokenRequestDto, VpnTokenResponseDto } from './dto/vpn-token.dto';
 import { IssuanceService } from './issuance.service';
 import { IssuerKeysService } from './issuer-keys.service';
 import { DIRECTORY_MAX_AGE_SEC } from './key-schedule';
@@ -74,7 +74,7 @@ export class IssuanceController {
   @HttpCode(200)
   @UseGuards(JsonBodyGuard, FirebaseAuthGuard)
   @ApiBearerAuth()
-  @ApiOperation({ summary: 'Issue a batch of 1-20 tokens; each counts against the daily quota' })
+  @ApiOperation({ summary: `Issue a batch of 1-${MAX_BLINDED_MESSAGES} tokens; each counts against the daily quota` })
   @ApiOkResponse({ type: VpnTokenResponseDto })
   @IssuanceErrorResponses()
   async vpnToken(@Body() body: VpnTokenRequestDto, @CurrentIdentity() identity: FirebaseIdentity, @Res({ passthrough: true }) reply: FastifyReply): Promise<VpnTokenResponseDto> {

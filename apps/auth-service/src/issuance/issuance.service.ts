@@ -3,11 +3,10 @@ import { AppError, ErrorCode } from '@phoenix/common';
 import { BLIND_RSA_NK, TOKEN_REQUEST_LENGTH, base64urlDecode, base64urlEncode, decodeTokenRequest, isCryptoError } from '@phoenix/crypto';
 import { EntitlementService } from '../entitlement/entitlement.service';
 import type { FirebaseIdentity } from '../identity/firebase.adapter';
+import { MAX_BLINDED_MESSAGES } from './dto/vpn-token.dto';
 import { IssuerKeysService, SigningKey } from './issuer-keys.service';
 import { QuotaService } from './quota.service';
 import { SignerPool } from './signer.pool';
-
-export const MAX_BATCH = 20;
 
 export interface BatchResult {
   tokenKeyId: string;
@@ -56,7 +55,7 @@ export class IssuanceService {
 
   /** `POST /auth/vpn-token`: a batch of base64url blinded messages, each counted against the quota. */
   async issueBatch(identity: FirebaseIdentity, encoded: string[]): Promise<BatchResult> {
-    if (encoded.length < 1 || encoded.length > MAX_BATCH) throw new AppError(ErrorCode.VALIDATION_FAILED, `blindedMessages must hold 1 to ${MAX_BATCH} entries`);
+    if (encoded.length < 1 || encoded.length > MAX_BLINDED_MESSAGES) throw new AppError(ErrorCode.VALIDATION_FAILED, `blindedMessages must hold 1 to ${MAX_BLINDED_MESSAGES} entries`);
     const msgs = encoded.map((s, i) => {
       let bytes: Uint8Array;
       try {

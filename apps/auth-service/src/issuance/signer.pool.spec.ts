@@ -1,6 +1,6 @@
 import { blindSignRaw, createTokenRequest, decodeTokenRequest, encodeTokenChallenge, finalizeToken, generateIssuerKeyPair, verifyToken, type IssuerKeyPair } from '@phoenix/crypto';
 import type { AuthConfig } from '../config';
-import { MAX_BATCH, SignerPool, SigningError } from './signer.pool';
+import { SIGNATURES_PER_REPLY, SignerPool, SigningError } from './signer.pool';
 
 const challenge = encodeTokenChallenge({ tokenType: 2, issuerName: 'issuer.test', redemptionContext: new Uint8Array(0), originInfo: [] });
 
@@ -25,13 +25,31 @@ describe('SignerPool', () => {
     }
   });
 
+  it.each([0, 2])('with %i workers refuses exactly like blindSignRaw (the workers run @phoenix/crypto, not a copy)', async (workers) => {
+    const pool = new SignerPool({ SIGNING_WORKERS: workers } as AuthConfig);
+    try {
+      for (const msg of [new Uint8Array(256).fill(0xff), new Uint8Array(255).fill(1)]) {
+        let expected = '';
+        try {
+          blindSignRaw(key.privateKey, msg);
+        } catch (e) {
+          expected = (e as Error).message;
+        }
+        expect(expected).not.toBe('');
+        await expect(pool.sign(key.keyIdHex, key.privateKey, [msg])).rejects.toThrow(new SigningError(expected));
+      }
+    } finally {
+      await pool.onApplicationShutdown();
+    }
+  });
+
   it('signs a burst of separate requests larger than a batch, under two keys, each with its own key', async () => {
     const other = await generateIssuerKeyPair();
     const pool = new SignerPool({ SIGNING_WORKERS: 2 } as AuthConfig);
     try {
       // All submitted in one event-loop turn: they leave in one message per worker and come
-      // back in batches of at most MAX_BATCH; every promise must get its own signature.
-      const jobs = Array.from({ length: 3 * MAX_BATCH + 1 }, (_, i) => {
+      // back in batches of at most SIGNATURES_PER_REPLY; every promise must get its own signature.
+      const jobs = Array.from({ length: 3 * SIGNATURES_PER_REPLY + 1 }, (_, i) => {
         const k = i % 3 === 0 ? other : key;
         const r = createTokenRequest(k.tokenKey, challenge);
         return { k, r, sig: pool.sign(k.keyIdHex, k.privateKey, [decodeTokenRequest(r.request).blindedMsg]) };

@@ -1,75 +1,25 @@
 import { KeyObject } from 'node:crypto';
+import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { blindSignRaw } from '@phoenix/crypto';
 import { APP_CONFIG, AuthConfig } from '../shared/tokens';
-
-/**
- * The worker's code: RSASP1 (OpenSSL's constant-time, blinded CRT private operation) followed by
- * the RSAVP1 check RFC 9474 §4.3 requires, exactly as `blindSignRaw` of @phoenix/crypto does it.
- * It is inline JavaScript on node:crypto alone so a worker starts the same under SWC, Jest and the
- * tsc build, without a TypeScript loader. The main thread has already checked length and range.
- *
- * Jobs arrive in batches and every message the port delivers in one turn is queued; the queue is
- * then signed (at most MAX_BATCH jobs) and all results go back in ONE message. Under load that
- * turns one thread wake-up per signature into one per batch — on a virtual machine a wake-up of
- * an idle thread costs as much as a tenth of the signature itself. With one job waiting the
- * batch is that job: an idle issuer adds no latency.
- */
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const { constants, createPublicKey, privateDecrypt, publicEncrypt, timingSafeEqual } = require('node:crypto');
-const MAX_BATCH = workerData.maxBatch;
-const keys = new Map();
-const queue = [];
-let scheduled = false;
-function signOne(job) {
-  const k = keys.get(job.keyId);
-  if (!k) throw new Error('unknown key');
-  const msg = Buffer.from(job.msg.buffer, job.msg.byteOffset, job.msg.byteLength);
-  const s = privateDecrypt({ key: k.sk, padding: constants.RSA_NO_PADDING }, msg);
-  const check = publicEncrypt({ key: k.pk, padding: constants.RSA_NO_PADDING }, s);
-  if (s.length !== msg.length || !timingSafeEqual(check, msg)) throw new Error('RSAVP1(pk, s) != m');
-  return s;
-}
-function run() {
-  scheduled = false;
-  const batch = queue.splice(0, MAX_BATCH);
-  const results = batch.map((job) => {
-    try {
-      return { id: job.id, sig: signOne(job) };
-    } catch (e) {
-      return { id: job.id, error: String((e && e.message) || e) };
-    }
-  });
-  parentPort.postMessage(results);
-  if (queue.length > 0) schedule();
-}
-function schedule() {
-  if (!scheduled) {
-    scheduled = true;
-    setImmediate(run);
-  }
-}
-parentPort.on('message', (m) => {
-  for (const [keyId, key] of m.keys) keys.set(keyId, { sk: key, pk: createPublicKey(key) });
-  for (const job of m.jobs) queue.push(job);
-  schedule();
-});
-`;
+import type { SignJob, SignRequest, SignResult, SignerWorkerData } from './signer.worker';
 
 /** Most signatures a worker makes before it reports back (bounds the latency batching adds). */
-export const MAX_BATCH = 8;
+export const SIGNATURES_PER_REPLY = 8;
+
+// The worker is signer.worker.js beside this file in the build (tsc, then tsc-alias). Run from the
+// TypeScript sources (`node -r @swc-node/register`, Jest) it is signer.worker.ts, and the thread
+// needs that register hook itself: Jest's transform does not reach worker threads, and a parent
+// started by Jest has no `-r` to inherit.
+const FROM_SOURCE = __filename.endsWith('.ts');
+const WORKER_FILE = path.join(__dirname, FROM_SOURCE ? 'signer.worker.ts' : 'signer.worker.js');
+const WORKER_EXEC_ARGV = FROM_SOURCE ? ['--require', require.resolve('@swc-node/register')] : undefined;
 
 interface Pending {
   resolve: (sig: Uint8Array) => void;
   reject: (e: Error) => void;
-}
-
-interface Job {
-  id: number;
-  keyId: string;
-  msg: Uint8Array;
 }
 
 interface Slot {
@@ -77,7 +27,7 @@ interface Slot {
   pending: Map<number, Pending>;
   keys: Set<string>;
   /** Jobs and keys not yet posted: sent together at the end of this event-loop turn. */
-  outbox: Job[];
+  outbox: SignJob[];
   outKeys: Array<[string, KeyObject]>;
 }
 
@@ -92,8 +42,9 @@ export class SigningError extends Error {
  * The RSA private operation off the event loop, on a pool of worker threads (one per core by
  * default, `SIGNING_WORKERS`): one Node process then signs on every core while its main thread
  * does HTTP, Firebase, Postgres and Redis. Each blinded message of a batch goes to the least
- * busy worker; jobs are posted once per event-loop turn, not one message each. With
- * `SIGNING_WORKERS=0` it signs on the main thread with @phoenix/crypto.
+ * busy worker; jobs are posted once per event-loop turn, not one message each. Each worker
+ * (`signer.worker.ts`) signs with `blindSignRaw` of @phoenix/crypto; with `SIGNING_WORKERS=0`
+ * the main thread calls the same function.
  */
 @Injectable()
 export class SignerPool implements OnApplicationShutdown {
@@ -112,9 +63,10 @@ export class SignerPool implements OnApplicationShutdown {
   }
 
   private spawn(): Slot {
-    const worker = new Worker(WORKER_SOURCE, { eval: true, name: 'issuer-signer', workerData: { maxBatch: MAX_BATCH } });
+    const workerData: SignerWorkerData = { signaturesPerReply: SIGNATURES_PER_REPLY };
+    const worker = new Worker(WORKER_FILE, { name: 'issuer-signer', workerData, execArgv: WORKER_EXEC_ARGV });
     const slot: Slot = { worker, pending: new Map(), keys: new Set(), outbox: [], outKeys: [] };
-    worker.on('message', (results: Array<{ id: number; sig?: Uint8Array; error?: string }>) => {
+    worker.on('message', (results: SignResult[]) => {
       for (const m of results) {
         const p = slot.pending.get(m.id);
         if (!p) continue;
@@ -176,7 +128,8 @@ export class SignerPool implements OnApplicationShutdown {
     this.flushScheduled = false;
     for (const slot of this.slots) {
       if (slot.outbox.length === 0) continue;
-      slot.worker.postMessage({ keys: slot.outKeys, jobs: slot.outbox });
+      const request: SignRequest = { keys: slot.outKeys, jobs: slot.outbox };
+      slot.worker.postMessage(request);
       slot.outbox = [];
       slot.outKeys = [];
     }

@@ -1,11 +1,14 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 
+/** Most blinded messages one `POST /auth/vpn-token` may carry (API.md). */
+export const MAX_BLINDED_MESSAGES = 20;
+
 export class VpnTokenRequestDto {
-  @ApiProperty({ description: 'Blinded messages (RFC 9474), base64url of 256 bytes each', type: [String], minItems: 1, maxItems: 20 })
+  @ApiProperty({ description: 'Blinded messages (RFC 9474), base64url of 256 bytes each', type: [String], minItems: 1, maxItems: MAX_BLINDED_MESSAGES })
   @IsArray()
   @ArrayMinSize(1)
-  @ArrayMaxSize(20)
+  @ArrayMaxSize(MAX_BLINDED_MESSAGES)
   @IsString({ each: true })
   @MaxLength(344, { each: true })
   @Matches(/^[A-Za-z0-9_-]+={0,2}$/, { each: true, message: 'each blinded message must be base64url' })
