@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, ConfigOf, LOCATION_ID, baseShape, env, loadConfig } from '@phoenix/common';
+import { ConfigOf, ConfigRules, LOCATION_ID, baseShape, env, loadConfig } from '@phoenix/common';
 import { isValidCidr, isValidHostname, isValidInterfaceName, isValidIp, isValidNetnsName, parseCidr } from '@phoenix/wireguard';
 
 function cidrOf(version: 4 | 6) {
@@ -69,34 +69,25 @@ export const configShape = {
 export type NodeConfig = ConfigOf<typeof configShape>;
 
 /**
- * Parses the environment like `loadConfig`, then applies the rules that span variables or
- * depend on `NODE_ENV`: in production the node must say where it is and how clients reach it.
- *
- * @throws ConfigError naming every bad variable
+ * The rules that span variables or depend on `NODE_ENV`: in production the node must say where it
+ * is and how clients reach it.
  */
-export function loadNodeConfig(source: NodeJS.ProcessEnv = process.env): NodeConfig {
-  const config = loadConfig(configShape, source);
+export const nodeConfigRules: ConfigRules<NodeConfig> = (config) => {
   const problems: string[] = [];
   if (config.NODE_ENV === 'production') {
     if (config.NODE_PUBLIC_HOST === undefined) problems.push('NODE_PUBLIC_HOST: is required in production');
     if (config.NODE_LOCATION === undefined) problems.push('NODE_LOCATION: is required in production');
   }
   if (config.WG_INTERFACE === config.EGRESS_INTERFACE) problems.push('EGRESS_INTERFACE: must differ from WG_INTERFACE');
-  if (problems.length) throw new ConfigError(problems);
-  return config;
-}
+  return problems;
+};
 
-/** Loads the config or ends the process with exit code 1, naming the bad variables on stderr. */
-export function loadNodeConfigOrExit(): NodeConfig {
-  try {
-    return loadNodeConfig();
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      process.stderr.write(`node-daemon: ${e.message}\n`);
-      process.exit(1);
-    }
-    throw e;
-  }
+/**
+ * Parses the environment against the shape and {@link nodeConfigRules}.
+ * @throws ConfigError naming every bad variable
+ */
+export function loadNodeConfig(source: NodeJS.ProcessEnv = process.env): NodeConfig {
+  return loadConfig(configShape, source, nodeConfigRules);
 }
 
 /** The data-plane implementation in effect (see `WG_MODE`). */

@@ -1,10 +1,10 @@
 import 'reflect-metadata';
-import { startService } from '@phoenix/common';
+import { loadConfigOrExit, startService } from '@phoenix/common';
 import { AppModule } from './app.module';
-import { loadNodeConfigOrExit } from './config';
+import { configShape, nodeConfigRules } from './config';
 
 async function main(): Promise<void> {
-  const config = loadNodeConfigOrExit();
+  const config = loadConfigOrExit('node-daemon', configShape, nodeConfigRules);
   await startService({
     service: 'node-daemon',
     module: AppModule.forRoot(config),

@@ -48,4 +48,17 @@ describe('loadConfig', () => {
   it('refuses a development default that does not look like one', () => {
     expect(() => env.secret('admin')).toThrow(/must start with "dev-"/);
   });
+
+  it("applies the config's own rules once the shape parsed, naming every problem", () => {
+    const rules = (c: { FLAG: boolean; NAME: string; PORT: number }) => [
+      ...(c.FLAG && c.NAME !== 'flagged' ? ['NAME: must be flagged when FLAG is on'] : []),
+      ...(c.FLAG && c.PORT === 3000 ? ['PORT: must not be the default when FLAG is on'] : []),
+    ];
+    const ok = { DB_URL: 'postgres://h/db', NAME: 'x' };
+    expect(loadConfig(shape, ok, rules).NAME).toBe('x');
+    expect(() => loadConfig(shape, { ...ok, FLAG: 'true', PORT: '3001' }, rules)).toThrow(new ConfigError(['NAME: must be flagged when FLAG is on']));
+    expect(() => loadConfig(shape, { ...ok, FLAG: 'true' }, rules)).toThrow(/NAME: must be flagged when FLAG is on; PORT: must not be the default/);
+    // A shape that does not parse is reported as such: the rules never see it.
+    expect(() => loadConfig(shape, { NAME: 'x', FLAG: 'true' }, rules)).toThrow(new ConfigError(['DB_URL: is required']));
+  });
 });

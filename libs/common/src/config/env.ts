@@ -76,10 +76,17 @@ export class ConfigError extends Error {
 }
 
 /**
- * Parses `source` (default `process.env`) against `shape`.
- * @throws ConfigError naming every missing or malformed variable (never its value).
+ * Rules of a config that span variables or depend on `NODE_ENV`, run once the shape parsed: the
+ * problems found, each `VARIABLE: what is wrong` (none: the config is good).
  */
-export function loadConfig<S extends z.ZodRawShape>(shape: S, source: NodeJS.ProcessEnv = process.env): z.infer<z.ZodObject<S>> {
+export type ConfigRules<C> = (config: C) => string[];
+
+/**
+ * Parses `source` (default `process.env`) against `shape`, then applies `rules`.
+ * @throws ConfigError naming every missing or malformed variable (never its value), or else every
+ *   problem the rules find.
+ */
+export function loadConfig<S extends z.ZodRawShape>(shape: S, source: NodeJS.ProcessEnv = process.env, rules?: ConfigRules<z.infer<z.ZodObject<S>>>): z.infer<z.ZodObject<S>> {
   // Empty strings count as unset, as a shell's `VAR=` means "nothing".
   const input: Record<string, string> = {};
   for (const key of Object.keys(shape)) {
@@ -103,6 +110,8 @@ export function loadConfig<S extends z.ZodRawShape>(shape: S, source: NodeJS.Pro
     }
     if (problems.length) throw new ConfigError(problems);
   }
+  const problems = rules?.(result.data) ?? [];
+  if (problems.length) throw new ConfigError(problems);
   return result.data;
 }
 
@@ -113,10 +122,10 @@ export function secretKeys(shape: z.ZodRawShape): string[] {
     .map(([k]) => k);
 }
 
-/** Loads the config or ends the process with exit code 1, naming the bad variables on stderr. */
-export function loadConfigOrExit<S extends z.ZodRawShape>(service: string, shape: S): z.infer<z.ZodObject<S>> {
+/** Loads the config (see {@link loadConfig}) or ends the process with exit code 1, naming the bad variables on stderr. */
+export function loadConfigOrExit<S extends z.ZodRawShape>(service: string, shape: S, rules?: ConfigRules<z.infer<z.ZodObject<S>>>): z.infer<z.ZodObject<S>> {
   try {
-    return loadConfig(shape);
+    return loadConfig(shape, process.env, rules);
   } catch (e) {
     if (e instanceof ConfigError) {
       process.stderr.write(`${service}: ${e.message}\n`);
