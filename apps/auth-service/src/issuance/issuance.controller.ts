@@ -6,21 +6,10 @@ import { CurrentIdentity, FirebaseAuthGuard } from '../identity/identity.guard';
 import { JsonBodyGuard } from '../shared/json-body.guard';
 import { MAX_BLINDED_MESSAGES, VpnTokenRequestDto, VpnTokenResponseDto } from './dto/vpn-token.dto';
 import { IssuanceService } from './issuance.service';
-import { IssuerKeysService } from './issuer-keys.service';
+import { DIRECTORY_CACHE_CONTROL, DIRECTORY_MEDIA_TYPE, IssuerDirectory, matchesEtag } from './issuer-directory';
 import { DIRECTORY_MAX_AGE_SEC } from './key-schedule';
 import { ISSUANCE_ERROR_RESPONSES } from './token-request.route';
 import { MapInfrastructureErrors } from '../shared/infrastructure-errors';
-
-export const DIRECTORY_MEDIA_TYPE = 'application/private-token-issuer-directory';
-const DIRECTORY_CACHE_CONTROL = `public, max-age=${DIRECTORY_MAX_AGE_SEC}`;
-
-// RFC 9110 §13.1.2: If-None-Match uses the weak comparison.
-function matches(ifNoneMatch: string | undefined, etag: string): boolean {
-  if (!ifNoneMatch) return false;
-  if (ifNoneMatch.trim() === '*') return true;
-  const bare = etag.replace(/^W\//, '');
-  return ifNoneMatch.split(',').some((t) => t.trim().replace(/^W\//, '') === bare);
-}
 
 // The shared error responses of the issuance endpoints (POST /token-request documents the same).
 const IssuanceErrorResponses = () => applyDecorators(...Object.entries(ISSUANCE_ERROR_RESPONSES).map(([status, r]) => ApiResponse({ status: Number(status), ...r })));
@@ -31,7 +20,7 @@ const IssuanceErrorResponses = () => applyDecorators(...Object.entries(ISSUANCE_
 export class IssuanceController {
   constructor(
     private readonly issuance: IssuanceService,
-    private readonly keys: IssuerKeysService,
+    private readonly issuerDirectory: IssuerDirectory,
   ) {}
 
   @Get('.well-known/private-token-issuer-directory')
@@ -61,9 +50,9 @@ export class IssuanceController {
   @ApiResponse({ status: 304, description: 'Not modified (If-None-Match matched the ETag)' })
   @ApiServiceUnavailableResponse({ description: 'The key store is unreachable (UNAVAILABLE)' })
   async directory(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    const { body, etag } = await this.keys.directory();
+    const { body, etag } = await this.issuerDirectory.render();
     void reply.header('Cache-Control', DIRECTORY_CACHE_CONTROL).header('ETag', etag);
-    if (matches(req.headers['if-none-match'], etag)) {
+    if (matchesEtag(req.headers['if-none-match'], etag)) {
       await reply.status(304).send();
       return;
     }

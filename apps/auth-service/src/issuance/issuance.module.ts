@@ -4,7 +4,9 @@ import { IssuanceController } from './issuance.controller';
 import { IssuanceService } from './issuance.service';
 import { IssuerKeysAdminController, IssuerKeysMessagesController } from './issuer-keys.controller';
 import { IssuerKeysRepository } from './issuer-keys.repository';
-import { ISSUER_KEK, IssuerKeysService } from './issuer-keys.service';
+import { IssuerDirectory } from './issuer-directory';
+import { ISSUER_KEK, IssuerKeyStore } from './issuer-keys.store';
+import { IssuerKeyScheduleTimer } from './issuer-keys.timer';
 import { issuerKek } from './kek';
 import { QuotaService } from './quota.service';
 import { SignerPool } from './signer.pool';
@@ -15,12 +17,14 @@ import { TokenRequestRoute } from './token-request.route';
   providers: [
     { provide: ISSUER_KEK, inject: [APP_CONFIG], useFactory: (c: AuthConfig) => issuerKek(c.ISSUER_KEY_ENCRYPTION_KEY, c.NODE_ENV) },
     IssuerKeysRepository,
-    IssuerKeysService,
+    IssuerKeyStore,
+    IssuerDirectory,
+    IssuerKeyScheduleTimer,
     QuotaService,
     SignerPool,
     IssuanceService,
     TokenRequestRoute,
   ],
-  exports: [QuotaService, IssuerKeysService],
+  exports: [QuotaService, IssuerKeyStore],
 })
 export class IssuanceModule {}

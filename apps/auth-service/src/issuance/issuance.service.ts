@@ -4,7 +4,7 @@ import { BLIND_RSA_NK, TOKEN_REQUEST_LENGTH, base64urlDecode, base64urlEncode, d
 import { EntitlementService } from '../entitlement/entitlement.service';
 import type { FirebaseIdentity } from '../identity/firebase.adapter';
 import { MAX_BLINDED_MESSAGES } from './dto/vpn-token.dto';
-import { IssuerKeysService, SigningKey } from './issuer-keys.service';
+import { IssuerKeyStore, SigningKey } from './issuer-keys.store';
 import { QuotaService } from './quota.service';
 import { SignerPool } from './signer.pool';
 
@@ -30,7 +30,7 @@ export class IssuanceService {
   private readonly logger = new Logger('Issuance');
 
   constructor(
-    private readonly keys: IssuerKeysService,
+    private readonly keys: IssuerKeyStore,
     private readonly quota: QuotaService,
     private readonly signer: SignerPool,
     private readonly entitlement: EntitlementService,

@@ -5,14 +5,14 @@ import { Patterns } from '@phoenix/common';
 import { AdminGuard } from '../shared/admin.guard';
 import { JsonBodyGuard } from '../shared/json-body.guard';
 import { RotateIssuerKeysDto } from './dto/vpn-token.dto';
-import { IssuerKeysService, RotationResult } from './issuer-keys.service';
+import { IssuerKeyStore, RotationResult } from './issuer-keys.store';
 import { MapInfrastructureErrors } from '../shared/infrastructure-errors';
 
 @ApiTags('admin')
 @Controller('admin/issuer-keys')
 @MapInfrastructureErrors()
 export class IssuerKeysAdminController {
-  constructor(private readonly keys: IssuerKeysService) {}
+  constructor(private readonly keys: IssuerKeyStore) {}
 
   @Post('rotate')
   @HttpCode(200)
@@ -35,7 +35,7 @@ export class IssuerKeysAdminController {
 @Controller()
 @MapInfrastructureErrors()
 export class IssuerKeysMessagesController {
-  constructor(private readonly keys: IssuerKeysService) {}
+  constructor(private readonly keys: IssuerKeyStore) {}
 
   @MessagePattern(Patterns.ISSUER_ROTATE)
   rotate(@Payload() payload: unknown): Promise<RotationResult> {

@@ -8,7 +8,8 @@ import { IDENTITY_ENTITIES, IDENTITY_MIGRATIONS } from '../database/identity-sch
 import { Clock } from '../shared/clock';
 import { IssuerKey } from '../database/entities';
 import { IssuerKeysRepository } from './issuer-keys.repository';
-import { IssuerKeysService, SigningKey } from './issuer-keys.service';
+import { IssuerDirectory } from './issuer-directory';
+import { IssuerKeyStore, SigningKey } from './issuer-keys.store';
 import { DAY_MS, DIRECTORY_MAX_AGE_SEC } from './key-schedule';
 
 /** A clock that moves on by `stepMs` every time it is read: time passes while keys are made. */
@@ -68,7 +69,7 @@ const config = {
 // The first request on an empty key store creates the first key itself (the start-up schedule
 // check may not have run yet). Key generation takes time: when a second boundary passes during it,
 // the new key's not-before (whole seconds) is later than the moment the request began.
-describe('IssuerKeysService on an empty store (real Postgres)', () => {
+describe('IssuerKeyStore on an empty store (real Postgres)', () => {
   let db: TestDatabase;
   let ds: DataSource;
 
@@ -82,11 +83,11 @@ describe('IssuerKeysService on an empty store (real Postgres)', () => {
     await db?.drop();
   });
 
-  const service = (clock: Clock) => new IssuerKeysService(new IssuerKeysRepository(ds), clock, new Uint8Array(randomBytes(32)), config);
+  const service = (clock: Clock) => new IssuerKeyStore(new IssuerKeysRepository(ds), clock, new Uint8Array(randomBytes(32)), config);
 
   it('never answers from a read that began before the key it is waiting for was committed', async () => {
     const repo = new SlowReadsRepository(ds);
-    const keys = new IssuerKeysService(repo, new Clock(), new Uint8Array(randomBytes(32)), config);
+    const keys = new IssuerKeyStore(repo, new Clock(), new Uint8Array(randomBytes(32)), config);
     let started!: (p: Promise<SigningKey>) => void;
     const second = new Promise<Promise<SigningKey>>((r) => (started = r));
     // The first request on the empty store creates the key; a second one arrives meanwhile and
@@ -99,6 +100,22 @@ describe('IssuerKeysService on an empty store (real Postgres)', () => {
     const b = await (await second);
     expect(a.keyId).toMatch(/^[0-9a-f]{64}$/);
     expect(b.keyId).toBe(a.keyId);
+  });
+
+  it("keeps its copy for ISSUER_KEY_CACHE_SECONDS of the injected clock, then sees another replica's rotation", async () => {
+    const clock = new SetClock(Date.parse('2026-03-01T10:30:00Z'));
+    const kek = new Uint8Array(randomBytes(32));
+    const [a, b] = [0, 1].map(() => new IssuerKeyStore(new IssuerKeysRepository(ds), clock, kek, config));
+    await a.ensureSchedule();
+    const before = await a.signingKey();
+    clock.t += 1000;
+    await b.rotate(true, clock.now());
+    const after = await b.signingKey();
+    expect(after.keyId).not.toBe(before.keyId);
+    clock.t += 1000;
+    expect((await a.signingKey()).keyId).toBe(before.keyId);
+    clock.t += config.ISSUER_KEY_CACHE_SECONDS * 1000;
+    expect((await a.signingKey()).keyId).toBe(after.keyId);
   });
 
   // Several starting points just before a second boundary, so the boundary falls inside key
@@ -120,7 +137,7 @@ describe('IssuerKeysService on an empty store (real Postgres)', () => {
       await ds.query('DELETE FROM issuer_keys');
       const clock = new TickingClock(start, 20);
       const keys = service(clock);
-      const dir = parseIssuerDirectory((await keys.directory()).body);
+      const dir = parseIssuerDirectory((await new IssuerDirectory(keys, config).render()).body);
       expect(dir.tokenKeys).toHaveLength(1);
       const notBeforeMs = dir.tokenKeys[0]!.notBefore! * 1000;
       expect(notBeforeMs).toBeGreaterThan(start);
@@ -141,7 +158,7 @@ class SetClock extends Clock {
 
 // The directory over three rotations, read at every instant that matters, while the schedule runs
 // only once a day (the longest ISSUER_KEY_CHECK_INTERVAL_SECONDS) at a phase unrelated to the keys.
-describe('IssuerKeysService over weeks of an injected clock (real Postgres)', () => {
+describe('IssuerKeyStore and IssuerDirectory over weeks of an injected clock (real Postgres)', () => {
   let db: TestDatabase;
   let ds: DataSource;
 
@@ -161,7 +178,8 @@ describe('IssuerKeysService over weeks of an injected clock (real Postgres)', ()
     const LEAD = DAY_MS + DIRECTORY_MAX_AGE_SEC * 1000;
     const T0 = Date.parse('2026-03-01T10:30:00Z');
     const clock = new SetClock(T0);
-    const keys = new IssuerKeysService(new IssuerKeysRepository(ds), clock, new Uint8Array(randomBytes(32)), config);
+    const keys = new IssuerKeyStore(new IssuerKeysRepository(ds), clock, new Uint8Array(randomBytes(32)), config);
+    const directory = new IssuerDirectory(keys, config);
     await keys.ensureSchedule();
     const start = (k: number) => T0 + k * ROT;
     // Key k signs from start(k); it is listed from start(k) − LEAD (the first key: from its creation)
@@ -186,7 +204,7 @@ describe('IssuerKeysService over weeks of an injected clock (real Postgres)', ()
         nextCheck += DAY_MS;
       }
       clock.t = t;
-      const listed = parseIssuerDirectory((await keys.directory()).body).tokenKeys.map((k) => k.notBefore);
+      const listed = parseIssuerDirectory((await directory.render()).body).tokenKeys.map((k) => k.notBefore);
       expect({ at: new Date(t).toISOString(), listed }).toEqual({ at: new Date(t).toISOString(), listed: expected(t) });
       // The next key becomes current at its not-before, not a moment earlier.
       const signing = await keys.signingKey();

@@ -1,21 +1,10 @@
-import { createHash, KeyObject } from 'node:crypto';
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { KeyObject } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AppError } from '@phoenix/common';
-import {
-  TOKEN_TYPE_BLIND_RSA,
-  base64urlEncode,
-  decryptIssuerPrivateKey,
-  encryptIssuerPrivateKey,
-  generateIssuerKeyPair,
-  renderIssuerDirectory,
-  rsaPublicInfo,
-  truncatedTokenKeyId,
-  type IssuerKeyPair,
-} from '@phoenix/crypto';
+import { decryptIssuerPrivateKey, encryptIssuerPrivateKey, generateIssuerKeyPair, rsaPublicInfo, truncatedTokenKeyId, type IssuerKeyPair } from '@phoenix/crypto';
 import type { EntityManager } from 'typeorm';
 import { IssuerKey } from '../database/entities';
 import { Clock } from '../shared/clock';
-import { isInfrastructureError } from '../shared/infrastructure-errors';
 import { APP_CONFIG, AuthConfig } from '../shared/tokens';
 import { IssuerKeysRepository } from './issuer-keys.repository';
 import { DAY_MS, KeyPolicy, KeyTimes, PRE_PUBLISH_MS, currentKey, listedKeys, planForcedRotation, planKeySchedule } from './key-schedule';
@@ -42,11 +31,6 @@ interface Snapshot {
   signers: Map<string, SigningKey>;
 }
 
-export interface RenderedDirectory {
-  body: string;
-  etag: string;
-}
-
 export interface RotationResult {
   created: string[];
   removed: string[];
@@ -59,12 +43,13 @@ export interface RotationResult {
 const MISS_RELOAD_MS = 1000;
 
 /**
- * Issuer keys: the schedule (current, next, retired), rotation, and each replica's short-lived
- * in-memory copy. Every replica reads keys from Postgres; only the holder of the schedule lock
- * writes them.
+ * The issuer key store: the schedule (current, next, retired) and rotation, written only under the
+ * schedule's advisory lock, and each replica's short-lived in-memory copy, which a change makes
+ * stale at once (generations). Every replica reads keys from Postgres. The directory is rendered
+ * from it by `IssuerDirectory`; `IssuerKeyScheduleTimer` runs its schedule.
  */
 @Injectable()
-export class IssuerKeysService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class IssuerKeyStore {
   private readonly logger = new Logger('IssuerKeys');
   private readonly policy: KeyPolicy;
   private readonly cacheMs: number;
@@ -74,15 +59,12 @@ export class IssuerKeysService implements OnApplicationBootstrap, OnApplicationS
   private loading: { generation: number; promise: Promise<Snapshot> } | null = null;
   private generation = 0;
   private lastMissReload = 0;
-  private timer?: NodeJS.Timeout;
-  private stopped = false;
-  private directoryMemo: { key: string; value: RenderedDirectory } | null = null;
 
   constructor(
     private readonly repo: IssuerKeysRepository,
     private readonly clock: Clock,
     @Inject(ISSUER_KEK) private readonly kek: Uint8Array,
-    @Inject(APP_CONFIG) private readonly config: AuthConfig,
+    @Inject(APP_CONFIG) config: AuthConfig,
   ) {
     this.policy = {
       rotationMs: config.ISSUER_KEY_ROTATION_DAYS * DAY_MS,
@@ -90,34 +72,6 @@ export class IssuerKeysService implements OnApplicationBootstrap, OnApplicationS
       redeemWindowMs: config.TOKEN_REDEEM_WINDOW_DAYS * DAY_MS,
     };
     this.cacheMs = config.ISSUER_KEY_CACHE_SECONDS * 1000;
-  }
-
-  // --- the timer: make sure current/next keys exist on start and then periodically -----------
-
-  onApplicationBootstrap(): void {
-    this.scheduleTick(0);
-  }
-
-  onApplicationShutdown(): void {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-  }
-
-  private scheduleTick(delayMs: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => void this.tick(), delayMs);
-    this.timer.unref();
-  }
-
-  private async tick(): Promise<void> {
-    try {
-      await this.ensureSchedule();
-      this.scheduleTick(this.config.ISSUER_KEY_CHECK_INTERVAL_SECONDS * 1000);
-    } catch (e) {
-      // The database connects in the background: retry soon until it is there.
-      if (!isInfrastructureError(e)) this.logger.error(`key schedule check failed: ${(e as Error).message}`);
-      this.scheduleTick(2000);
-    }
   }
 
   // --- schedule and rotation (writers, under the advisory lock) ----------------------------------
@@ -227,7 +181,7 @@ export class IssuerKeysService implements OnApplicationBootstrap, OnApplicationS
         signers.set(k.keyId, this.toSigningKey(k));
       }
     }
-    const snap = { keys, loadedAt: Date.now(), signers };
+    const snap = { keys, loadedAt: now.getTime(), signers };
     // A read that began before a change must not replace what is read after it.
     if (generation === this.generation) this.snapshot = snap;
     return snap;
@@ -249,7 +203,7 @@ export class IssuerKeysService implements OnApplicationBootstrap, OnApplicationS
 
   private async fresh(): Promise<Snapshot> {
     const s = this.snapshot;
-    if (s && Date.now() - s.loadedAt < this.cacheMs) return s;
+    if (s && this.clock.now().getTime() - s.loadedAt < this.cacheMs) return s;
     return this.load();
   }
 
@@ -283,30 +237,23 @@ export class IssuerKeysService implements OnApplicationBootstrap, OnApplicationS
   async signingKeyFor(truncatedKeyId: number): Promise<SigningKey | null> {
     const key = await this.signingKey();
     if (key.truncatedKeyId === truncatedKeyId) return key;
-    if (Date.now() - this.lastMissReload < MISS_RELOAD_MS) return null;
-    this.lastMissReload = Date.now();
+    const nowMs = this.clock.now().getTime();
+    if (nowMs - this.lastMissReload < MISS_RELOAD_MS) return null;
+    this.lastMissReload = nowMs;
     const reloaded = this.signingKeyIn(await this.load(), this.clock.now());
     return reloaded && reloaded.truncatedKeyId === truncatedKeyId ? reloaded : null;
   }
 
-  /** The directory JSON (RFC 9578 §4) with a strong ETag over its exact bytes. */
-  async directory(): Promise<RenderedDirectory> {
+  /**
+   * The keys the directory lists now (RFC 9578 §4): current, pre-published next, and retired keys
+   * still redeemable. On a store with no current key (fresh database) the schedule runs first.
+   */
+  async listedKeys(): Promise<IssuerKey[]> {
     let s = await this.fresh();
     if (!currentKey(s.keys, this.clock.now())) {
       await this.signingKey();
       s = await this.fresh();
     }
-    const now = this.clock.now();
-    const listed = listedKeys(s.keys, now);
-    const memoKey = listed.map((k) => `${k.keyId}@${k.notBefore.getTime()}`).join(',');
-    if (this.directoryMemo?.key === memoKey) return this.directoryMemo.value;
-    const json = renderIssuerDirectory({
-      issuerRequestUri: this.config.ISSUER_REQUEST_URI,
-      tokenKeys: listed.map((k) => ({ tokenType: TOKEN_TYPE_BLIND_RSA, tokenKey: new Uint8Array(k.tokenKey), notBefore: Math.floor(k.notBefore.getTime() / 1000) })),
-    });
-    const body = JSON.stringify(json);
-    const value = { body, etag: `"${base64urlEncode(createHash('sha256').update(body).digest()).slice(0, 32)}"` };
-    this.directoryMemo = { key: memoKey, value };
-    return value;
+    return listedKeys(s.keys, this.clock.now());
   }
 }

@@ -1,0 +1,54 @@
+import { createHash } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { TOKEN_TYPE_BLIND_RSA, base64urlEncode, renderIssuerDirectory } from '@phoenix/crypto';
+import { APP_CONFIG, AuthConfig } from '../shared/tokens';
+import { IssuerKeyStore } from './issuer-keys.store';
+import { DIRECTORY_MAX_AGE_SEC } from './key-schedule';
+
+export const DIRECTORY_MEDIA_TYPE = 'application/private-token-issuer-directory';
+export const DIRECTORY_CACHE_CONTROL = `public, max-age=${DIRECTORY_MAX_AGE_SEC}`;
+
+export interface RenderedDirectory {
+  body: string;
+  etag: string;
+}
+
+/** Whether `If-None-Match` matches `etag` (RFC 9110 §13.1.2: the weak comparison). */
+export function matchesEtag(ifNoneMatch: string | undefined, etag: string): boolean {
+  if (!ifNoneMatch) return false;
+  if (ifNoneMatch.trim() === '*') return true;
+  const bare = etag.replace(/^W\//, '');
+  return ifNoneMatch.split(',').some((t) => t.trim().replace(/^W\//, '') === bare);
+}
+
+/**
+ * The issuer directory (RFC 9578 §4) of the keys the store lists now: its JSON, a strong ETag
+ * over the exact bytes, and the `Cache-Control` it is served with. The rendering is remembered
+ * while the listed keys stay the same.
+ */
+@Injectable()
+export class IssuerDirectory {
+  private readonly issuerRequestUri: string;
+  private memo: { key: string; value: RenderedDirectory } | null = null;
+
+  constructor(
+    private readonly keys: IssuerKeyStore,
+    @Inject(APP_CONFIG) config: AuthConfig,
+  ) {
+    this.issuerRequestUri = config.ISSUER_REQUEST_URI;
+  }
+
+  async render(): Promise<RenderedDirectory> {
+    const listed = await this.keys.listedKeys();
+    const memoKey = listed.map((k) => `${k.keyId}@${k.notBefore.getTime()}`).join(',');
+    if (this.memo?.key === memoKey) return this.memo.value;
+    const json = renderIssuerDirectory({
+      issuerRequestUri: this.issuerRequestUri,
+      tokenKeys: listed.map((k) => ({ tokenType: TOKEN_TYPE_BLIND_RSA, tokenKey: new Uint8Array(k.tokenKey), notBefore: Math.floor(k.notBefore.getTime() / 1000) })),
+    });
+    const body = JSON.stringify(json);
+    const value = { body, etag: `"${base64urlEncode(createHash('sha256').update(body).digest()).slice(0, 32)}"` };
+    this.memo = { key: memoKey, value };
+    return value;
+  }
+}
