@@ -1,6 +1,7 @@
 import { DynamicModule, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { createClickHouse } from './clickhouse';
+import { DependencyFailureRegistration } from './dependency-failure';
 
 export const CLICKHOUSE = Symbol('CLICKHOUSE');
 
@@ -19,7 +20,7 @@ export class ClickHouseModule {
     return {
       module: ClickHouseModule,
       global: true,
-      providers: [{ provide: CLICKHOUSE, useFactory: () => createClickHouse(url) }, ClickHouseCloser],
+      providers: [{ provide: CLICKHOUSE, useFactory: () => createClickHouse(url) }, ClickHouseCloser, DependencyFailureRegistration],
       exports: [CLICKHOUSE],
     };
   }

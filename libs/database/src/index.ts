@@ -5,3 +5,4 @@ export * from './clickhouse';
 export * from './postgres.module';
 export * from './readiness';
 export * from './clickhouse.module';
+export * from './dependency-failure';

@@ -1,6 +1,7 @@
 import { DynamicModule, Injectable, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { DependencyFailureRegistration } from './dependency-failure';
 import { PostgresOptions, postgresOptions } from './postgres';
 
 /**
@@ -50,7 +51,7 @@ export class PostgresModule {
           useFactory: () => ({ ...postgresOptions(options), manualInitialization: true }),
         }),
       ],
-      providers: [DataSourceConnector],
+      providers: [DataSourceConnector, DependencyFailureRegistration],
     };
   }
 }

@@ -1,5 +1,6 @@
 import { DynamicModule, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
 import Redis from 'ioredis';
+import { DependencyFailureRegistration } from './dependency-failure';
 import { createRedis } from './redis';
 
 export const REDIS = Symbol('REDIS');
@@ -20,7 +21,7 @@ export class RedisModule {
     return {
       module: RedisModule,
       global: true,
-      providers: [{ provide: REDIS, useFactory: () => createRedis(url, connectionName) }, RedisCloser],
+      providers: [{ provide: REDIS, useFactory: () => createRedis(url, connectionName) }, RedisCloser, DependencyFailureRegistration],
       exports: [REDIS],
     };
   }

@@ -2,7 +2,6 @@ import { Inject, Injectable } from '@nestjs/common';
 import { REDIS } from '@phoenix/database';
 import type Redis from 'ioredis';
 import { RedisKeys } from '../core/redis-keys';
-import { orUnavailable } from '../core/unavailable';
 
 /** What a node reported at its last pulse, plus what replicas assigned to it since. */
 export interface NodeHotMetrics {
@@ -40,50 +39,44 @@ export class NodeMetricsStore {
     if (m.rxBytes !== undefined) fields.rxBytes = String(m.rxBytes);
     if (m.txBytes !== undefined) fields.txBytes = String(m.txBytes);
     if (m.cpu !== undefined) fields.cpu = String(m.cpu);
-    await orUnavailable('redis', async () => {
-      const res = await this.redis
-        .multi()
-        .hset(this.keys.nodePulse(nodeId), fields)
-        .pexpire(this.keys.nodePulse(nodeId), ttlMs)
-        // The pulse now reflects every lease handed out before it.
-        .del(this.keys.nodeAssigned(nodeId))
-        .exec();
-      const failed = res?.find(([err]) => err);
-      if (!res || failed) throw failed?.[0] ?? new Error('pulse transaction aborted');
-    });
+    const res = await this.redis
+      .multi()
+      .hset(this.keys.nodePulse(nodeId), fields)
+      .pexpire(this.keys.nodePulse(nodeId), ttlMs)
+      // The pulse now reflects every lease handed out before it.
+      .del(this.keys.nodeAssigned(nodeId))
+      .exec();
+    const failed = res?.find(([err]) => err);
+    if (!res || failed) throw failed?.[0] ?? new Error('pulse transaction aborted');
   }
 
   /** Hot metrics of each node (null when it has not pulsed within three intervals). */
   async read(nodeIds: readonly string[]): Promise<Map<string, NodeHotMetrics | null>> {
     const out = new Map<string, NodeHotMetrics | null>();
     if (nodeIds.length === 0) return out;
-    return orUnavailable('redis', async () => {
-      const pipe = this.redis.pipeline();
-      for (const id of nodeIds) {
-        pipe.hmget(this.keys.nodePulse(id), 'load', 'peers', 'at');
-        pipe.get(this.keys.nodeAssigned(id));
+    const pipe = this.redis.pipeline();
+    for (const id of nodeIds) {
+      pipe.hmget(this.keys.nodePulse(id), 'load', 'peers', 'at');
+      pipe.get(this.keys.nodeAssigned(id));
+    }
+    const res = (await pipe.exec()) ?? [];
+    nodeIds.forEach((id, i) => {
+      const [e1, pulse] = res[2 * i] ?? [new Error('missing reply')];
+      const [e2, assigned] = res[2 * i + 1] ?? [new Error('missing reply')];
+      if (e1 || e2) throw e1 ?? e2;
+      const [load, peers, at] = pulse as (string | null)[];
+      if (load == null || peers == null || at == null) {
+        out.set(id, null);
+        return;
       }
-      const res = (await pipe.exec()) ?? [];
-      nodeIds.forEach((id, i) => {
-        const [e1, pulse] = res[2 * i] ?? [new Error('missing reply')];
-        const [e2, assigned] = res[2 * i + 1] ?? [new Error('missing reply')];
-        if (e1 || e2) throw e1 ?? e2;
-        const [load, peers, at] = pulse as (string | null)[];
-        if (load == null || peers == null || at == null) {
-          out.set(id, null);
-          return;
-        }
-        out.set(id, { load: Number(load), peers: Number(peers), at: Number(at), assignedSinceLastPulse: Number(assigned ?? 0) });
-      });
-      return out;
+      out.set(id, { load: Number(load), peers: Number(peers), at: Number(at), assignedSinceLastPulse: Number(assigned ?? 0) });
     });
+    return out;
   }
 
   /** Counts one lease handed to the node since its pulse (visible to every replica at once). */
   async assign(nodeId: string, intervalSec: number): Promise<void> {
-    await orUnavailable('redis', async () => {
-      await this.redis.multi().incr(this.keys.nodeAssigned(nodeId)).pexpire(this.keys.nodeAssigned(nodeId), intervalSec * 3 * 1000 + 5000).exec();
-    });
+    await this.redis.multi().incr(this.keys.nodeAssigned(nodeId)).pexpire(this.keys.nodeAssigned(nodeId), intervalSec * 3 * 1000 + 5000).exec();
   }
 
   /** Takes back an assignment whose lease was not made (best effort). */

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AppError, ErrorCode } from '@phoenix/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { orUnavailable } from '../core/unavailable';
 import type { NodeStatus } from '../database/entities/node.entity';
 import { Row, pgErrorCode as pgCode, rowsOf } from '../database/rows';
 
@@ -84,18 +83,16 @@ export class NodesRepository {
    * cannot change while it is registered (leases hold addresses from them).
    */
   async register(input: RegisterNodeInput): Promise<{ node: NodeRecord; created: boolean }> {
-    return orUnavailable('database', async () => {
-      for (let attempt = 0; ; attempt++) {
-        try {
-          return await this.ds.transaction((em) => this.registerIn(em, input));
-        } catch (e) {
-          // Two registrations of a new key raced: the loser updates the winner's row.
-          if (pgCode(e) === '23505' && attempt === 0) continue;
-          if (pgCode(e) === '23503') throw new AppError(ErrorCode.UNKNOWN_LOCATION, `unknown location ${input.locationId}`);
-          throw e;
-        }
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.ds.transaction((em) => this.registerIn(em, input));
+      } catch (e) {
+        // Two registrations of a new key raced: the loser updates the winner's row.
+        if (pgCode(e) === '23505' && attempt === 0) continue;
+        if (pgCode(e) === '23503') throw new AppError(ErrorCode.UNKNOWN_LOCATION, `unknown location ${input.locationId}`);
+        throw e;
       }
-    });
+    }
   }
 
   private async registerIn(em: EntityManager, i: RegisterNodeInput): Promise<{ node: NodeRecord; created: boolean }> {
@@ -130,11 +127,9 @@ export class NodesRepository {
   /** The node's status and token hash, for authenticating node requests. */
   async credentials(id: string): Promise<{ status: NodeStatus; tokenHash: Buffer } | null> {
     if (!NodesRepository.isNodeId(id)) return null;
-    return orUnavailable('database', async () => {
-      const rows: Row[] = await this.ds.query(`SELECT status, token_hash FROM node WHERE id = $1`, [id]);
-      const r = rows[0];
-      return r ? { status: r.status as NodeStatus, tokenHash: r.token_hash as Buffer } : null;
-    });
+    const rows: Row[] = await this.ds.query(`SELECT status, token_hash FROM node WHERE id = $1`, [id]);
+    const r = rows[0];
+    return r ? { status: r.status as NodeStatus, tokenHash: r.token_hash as Buffer } : null;
   }
 
   /**
@@ -143,54 +138,46 @@ export class NodesRepository {
    * @returns the node's generation, or null when it is decommissioned or unknown
    */
   async recordPulse(id: string, healthy: boolean): Promise<number | null> {
-    return orUnavailable('database', async () => {
-      const result: unknown = await this.ds.query(
-        `UPDATE node SET
-           recovered_at = CASE WHEN $2 AND last_pulse_at IS NOT NULL
-                                AND (status = 'dead' OR NOT healthy OR last_pulse_at < now() - make_interval(secs => pulse_interval_sec * 3))
-                               THEN now() ELSE recovered_at END,
-           status = CASE WHEN status = 'dead' THEN 'active' ELSE status END,
-           healthy = $2,
-           last_pulse_at = now()
-         WHERE id = $1 AND status <> 'decommissioned'
-         RETURNING generation`,
-        [id, healthy],
-      );
-      const list = rowsOf(result);
-      return list[0] ? Number(list[0].generation) : null;
-    });
+    const result: unknown = await this.ds.query(
+      `UPDATE node SET
+         recovered_at = CASE WHEN $2 AND last_pulse_at IS NOT NULL
+                              AND (status = 'dead' OR NOT healthy OR last_pulse_at < now() - make_interval(secs => pulse_interval_sec * 3))
+                             THEN now() ELSE recovered_at END,
+         status = CASE WHEN status = 'dead' THEN 'active' ELSE status END,
+         healthy = $2,
+         last_pulse_at = now()
+       WHERE id = $1 AND status <> 'decommissioned'
+       RETURNING generation`,
+      [id, healthy],
+    );
+    const list = rowsOf(result);
+    return list[0] ? Number(list[0].generation) : null;
   }
 
   /** Nodes that may take leases in `location` (`auto`: anywhere); eligibility is decided by selection. */
   async activeNodes(location: string): Promise<NodeRecord[]> {
-    return orUnavailable('database', async () => {
-      const rows: Row[] =
-        location === 'auto'
-          ? await this.ds.query(`SELECT ${NODE_COLUMNS} FROM node WHERE status = 'active'`)
-          : await this.ds.query(`SELECT ${NODE_COLUMNS} FROM node WHERE status = 'active' AND location_id = $1`, [location]);
-      return rows.map(toNode);
-    });
+    const rows: Row[] =
+      location === 'auto'
+        ? await this.ds.query(`SELECT ${NODE_COLUMNS} FROM node WHERE status = 'active'`)
+        : await this.ds.query(`SELECT ${NODE_COLUMNS} FROM node WHERE status = 'active' AND location_id = $1`, [location]);
+    return rows.map(toNode);
   }
 
   async list(): Promise<NodeRecord[]> {
-    return orUnavailable('database', async () => (await this.ds.query(`SELECT ${NODE_COLUMNS} FROM node ORDER BY registered_at`)).map(toNode));
+    return (await this.ds.query(`SELECT ${NODE_COLUMNS} FROM node ORDER BY registered_at`)).map(toNode);
   }
 
   async get(id: string): Promise<NodeRecord | null> {
     if (!NodesRepository.isNodeId(id)) return null;
-    return orUnavailable('database', async () => {
-      const rows: Row[] = await this.ds.query(`SELECT ${NODE_COLUMNS} FROM node WHERE id = $1`, [id]);
-      return rows[0] ? toNode(rows[0]) : null;
-    });
+    const rows: Row[] = await this.ds.query(`SELECT ${NODE_COLUMNS} FROM node WHERE id = $1`, [id]);
+    return rows[0] ? toNode(rows[0]) : null;
   }
 
   /** Stops new leases on a node (existing ones stay). */
   async drain(id: string): Promise<NodeRecord | null> {
     if (!NodesRepository.isNodeId(id)) return null;
-    return orUnavailable('database', async () => {
-      const list = rowsOf(await this.ds.query(`UPDATE node SET draining = true WHERE id = $1 RETURNING ${NODE_COLUMNS}`, [id]));
-      return list[0] ? toNode(list[0]) : null;
-    });
+    const list = rowsOf(await this.ds.query(`UPDATE node SET draining = true WHERE id = $1 RETURNING ${NODE_COLUMNS}`, [id]));
+    return list[0] ? toNode(list[0]) : null;
   }
 
   /**
@@ -200,25 +187,23 @@ export class NodesRepository {
    */
   async decommission(id: string): Promise<{ generation: number; removed: string[] } | null> {
     if (!NodesRepository.isNodeId(id)) return null;
-    return orUnavailable('database', () =>
-      this.ds.transaction(async (em) => {
-        // Leases first, the node row second: the expiry statement locks leases then nodes, so the
-        // same order here cannot deadlock with it. The second DELETE catches a lease a redemption
-        // committed in between (redemptions lock the node row last, so none can follow ours).
-        const first = rowsOf(await em.query(`DELETE FROM lease WHERE node_id = $1 RETURNING public_key`, [id]));
-        const rows = rowsOf(
-          await em.query(
-            `UPDATE node SET status = 'decommissioned', draining = true, healthy = false,
-               decommissioned_at = COALESCE(decommissioned_at, now()), generation = generation + 1
-             WHERE id = $1 RETURNING generation`,
-            [id],
-          ),
-        );
-        if (!rows[0]) return null;
-        const second = rowsOf(await em.query(`DELETE FROM lease WHERE node_id = $1 RETURNING public_key`, [id]));
-        return { generation: Number(rows[0].generation), removed: [...first, ...second].map((r) => r.public_key as string) };
-      }),
-    );
+    return this.ds.transaction(async (em) => {
+      // Leases first, the node row second: the expiry statement locks leases then nodes, so the
+      // same order here cannot deadlock with it. The second DELETE catches a lease a redemption
+      // committed in between (redemptions lock the node row last, so none can follow ours).
+      const first = rowsOf(await em.query(`DELETE FROM lease WHERE node_id = $1 RETURNING public_key`, [id]));
+      const rows = rowsOf(
+        await em.query(
+          `UPDATE node SET status = 'decommissioned', draining = true, healthy = false,
+             decommissioned_at = COALESCE(decommissioned_at, now()), generation = generation + 1
+           WHERE id = $1 RETURNING generation`,
+          [id],
+        ),
+      );
+      if (!rows[0]) return null;
+      const second = rowsOf(await em.query(`DELETE FROM lease WHERE node_id = $1 RETURNING public_key`, [id]));
+      return { generation: Number(rows[0].generation), removed: [...first, ...second].map((r) => r.public_key as string) };
+    });
   }
 
   /**
@@ -226,32 +211,30 @@ export class NodesRepository {
    * never listed, even before the expiry job deletes them.
    */
   async peerSet(id: string): Promise<{ status: NodeStatus; generation: number; peers: LeasePeer[] } | null> {
-    return orUnavailable('database', async () => {
-      const qr = this.ds.createQueryRunner();
-      await qr.connect();
-      try {
-        await qr.startTransaction('REPEATABLE READ');
-        const node: Row[] = await qr.query(`SELECT status, generation FROM node WHERE id = $1`, [id]);
-        const leases: Row[] = node[0]
-          ? await qr.query(
-              `SELECT public_key, host(ipv4) AS ipv4, host(ipv6) AS ipv6, expires_at FROM lease WHERE node_id = $1 AND expires_at > now() ORDER BY created_at`,
-              [id],
-            )
-          : [];
-        await qr.commitTransaction();
-        if (!node[0]) return null;
-        return {
-          status: node[0].status as NodeStatus,
-          generation: Number(node[0].generation),
-          peers: leases.map((l) => ({ publicKey: l.public_key as string, ipv4: l.ipv4 as string, ipv6: (l.ipv6 as string | null) ?? null, expiresAt: l.expires_at as Date })),
-        };
-      } catch (e) {
-        if (qr.isTransactionActive) await qr.rollbackTransaction().catch(() => undefined);
-        throw e;
-      } finally {
-        await qr.release();
-      }
-    });
+    const qr = this.ds.createQueryRunner();
+    await qr.connect();
+    try {
+      await qr.startTransaction('REPEATABLE READ');
+      const node: Row[] = await qr.query(`SELECT status, generation FROM node WHERE id = $1`, [id]);
+      const leases: Row[] = node[0]
+        ? await qr.query(
+            `SELECT public_key, host(ipv4) AS ipv4, host(ipv6) AS ipv6, expires_at FROM lease WHERE node_id = $1 AND expires_at > now() ORDER BY created_at`,
+            [id],
+          )
+        : [];
+      await qr.commitTransaction();
+      if (!node[0]) return null;
+      return {
+        status: node[0].status as NodeStatus,
+        generation: Number(node[0].generation),
+        peers: leases.map((l) => ({ publicKey: l.public_key as string, ipv4: l.ipv4 as string, ipv6: (l.ipv6 as string | null) ?? null, expiresAt: l.expires_at as Date })),
+      };
+    } catch (e) {
+      if (qr.isTransactionActive) await qr.rollbackTransaction().catch(() => undefined);
+      throw e;
+    } finally {
+      await qr.release();
+    }
   }
 
   /**
@@ -259,13 +242,11 @@ export class NodesRepository {
    * (their leases go with them).
    */
   async reap(): Promise<{ dead: string[]; removed: Array<{ id: string; generation: number }> }> {
-    return orUnavailable('database', () =>
-      this.ds.transaction(async (em) => {
-        const silent = `COALESCE(last_pulse_at, registered_at) < now() - make_interval(secs => pulse_interval_sec * 3)`;
-        const removed = rowsOf(await em.query(`DELETE FROM node WHERE ephemeral AND status <> 'decommissioned' AND ${silent} RETURNING id, generation`));
-        const dead = rowsOf(await em.query(`UPDATE node SET status = 'dead', healthy = false WHERE status = 'active' AND NOT ephemeral AND ${silent} RETURNING id`));
-        return { dead: dead.map((r) => r.id as string), removed: removed.map((r) => ({ id: r.id as string, generation: Number(r.generation) + 1 })) };
-      }),
-    );
+    return this.ds.transaction(async (em) => {
+      const silent = `COALESCE(last_pulse_at, registered_at) < now() - make_interval(secs => pulse_interval_sec * 3)`;
+      const removed = rowsOf(await em.query(`DELETE FROM node WHERE ephemeral AND status <> 'decommissioned' AND ${silent} RETURNING id, generation`));
+      const dead = rowsOf(await em.query(`UPDATE node SET status = 'dead', healthy = false WHERE status = 'active' AND NOT ephemeral AND ${silent} RETURNING id`));
+      return { dead: dead.map((r) => r.id as string), removed: removed.map((r) => ({ id: r.id as string, generation: Number(r.generation) + 1 })) };
+    });
   }
 }

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { orUnavailable } from '../core/unavailable';
 import { Row, rowsOf } from '../database/rows';
 
 export interface LocationRecord {
@@ -20,32 +19,28 @@ export class LocationsRepository {
   constructor(private readonly ds: DataSource) {}
 
   async list(): Promise<LocationRecord[]> {
-    return orUnavailable('database', async () => (await this.ds.query(`SELECT * FROM location ORDER BY id`)).map(toLocation));
+    return (await this.ds.query(`SELECT * FROM location ORDER BY id`)).map(toLocation);
   }
 
   async get(id: string): Promise<LocationRecord | null> {
-    return orUnavailable('database', async () => {
-      const rows: Row[] = await this.ds.query(`SELECT * FROM location WHERE id = $1`, [id]);
-      return rows[0] ? toLocation(rows[0]) : null;
-    });
+    const rows: Row[] = await this.ds.query(`SELECT * FROM location WHERE id = $1`, [id]);
+    return rows[0] ? toLocation(rows[0]) : null;
   }
 
   async exists(id: string): Promise<boolean> {
-    return orUnavailable('database', async () => (await this.ds.query(`SELECT 1 FROM location WHERE id = $1`, [id])).length > 0);
+    return (await this.ds.query(`SELECT 1 FROM location WHERE id = $1`, [id])).length > 0;
   }
 
   /** Creates or replaces a location. @returns whether it was created */
   async put(id: string, country: string, city: string): Promise<{ location: LocationRecord; created: boolean }> {
-    return orUnavailable('database', async () => {
-      const rows: Row[] = await this.ds.query(
-        `INSERT INTO location (id, country, city) VALUES ($1, $2, $3)
-         ON CONFLICT (id) DO UPDATE SET country = EXCLUDED.country, city = EXCLUDED.city, updated_at = now()
-         RETURNING *, (xmax = 0) AS created`,
-        [id, country, city],
-      );
-      const r = rows[0] as Row;
-      return { location: toLocation(r), created: r.created as boolean };
-    });
+    const rows: Row[] = await this.ds.query(
+      `INSERT INTO location (id, country, city) VALUES ($1, $2, $3)
+       ON CONFLICT (id) DO UPDATE SET country = EXCLUDED.country, city = EXCLUDED.city, updated_at = now()
+       RETURNING *, (xmax = 0) AS created`,
+      [id, country, city],
+    );
+    const r = rows[0] as Row;
+    return { location: toLocation(r), created: r.created as boolean };
   }
 
   /**
@@ -53,16 +48,14 @@ export class LocationsRepository {
    * @returns 'deleted', 'not-found' or 'in-use'
    */
   async delete(id: string): Promise<'deleted' | 'not-found' | 'in-use'> {
-    return orUnavailable('database', () =>
-      this.ds.transaction(async (em) => {
-        const loc: Row[] = await em.query(`SELECT id FROM location WHERE id = $1 FOR UPDATE`, [id]);
-        if (!loc[0]) return 'not-found' as const;
-        const live: Row[] = await em.query(`SELECT 1 FROM node WHERE location_id = $1 AND status <> 'decommissioned' LIMIT 1`, [id]);
-        if (live[0]) return 'in-use' as const;
-        await em.query(`DELETE FROM node WHERE location_id = $1 AND status = 'decommissioned'`, [id]);
-        rowsOf(await em.query(`DELETE FROM location WHERE id = $1`, [id]));
-        return 'deleted' as const;
-      }),
-    );
+    return this.ds.transaction(async (em) => {
+      const loc: Row[] = await em.query(`SELECT id FROM location WHERE id = $1 FOR UPDATE`, [id]);
+      if (!loc[0]) return 'not-found' as const;
+      const live: Row[] = await em.query(`SELECT 1 FROM node WHERE location_id = $1 AND status <> 'decommissioned' LIMIT 1`, [id]);
+      if (live[0]) return 'in-use' as const;
+      await em.query(`DELETE FROM node WHERE location_id = $1 AND status = 'decommissioned'`, [id]);
+      rowsOf(await em.query(`DELETE FROM location WHERE id = $1`, [id]));
+      return 'deleted' as const;
+    });
   }
 }

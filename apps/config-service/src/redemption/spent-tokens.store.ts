@@ -6,7 +6,6 @@ import { randomBytes } from 'node:crypto';
 import { InjectConfig } from '@phoenix/common';
 import type { NetworkConfig } from '../config';
 import { RedisKeys } from '../core/redis-keys';
-import { orUnavailable } from '../core/unavailable';
 
 // Undo a spend only if the key still holds our spend id: never free a token another request spent.
 const UNSPEND = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
@@ -31,11 +30,11 @@ export class SpentTokensStore {
   /**
    * Marks the token spent.
    * @returns a spend id to undo with, or null when it was already spent
-   * @throws AppError UNAVAILABLE when Redis fails (nothing was spent, or at worst the token stays spent: fail closed)
+   * @throws the Redis client's error when Redis fails, `503` by the error filter (nothing was spent, or at worst the token stays spent: fail closed)
    */
   async spend(nonce: Uint8Array): Promise<string | null> {
     const spendId = randomBytes(16).toString('hex');
-    const ok = await orUnavailable('redis', () => this.redis.set(this.keys.spentToken(bytesToHex(nonce)), spendId, 'EX', this.config.SPENT_TOKEN_TTL_SEC, 'NX'));
+    const ok = await this.redis.set(this.keys.spentToken(bytesToHex(nonce)), spendId, 'EX', this.config.SPENT_TOKEN_TTL_SEC, 'NX');
     return ok === 'OK' ? spendId : null;
   }
 

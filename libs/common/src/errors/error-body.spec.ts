@@ -63,6 +63,19 @@ describe('toErrorResponse', () => {
     expect(toErrorResponse(new AppError(ErrorCode.QUOTA_EXCEEDED, 'used')).logReason).toBeUndefined();
   });
 
+  it('answers 503 UNAVAILABLE for an error the dependency-failure test names, its cause in the log only', () => {
+    const down = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    const test = (e: unknown) => ((e as { code?: string }).code === 'ECONNREFUSED' ? 'database' : undefined);
+    const res = toErrorResponse(down, test);
+    expect(res).toMatchObject({ status: 503, unexpected: false, body: { statusCode: 503, code: 'UNAVAILABLE', message: 'database is unavailable; try again later' } });
+    expect(JSON.stringify(res.body)).not.toContain('ECONNREFUSED');
+    expect(res.logReason).toBe('database is unavailable; try again later (Error: connect ECONNREFUSED 127.0.0.1:5432)');
+    // What the test does not name stays a bare 500; AppErrors and framework errors keep their own status.
+    expect(toErrorResponse(new TypeError('x is not a function'), test).status).toBe(500);
+    expect(toErrorResponse(new AppError(ErrorCode.NOT_ENTITLED, 'no'), () => 'database').status).toBe(403);
+    expect(toErrorResponse(new NotFoundException('Cannot GET /x'), () => 'database').status).toBe(404);
+  });
+
   it('hides the message of framework 5xx exceptions too', () => {
     expect(toErrorResponse(new HttpException('db password wrong', 500)).body.message).toBe('Internal server error');
   });

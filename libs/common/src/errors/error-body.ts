@@ -1,6 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import { HttpException } from '@nestjs/common';
 import { AppError } from './app-error';
+import type { DependencyFailureTest } from './dependency-failure';
 import { ErrorCode, errorCodeForStatus } from './error-codes';
 
 /** The error body of the wire contract (API.md "Conventions"). */
@@ -38,10 +39,11 @@ function body(status: number, code: ErrorCode, message: string, details?: unknow
 }
 
 /**
- * Maps anything thrown while serving a request to the contract's error response. Unknown errors
- * become a bare 500 whose message says nothing about the cause (no stack, SQL, hosts or secrets).
+ * Maps anything thrown while serving a request to the contract's error response. An unknown error
+ * that `dependencyFailure` names is `503 UNAVAILABLE` (its cause in `logReason` only); any other
+ * becomes a bare 500 whose message says nothing about the cause (no stack, SQL, hosts or secrets).
  */
-export function toErrorResponse(err: unknown): ErrorResponse {
+export function toErrorResponse(err: unknown, dependencyFailure?: DependencyFailureTest): ErrorResponse {
   if (err instanceof AppError) {
     return { status: err.status, body: body(err.status, err.code, err.message, err.details), headers: err.headers, unexpected: false, logReason: reasonOf(err) };
   }
@@ -62,5 +64,7 @@ export function toErrorResponse(err: unknown): ErrorResponse {
   if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
     return { status: statusCode, body: body(statusCode, errorCodeForStatus(statusCode), STATUS_CODES[statusCode] ?? 'Bad request'), headers: {}, unexpected: false };
   }
+  const failed = dependencyFailure?.(err);
+  if (failed !== undefined) return toErrorResponse(AppError.unavailable(failed, err));
   return { status: 500, body: body(500, ErrorCode.INTERNAL, 'Internal server error'), headers: {}, unexpected: true };
 }

@@ -6,6 +6,7 @@ import { MicroserviceOptions } from '@nestjs/microservices';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppError } from '../errors/app-error';
+import { DependencyFailures } from '../errors/dependency-failure';
 import { ErrorCode } from '../errors/error-codes';
 import { ServiceLogger } from '../logging/logger';
 import { METRICS_REGISTRY, ServiceMetrics } from '../metrics/metrics';
@@ -125,7 +126,7 @@ export async function createServiceApp(opts: ServiceOptions): Promise<NestFastif
     logger.request(req.id, req.method, req.url, reply.statusCode, reply.elapsedTime);
     done();
   });
-  raw.install(opts.rawRoutes?.(app) ?? [], logger, metrics);
+  raw.install(opts.rawRoutes?.(app) ?? [], logger, metrics, app.get(DependencyFailures).of);
   fastify.addHook('preClose', (done) => {
     raw.close();
     done();

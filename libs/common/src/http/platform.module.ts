@@ -1,5 +1,6 @@
 import { DynamicModule, Module, ModuleMetadata, Type } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { DependencyFailures } from '../errors/dependency-failure';
 import { HttpErrorFilter } from '../errors/http-error.filter';
 import { HealthController } from '../health/health.controller';
 import { READINESS_CHECKS, ReadinessCheck } from '../health/readiness';
@@ -21,7 +22,8 @@ export interface PlatformModuleOptions {
 
 /**
  * The plumbing every service shares, wired once: JSON logging with redaction, `/health/*`,
- * `/metrics`, and the global error filter.
+ * `/metrics`, and the global error filter with the registry of dependency failures it maps to
+ * `503` (the data-access modules register their drivers' failures in it).
  */
 @Module({})
 export class PlatformModule {
@@ -37,9 +39,10 @@ export class PlatformModule {
         { provide: METRICS_REGISTRY, useValue: new ServiceMetrics(options.service) },
         { provide: READINESS_CHECKS, inject: options.readiness.inject ?? [], useFactory: options.readiness.useFactory as (...a: unknown[]) => ReadinessCheck[] },
         { provide: APP_FILTER, useClass: HttpErrorFilter },
+        DependencyFailures,
         ShutdownLog,
       ],
-      exports: [METRICS_REGISTRY, SERVICE_NAME, ServiceLogger],
+      exports: [METRICS_REGISTRY, SERVICE_NAME, ServiceLogger, DependencyFailures],
     };
   }
 }

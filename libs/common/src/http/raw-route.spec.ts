@@ -2,9 +2,10 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { request as httpRequest, Server } from 'node:http';
 import { Writable } from 'node:stream';
-import { Controller, Get, Module } from '@nestjs/common';
+import { Controller, Get, Injectable, Module } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppError } from '../errors/app-error';
+import { DependencyFailures } from '../errors/dependency-failure';
 import { ErrorCode } from '../errors/error-codes';
 import { ServiceLogger } from '../logging/logger';
 import { ServiceMetrics } from '../metrics/metrics';
@@ -173,17 +174,38 @@ describe('RawRouter', () => {
   });
 });
 
+/** A failure of a dependency the test module registers, the way libs/database registers its drivers'. */
+class StoreDown extends Error {}
+
+@Injectable()
+class StoreFailures {
+  constructor(failures: DependencyFailures) {
+    failures.register((e) => (e instanceof StoreDown ? 'the store' : undefined));
+  }
+}
+
 @Controller('nest')
 class NestController {
   @Get()
   hello(): { from: string } {
     return { from: 'nest' };
   }
+
+  @Get('down')
+  down(): never {
+    throw new StoreDown('connect ECONNREFUSED 203.0.113.9:5432');
+  }
+
+  @Get('bug')
+  bug(): never {
+    throw new TypeError('x is not a function');
+  }
 }
 
 @Module({
   imports: [PlatformModule.forRoot({ service: 'raw-test', logLevel: 'warn', readiness: { useFactory: () => [] } })],
   controllers: [NestController],
+  providers: [StoreFailures],
 })
 class TestModule {}
 
@@ -191,7 +213,13 @@ describe('createServiceApp with raw routes', () => {
   let app: NestFastifyApplication;
   let base: string;
   beforeAll(async () => {
-    app = await createServiceApp({ service: 'raw-test', module: TestModule, port: 0, host: '127.0.0.1', description: 'test', rawRoutes: () => [echoRoute()] });
+    const down: RawRoute = {
+      ...echoRoute(async () => {
+        throw new StoreDown('connect ECONNREFUSED 203.0.113.9:5432');
+      }),
+      path: '/down',
+    };
+    app = await createServiceApp({ service: 'raw-test', module: TestModule, port: 0, host: '127.0.0.1', description: 'test', rawRoutes: () => [echoRoute(), down] });
     await app.listen(0, '127.0.0.1');
     base = await app.getUrl();
   });
@@ -206,6 +234,16 @@ describe('createServiceApp with raw routes', () => {
     const missing = await fetch(`${base}/echo`);
     expect(missing.status).toBe(404);
     expect(((await missing.json()) as { code: string }).code).toBe('NOT_FOUND');
+  });
+
+  it('answers a registered dependency failure with 503 UNAVAILABLE on raw and Nest routes alike, and anything else with a bare 500', async () => {
+    for (const res of [await post(base, Buffer.from('a'), MEDIA, '/down'), await fetch(`${base}/nest/down`)]) {
+      expect(res.status).toBe(503);
+      expect(await res.json()).toEqual({ statusCode: 503, error: 'Service Unavailable', code: 'UNAVAILABLE', message: 'the store is unavailable; try again later' });
+    }
+    const bug = await fetch(`${base}/nest/bug`);
+    expect(bug.status).toBe(500);
+    expect(((await bug.json()) as { code: string }).code).toBe('INTERNAL');
   });
 
   it('lists the raw route in the OpenAPI document beside the Nest routes', async () => {

@@ -3,6 +3,7 @@ import { createServer, IncomingHttpHeaders, IncomingMessage, Server, ServerRespo
 import { performance } from 'node:perf_hooks';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { AppError } from '../errors/app-error';
+import type { DependencyFailureTest } from '../errors/dependency-failure';
 import { toErrorResponse } from '../errors/error-body';
 import { ErrorCode } from '../errors/error-codes';
 import { pathOnly, type ServiceLogger } from '../logging/logger';
@@ -40,7 +41,7 @@ export interface RawRoute {
   consumes: string;
   /** Largest body in bytes; beyond it `413 PAYLOAD_TOO_LARGE`. */
   bodyLimit: number;
-  /** Throws `AppError` (or anything: an unexpected error is a logged bare `500`). */
+  /** Throws `AppError` (or anything: a dependency's failure is `503`, any other error a logged bare `500`). */
   handle(req: RawRequest): Promise<RawReply>;
   /** The route's OpenAPI operation, added to the service's document. */
   openapi: OperationObject;
@@ -62,6 +63,7 @@ export class RawRouter {
   private readonly routes = new Map<string, RawRoute>();
   private logger?: ServiceLogger;
   private metrics?: ServiceMetrics;
+  private dependencyFailure?: DependencyFailureTest;
   private closing = false;
 
   /** A Fastify `serverFactory`: raw routes first, then Fastify's own handler. */
@@ -72,9 +74,10 @@ export class RawRouter {
       });
   }
 
-  install(routes: RawRoute[], logger: ServiceLogger, metrics: ServiceMetrics): void {
+  install(routes: RawRoute[], logger: ServiceLogger, metrics: ServiceMetrics, dependencyFailure?: DependencyFailureTest): void {
     this.logger = logger;
     this.metrics = metrics;
+    this.dependencyFailure = dependencyFailure;
     for (const r of routes) this.routes.set(`${r.method} ${r.path}`, r);
   }
 
@@ -157,7 +160,7 @@ export class RawRouter {
 
   private fail(res: ServerResponse, e: unknown, close = false): void {
     if (res.headersSent || res.destroyed) return;
-    const out = toErrorResponse(e);
+    const out = toErrorResponse(e, this.dependencyFailure);
     if (out.unexpected) this.logger?.error(e instanceof Error ? (e.stack ?? e.message) : String(e), 'RawRouter');
     else if (out.logReason) this.logger?.warn(out.logReason, 'RawRouter');
     const body = JSON.stringify(out.body);
