@@ -6,16 +6,14 @@ import { DataSource } from 'typeorm';
 import { AccountModule } from './account/account.module';
 import { BillingModule } from './billing/billing.module';
 import type { AuthConfig } from './config';
+import { CoreModule } from './core/core.module';
 import { IDENTITY_ENTITIES, IDENTITY_MIGRATIONS } from './database/identity-schema';
 import { EntitlementModule } from './entitlement/entitlement.module';
 import { IdentityModule } from './identity/identity.module';
 import { IssuanceModule } from './issuance/issuance.module';
 import { NotificationsModule } from './notifications/notifications.module';
-import { SharedModule } from './shared/shared.module';
 import { SubscriptionsModule } from './subscriptions/subscriptions.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
-
-export { APP_CONFIG } from './shared/tokens';
 
 @Module({})
 export class AppModule {
@@ -30,7 +28,7 @@ export class AppModule {
           logLevel: config.LOG_LEVEL,
           readiness: { inject: [DataSource, REDIS], useFactory: (ds: DataSource, redis: Redis) => [postgresReadiness('identity-db', ds), redisReadiness(redis)] },
         }),
-        SharedModule.forRoot(config),
+        CoreModule.forRoot(config),
         IdentityModule,
         SubscriptionsModule,
         EntitlementModule,

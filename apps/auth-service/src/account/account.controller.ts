@@ -13,10 +13,9 @@ import {
 } from '@nestjs/swagger';
 import type { FirebaseIdentity } from '../identity/firebase.adapter';
 import { CurrentIdentity, FirebaseAuthGuard } from '../identity/identity.guard';
-import { JsonBodyGuard } from '../shared/json-body.guard';
 import { AccountService } from './account.service';
 import { AccountDto, PaymentsPageDto, PaymentsQueryDto, PreferencesDto, SubscriptionDto } from './dto/account.dto';
-import { MapInfrastructureErrors } from '../shared/infrastructure-errors';
+import { JsonBodyGuard } from '../core/json-body.guard';
 
 @ApiTags('account')
 @ApiBearerAuth()
@@ -24,7 +23,6 @@ import { MapInfrastructureErrors } from '../shared/infrastructure-errors';
 @ApiServiceUnavailableResponse({ description: 'A dependency is down (UNAVAILABLE)' })
 @UseGuards(JsonBodyGuard, FirebaseAuthGuard)
 @Controller('account')
-@MapInfrastructureErrors()
 export class AccountController {
   constructor(private readonly accounts: AccountService) {}
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
-import { AppError, ErrorCode } from '@phoenix/common';
+import { Injectable } from '@nestjs/common';
+import { AppError, Clock, ErrorCode, InjectConfig } from '@phoenix/common';
 import { base64urlDecode, base64urlEncode } from '@phoenix/crypto';
 import { StripeGateway } from '../billing/stripe.gateway';
 import { PaymentHistory, User, UserPreferences } from '../database/entities';
@@ -9,8 +9,7 @@ import type { FirebaseIdentity } from '../identity/firebase.adapter';
 import { UsersRepository } from '../identity/users.repository';
 import { QuotaService } from '../issuance/quota.service';
 import { Notifier } from '../notifications/notifier';
-import { Clock } from '../shared/clock';
-import { APP_CONFIG, AuthConfig } from '../shared/tokens';
+import type { AuthConfig } from '../config';
 import { SubscriptionsRepository } from '../subscriptions/subscriptions.repository';
 import { AccountRepository, PageCursor } from './account.repository';
 import type { PaymentDto, PaymentsPageDto, PreferencesDto } from './dto/account.dto';
@@ -60,7 +59,7 @@ export class AccountService {
     private readonly quota: QuotaService,
     private readonly notifier: Notifier,
     private readonly clock: Clock,
-    @Inject(APP_CONFIG) private readonly config: AuthConfig,
+    @InjectConfig() private readonly config: AuthConfig,
   ) {}
 
   async account(identity: FirebaseIdentity) {

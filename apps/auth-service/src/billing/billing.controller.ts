@@ -12,10 +12,9 @@ import {
 } from '@nestjs/swagger';
 import type { FirebaseIdentity } from '../identity/firebase.adapter';
 import { CurrentIdentity, FirebaseAuthGuard } from '../identity/identity.guard';
-import { JsonBodyGuard } from '../shared/json-body.guard';
 import { BillingService } from './billing.service';
 import { CheckoutRequestDto, UrlResponseDto } from './dto/billing.dto';
-import { MapInfrastructureErrors } from '../shared/infrastructure-errors';
+import { JsonBodyGuard } from '../core/json-body.guard';
 
 @ApiTags('billing')
 @ApiBearerAuth()
@@ -23,7 +22,6 @@ import { MapInfrastructureErrors } from '../shared/infrastructure-errors';
 @ApiServiceUnavailableResponse({ description: 'Stripe or the database is unreachable (UNAVAILABLE)' })
 @UseGuards(JsonBodyGuard, FirebaseAuthGuard)
 @Controller('billing')
-@MapInfrastructureErrors()
 export class BillingController {
   constructor(private readonly billing: BillingService) {}
 

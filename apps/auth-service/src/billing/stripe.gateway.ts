@@ -1,7 +1,7 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { AppError, ErrorCode } from '@phoenix/common';
+import { Injectable, Logger } from '@nestjs/common';
+import { AppError, ErrorCode, InjectConfig } from '@phoenix/common';
 import Stripe from 'stripe';
-import { APP_CONFIG, AuthConfig } from '../shared/tokens';
+import type { AuthConfig } from '../config';
 
 export type Plan = 'monthly' | 'yearly';
 
@@ -21,7 +21,7 @@ export class StripeGateway {
   private readonly stripe: Stripe;
   private readonly prices: Record<Plan, string>;
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AuthConfig) {
+  constructor(@InjectConfig() private readonly config: AuthConfig) {
     const api = config.STRIPE_API_URL ? new URL(config.STRIPE_API_URL) : null;
     this.stripe = new Stripe(config.STRIPE_SECRET_KEY, {
       maxNetworkRetries: 1,

@@ -1,9 +1,8 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { AppError, ErrorCode } from '@phoenix/common';
+import { Injectable } from '@nestjs/common';
+import { AppError, Clock, ErrorCode, InjectConfig } from '@phoenix/common';
 import type { FirebaseIdentity } from '../identity/firebase.adapter';
 import { UsersRepository } from '../identity/users.repository';
-import { Clock } from '../shared/clock';
-import { APP_CONFIG, AuthConfig } from '../shared/tokens';
+import type { AuthConfig } from '../config';
 import { SubscriptionsRepository, toFacts } from '../subscriptions/subscriptions.repository';
 import { EntitlementPolicy, ResolvedEntitlement, resolveEntitlement } from './entitlement';
 import { EntitlementCache } from './entitlement.cache';
@@ -41,7 +40,7 @@ export class EntitlementService {
     private readonly subscriptions: SubscriptionsRepository,
     private readonly users: UsersRepository,
     private readonly clock: Clock,
-    @Inject(APP_CONFIG) config: AuthConfig,
+    @InjectConfig() config: AuthConfig,
   ) {
     this.policy = { pastDueGraceDays: config.PAST_DUE_GRACE_DAYS };
     this.cache = new EntitlementCache(config.ENTITLEMENT_CACHE_MS);
@@ -60,7 +59,7 @@ export class EntitlementService {
    * @throws AppError `NOT_ENTITLED` when no subscription or trial entitles the caller now
    */
   async entitledUserId(identity: FirebaseIdentity): Promise<string> {
-    const nowMs = this.clock.now().getTime();
+    const nowMs = this.clock.nowMs();
     const cached = this.cache.get(identity.uid, nowMs);
     if (cached) return cached;
     const found = await this.subscriptions.factsForFirebaseUid(identity.uid);

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { AppError, ErrorCode } from '@phoenix/common';
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { AppError, ErrorCode, InjectConfig } from '@phoenix/common';
 import { App, deleteApp, initializeApp } from 'firebase-admin/app';
 import { Auth, getAuth } from 'firebase-admin/auth';
-import { APP_CONFIG, AuthConfig } from '../shared/tokens';
+import type { AuthConfig } from '../config';
 
 /** Who a verified Firebase ID token belongs to. */
 export interface FirebaseIdentity {
@@ -36,7 +36,7 @@ export class FirebaseAuthAdapter implements OnApplicationShutdown {
   private readonly app: App;
   private readonly auth: Auth;
 
-  constructor(@Inject(APP_CONFIG) config: AuthConfig) {
+  constructor(@InjectConfig() config: AuthConfig) {
     if (config.FIREBASE_AUTH_EMULATOR_HOST) {
       if (config.NODE_ENV === 'production') throw new Error('FIREBASE_AUTH_EMULATOR_HOST: the emulator is refused in production');
       // firebase-admin reads the emulator host from the environment.

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
-import { AppError, ErrorCode } from '@phoenix/common';
-import { APP_CONFIG, AuthConfig } from '../shared/tokens';
+import { Injectable } from '@nestjs/common';
+import { AppError, ErrorCode, InjectConfig } from '@phoenix/common';
+import type { AuthConfig } from '../config';
 import { FirebaseAuthAdapter, FirebaseIdentity } from './firebase.adapter';
 
 const MAX_TOKEN_LENGTH = 8192;
@@ -21,7 +21,7 @@ export class IdTokenVerifier {
 
   constructor(
     private readonly firebase: FirebaseAuthAdapter,
-    @Inject(APP_CONFIG) config: AuthConfig,
+    @InjectConfig() config: AuthConfig,
   ) {
     this.cacheMs = config.FIREBASE_CHECK_CACHE_MS;
   }

@@ -3,20 +3,18 @@ import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, Api
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FirebaseIdentity } from '../identity/firebase.adapter';
 import { CurrentIdentity, FirebaseAuthGuard } from '../identity/identity.guard';
-import { JsonBodyGuard } from '../shared/json-body.guard';
 import { MAX_BLINDED_MESSAGES, VpnTokenRequestDto, VpnTokenResponseDto } from './dto/vpn-token.dto';
 import { IssuanceService } from './issuance.service';
 import { DIRECTORY_CACHE_CONTROL, DIRECTORY_MEDIA_TYPE, IssuerDirectory, matchesEtag } from './issuer-directory';
 import { DIRECTORY_MAX_AGE_SEC } from './key-schedule';
 import { ISSUANCE_ERROR_RESPONSES } from './token-request.route';
-import { MapInfrastructureErrors } from '../shared/infrastructure-errors';
+import { JsonBodyGuard } from '../core/json-body.guard';
 
 // The shared error responses of the issuance endpoints (POST /token-request documents the same).
 const IssuanceErrorResponses = () => applyDecorators(...Object.entries(ISSUANCE_ERROR_RESPONSES).map(([status, r]) => ApiResponse({ status: Number(status), ...r })));
 
 @ApiTags('issuance')
 @Controller()
-@MapInfrastructureErrors()
 export class IssuanceController {
   constructor(
     private readonly issuance: IssuanceService,

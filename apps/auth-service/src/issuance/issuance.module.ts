@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
-import { APP_CONFIG, AuthConfig } from '../shared/tokens';
+import { APP_CONFIG } from '@phoenix/common';
+import type { AuthConfig } from '../config';
 import { IssuanceController } from './issuance.controller';
 import { IssuanceService } from './issuance.service';
 import { IssuerKeysAdminController, IssuerKeysMessagesController } from './issuer-keys.controller';

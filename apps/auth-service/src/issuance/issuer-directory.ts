@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { TOKEN_TYPE_BLIND_RSA, base64urlEncode, renderIssuerDirectory } from '@phoenix/crypto';
-import { APP_CONFIG, AuthConfig } from '../shared/tokens';
+import { InjectConfig } from '@phoenix/common';
+import type { AuthConfig } from '../config';
 import { IssuerKeyStore } from './issuer-keys.store';
 import { DIRECTORY_MAX_AGE_SEC } from './key-schedule';
 
@@ -33,7 +34,7 @@ export class IssuerDirectory {
 
   constructor(
     private readonly keys: IssuerKeyStore,
-    @Inject(APP_CONFIG) config: AuthConfig,
+    @InjectConfig() config: AuthConfig,
   ) {
     this.issuerRequestUri = config.ISSUER_REQUEST_URI;
   }

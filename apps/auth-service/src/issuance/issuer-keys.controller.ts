@@ -1,16 +1,13 @@
 import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import { Patterns } from '@phoenix/common';
-import { AdminGuard } from '../shared/admin.guard';
-import { JsonBodyGuard } from '../shared/json-body.guard';
+import { AdminGuard, Patterns } from '@phoenix/common';
 import { RotateIssuerKeysDto } from './dto/vpn-token.dto';
 import { IssuerKeyStore, RotationResult } from './issuer-keys.store';
-import { MapInfrastructureErrors } from '../shared/infrastructure-errors';
+import { JsonBodyGuard } from '../core/json-body.guard';
 
 @ApiTags('admin')
 @Controller('admin/issuer-keys')
-@MapInfrastructureErrors()
 export class IssuerKeysAdminController {
   constructor(private readonly keys: IssuerKeyStore) {}
 
@@ -33,7 +30,6 @@ export class IssuerKeysAdminController {
  * runs the schedule (it could not be told apart from a second rotation).
  */
 @Controller()
-@MapInfrastructureErrors()
 export class IssuerKeysMessagesController {
   constructor(private readonly keys: IssuerKeyStore) {}
 

@@ -1,31 +1,17 @@
 import { randomBytes } from 'node:crypto';
+import { Clock } from '@phoenix/common';
+import { FakeClock } from '@phoenix/common/testing';
 import { parseIssuerDirectory } from '@phoenix/crypto';
 import { createPostgresDataSource } from '@phoenix/database';
 import type { DataSource, EntityManager } from 'typeorm';
 import { TestDatabase, migratedTestDatabase } from '../../test/helpers';
 import type { AuthConfig } from '../config';
 import { IDENTITY_ENTITIES, IDENTITY_MIGRATIONS } from '../database/identity-schema';
-import { Clock } from '../shared/clock';
 import { IssuerKey } from '../database/entities';
 import { IssuerKeysRepository } from './issuer-keys.repository';
 import { IssuerDirectory } from './issuer-directory';
 import { IssuerKeyStore, SigningKey } from './issuer-keys.store';
 import { DAY_MS, DIRECTORY_MAX_AGE_SEC } from './key-schedule';
-
-/** A clock that moves on by `stepMs` every time it is read: time passes while keys are made. */
-class TickingClock extends Clock {
-  constructor(
-    public t: number,
-    private readonly stepMs: number,
-  ) {
-    super();
-  }
-  override now(): Date {
-    const d = new Date(this.t);
-    this.t += this.stepMs;
-    return d;
-  }
-}
 
 /**
  * A store whose reads answer late: a read outside the schedule lock that starts while a key is
@@ -103,7 +89,7 @@ describe('IssuerKeyStore on an empty store (real Postgres)', () => {
   });
 
   it("keeps its copy for ISSUER_KEY_CACHE_SECONDS of the injected clock, then sees another replica's rotation", async () => {
-    const clock = new SetClock(Date.parse('2026-03-01T10:30:00Z'));
+    const clock = new FakeClock(Date.parse('2026-03-01T10:30:00Z'));
     const kek = new Uint8Array(randomBytes(32));
     const [a, b] = [0, 1].map(() => new IssuerKeyStore(new IssuerKeysRepository(ds), clock, kek, config));
     await a.ensureSchedule();
@@ -125,7 +111,7 @@ describe('IssuerKeyStore on an empty store (real Postgres)', () => {
   it('signs with the key it has just created even when a second boundary passed meanwhile', async () => {
     for (const start of STARTS) {
       await ds.query('DELETE FROM issuer_keys');
-      const clock = new TickingClock(start, 20);
+      const clock = new FakeClock(start, 20);
       const key = await service(clock).signingKey();
       expect(key.notBefore.getTime()).toBeGreaterThan(start);
       expect(key.notBefore.getTime()).toBeLessThanOrEqual(clock.t);
@@ -135,7 +121,7 @@ describe('IssuerKeyStore on an empty store (real Postgres)', () => {
   it('publishes the key it has just created even when a second boundary passed meanwhile', async () => {
     for (const start of STARTS) {
       await ds.query('DELETE FROM issuer_keys');
-      const clock = new TickingClock(start, 20);
+      const clock = new FakeClock(start, 20);
       const keys = service(clock);
       const dir = parseIssuerDirectory((await new IssuerDirectory(keys, config).render()).body);
       expect(dir.tokenKeys).toHaveLength(1);
@@ -145,16 +131,6 @@ describe('IssuerKeyStore on an empty store (real Postgres)', () => {
     }
   });
 });
-
-/** A clock the test sets. */
-class SetClock extends Clock {
-  constructor(public t: number) {
-    super();
-  }
-  override now(): Date {
-    return new Date(this.t);
-  }
-}
 
 // The directory over three rotations, read at every instant that matters, while the schedule runs
 // only once a day (the longest ISSUER_KEY_CHECK_INTERVAL_SECONDS) at a phase unrelated to the keys.
@@ -177,7 +153,7 @@ describe('IssuerKeyStore and IssuerDirectory over weeks of an injected clock (re
     const REDEEM = config.TOKEN_REDEEM_WINDOW_DAYS * DAY_MS;
     const LEAD = DAY_MS + DIRECTORY_MAX_AGE_SEC * 1000;
     const T0 = Date.parse('2026-03-01T10:30:00Z');
-    const clock = new SetClock(T0);
+    const clock = new FakeClock(T0);
     const keys = new IssuerKeyStore(new IssuerKeysRepository(ds), clock, new Uint8Array(randomBytes(32)), config);
     const directory = new IssuerDirectory(keys, config);
     await keys.ensureSchedule();

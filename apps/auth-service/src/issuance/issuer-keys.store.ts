@@ -1,11 +1,10 @@
 import { KeyObject } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { AppError } from '@phoenix/common';
+import { AppError, Clock, InjectConfig } from '@phoenix/common';
 import { decryptIssuerPrivateKey, encryptIssuerPrivateKey, generateIssuerKeyPair, rsaPublicInfo, truncatedTokenKeyId, type IssuerKeyPair } from '@phoenix/crypto';
 import type { EntityManager } from 'typeorm';
 import { IssuerKey } from '../database/entities';
-import { Clock } from '../shared/clock';
-import { APP_CONFIG, AuthConfig } from '../shared/tokens';
+import type { AuthConfig } from '../config';
 import { IssuerKeysRepository } from './issuer-keys.repository';
 import { DAY_MS, KeyPolicy, KeyTimes, PRE_PUBLISH_MS, currentKey, listedKeys, planForcedRotation, planKeySchedule } from './key-schedule';
 
@@ -64,7 +63,7 @@ export class IssuerKeyStore {
     private readonly repo: IssuerKeysRepository,
     private readonly clock: Clock,
     @Inject(ISSUER_KEK) private readonly kek: Uint8Array,
-    @Inject(APP_CONFIG) config: AuthConfig,
+    @InjectConfig() config: AuthConfig,
   ) {
     this.policy = {
       rotationMs: config.ISSUER_KEY_ROTATION_DAYS * DAY_MS,
@@ -203,7 +202,7 @@ export class IssuerKeyStore {
 
   private async fresh(): Promise<Snapshot> {
     const s = this.snapshot;
-    if (s && this.clock.now().getTime() - s.loadedAt < this.cacheMs) return s;
+    if (s && this.clock.nowMs() - s.loadedAt < this.cacheMs) return s;
     return this.load();
   }
 
@@ -237,7 +236,7 @@ export class IssuerKeyStore {
   async signingKeyFor(truncatedKeyId: number): Promise<SigningKey | null> {
     const key = await this.signingKey();
     if (key.truncatedKeyId === truncatedKeyId) return key;
-    const nowMs = this.clock.now().getTime();
+    const nowMs = this.clock.nowMs();
     if (nowMs - this.lastMissReload < MISS_RELOAD_MS) return null;
     this.lastMissReload = nowMs;
     const reloaded = this.signingKeyIn(await this.load(), this.clock.now());

@@ -1,6 +1,7 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { isInfrastructureError } from '../shared/infrastructure-errors';
-import { APP_CONFIG, AuthConfig } from '../shared/tokens';
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { InjectConfig } from '@phoenix/common';
+import { isDependencyFailure } from '@phoenix/database';
+import type { AuthConfig } from '../config';
 import { IssuerKeyStore } from './issuer-keys.store';
 
 /**
@@ -18,7 +19,7 @@ export class IssuerKeyScheduleTimer implements OnApplicationBootstrap, OnApplica
 
   constructor(
     private readonly keys: IssuerKeyStore,
-    @Inject(APP_CONFIG) config: AuthConfig,
+    @InjectConfig() config: AuthConfig,
   ) {
     this.intervalMs = config.ISSUER_KEY_CHECK_INTERVAL_SECONDS * 1000;
   }
@@ -44,7 +45,7 @@ export class IssuerKeyScheduleTimer implements OnApplicationBootstrap, OnApplica
       this.scheduleTick(this.intervalMs);
     } catch (e) {
       // The database connects in the background: retry soon until it is there.
-      if (!isInfrastructureError(e)) this.logger.error(`key schedule check failed: ${(e as Error).message}`);
+      if (!isDependencyFailure(e)) this.logger.error(`key schedule check failed: ${(e as Error).message}`);
       this.scheduleTick(2000);
     }
   }

@@ -1,15 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { sideRedisUrl } from '@phoenix/common/testing';
+import { FakeClock, sideRedisUrl } from '@phoenix/common/testing';
 import type { AuthConfig } from '../config';
-import { Clock } from '../shared/clock';
 import { QuotaService } from './quota.service';
-
-class FakeClock extends Clock {
-  t = Date.parse('2026-03-01T10:30:00Z');
-  override now(): Date {
-    return new Date(this.t);
-  }
-}
 
 const HOUR = 3_600_000;
 
@@ -19,7 +11,7 @@ describe('QuotaService (Redis)', () => {
   let quota: QuotaService;
 
   beforeEach(async () => {
-    clock = new FakeClock();
+    clock = new FakeClock(Date.parse('2026-03-01T10:30:00Z'));
     quota = new QuotaService(clock, { REDIS_URL: sideRedisUrl('auth-service'), REDIS_KEY_PREFIX: `identity:quotatest-${randomUUID()}:`, TOKEN_QUOTA_PER_DAY: 10 } as AuthConfig);
     await quota.onModuleInit();
   });

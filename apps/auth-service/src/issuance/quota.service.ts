@@ -1,9 +1,8 @@
-import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { createRedis, waitForRedis } from '@phoenix/database';
 import type Redis from 'ioredis';
-import { Clock } from '../shared/clock';
-import { mapInfrastructureError } from '../shared/infrastructure-errors';
-import { APP_CONFIG, AuthConfig } from '../shared/tokens';
+import { Clock, InjectConfig } from '@phoenix/common';
+import type { AuthConfig } from '../config';
 
 // A rolling day as 24 hourly buckets in one hash per user: {hour number → tokens issued}. Only
 // counts per hour are kept — no token, no message, no exact time (ARCHITECTURE.md invariant 3).
@@ -88,7 +87,7 @@ export class QuotaService implements OnModuleInit, OnApplicationShutdown {
 
   constructor(
     private readonly clock: Clock,
-    @Inject(APP_CONFIG) config: AuthConfig,
+    @InjectConfig() config: AuthConfig,
   ) {
     const redis = createRedis(config.REDIS_URL, 'auth-service-quota', { enableAutoPipelining: true });
     redis.defineCommand('authQuotaConsume', { numberOfKeys: 1, lua: CONSUME });
@@ -104,17 +103,13 @@ export class QuotaService implements OnModuleInit, OnApplicationShutdown {
   }
 
   private nowSeconds(): number {
-    return Math.floor(this.clock.now().getTime() / 1000);
+    return Math.floor(this.clock.nowMs() / 1000);
   }
 
-  /** Consumes `n` tokens if they fit in the rolling day. @throws AppError UNAVAILABLE when Redis is down */
+  /** Consumes `n` tokens if they fit in the rolling day. @throws the Redis client's error when Redis is down (`503` by the error filter) */
   async consume(userId: string, n: number): Promise<QuotaDecision> {
-    try {
-      const [ok, used, third] = await this.redis.authQuotaConsume(this.key(userId), this.nowSeconds(), QUOTA_BUCKET_SECONDS, QUOTA_BUCKETS, this.limit, n);
-      return ok === 1 ? { allowed: true, used, bucket: third } : { allowed: false, used, retryAfterSeconds: Math.max(1, third) };
-    } catch (e) {
-      mapInfrastructureError(e, 'quota store');
-    }
+    const [ok, used, third] = await this.redis.authQuotaConsume(this.key(userId), this.nowSeconds(), QUOTA_BUCKET_SECONDS, QUOTA_BUCKETS, this.limit, n);
+    return ok === 1 ? { allowed: true, used, bucket: third } : { allowed: false, used, retryAfterSeconds: Math.max(1, third) };
   }
 
   /** Gives back tokens consumed for a request that then failed to sign. Best effort. */
@@ -123,11 +118,7 @@ export class QuotaService implements OnModuleInit, OnApplicationShutdown {
   }
 
   async used(userId: string): Promise<number> {
-    try {
-      return await this.redis.authQuotaUsed(this.key(userId), this.nowSeconds(), QUOTA_BUCKET_SECONDS, QUOTA_BUCKETS);
-    } catch (e) {
-      mapInfrastructureError(e, 'quota store');
-    }
+    return this.redis.authQuotaUsed(this.key(userId), this.nowSeconds(), QUOTA_BUCKET_SECONDS, QUOTA_BUCKETS);
   }
 
   /** Gives the connection a moment at start (fail-fast clients refuse commands until connected); never blocks start-up for long. */
@@ -141,10 +132,6 @@ export class QuotaService implements OnModuleInit, OnApplicationShutdown {
 
   /** Erasure: forgets the user's counts. */
   async forget(userId: string): Promise<void> {
-    try {
-      await this.redis.del(this.key(userId));
-    } catch (e) {
-      mapInfrastructureError(e, 'quota store');
-    }
+    await this.redis.del(this.key(userId));
   }
 }

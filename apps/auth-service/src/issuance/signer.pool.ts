@@ -1,9 +1,10 @@
 import { KeyObject } from 'node:crypto';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { blindSignRaw } from '@phoenix/crypto';
-import { APP_CONFIG, AuthConfig } from '../shared/tokens';
+import { InjectConfig } from '@phoenix/common';
+import type { AuthConfig } from '../config';
 import type { SignJob, SignRequest, SignResult, SignerWorkerData } from './signer.worker';
 
 /** Most signatures a worker makes before it reports back (bounds the latency batching adds). */
@@ -54,7 +55,7 @@ export class SignerPool implements OnApplicationShutdown {
   private closed = false;
   private flushScheduled = false;
 
-  constructor(@Inject(APP_CONFIG) config: AuthConfig) {
+  constructor(@InjectConfig() config: AuthConfig) {
     for (let i = 0; i < config.SIGNING_WORKERS; i++) this.slots.push(this.spawn());
   }
 

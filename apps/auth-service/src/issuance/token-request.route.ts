@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import type { RawReply, RawRequest, RawRoute } from '@phoenix/common';
 import { TOKEN_REQUEST_LENGTH } from '@phoenix/crypto';
 import { IdTokenVerifier } from '../identity/id-token.verifier';
-import { mapInfrastructureError } from '../shared/infrastructure-errors';
 import { IssuanceService } from './issuance.service';
 
 export const TOKEN_REQUEST_MEDIA_TYPE = 'application/private-token-request';
@@ -63,17 +62,13 @@ export class TokenRequestRoute {
   }
 
   async handle(req: RawRequest): Promise<RawReply> {
-    try {
-      const identity = await this.idTokens.authenticate(req.headers.authorization);
-      const sig = await this.issuance.issueOne(identity, req.body);
-      return {
-        status: 200,
-        contentType: TOKEN_RESPONSE_MEDIA_TYPE,
-        headers: { 'cache-control': 'no-store' },
-        body: Buffer.from(sig.buffer, sig.byteOffset, sig.byteLength),
-      };
-    } catch (e) {
-      mapInfrastructureError(e);
-    }
+    const identity = await this.idTokens.authenticate(req.headers.authorization);
+    const sig = await this.issuance.issueOne(identity, req.body);
+    return {
+      status: 200,
+      contentType: TOKEN_RESPONSE_MEDIA_TYPE,
+      headers: { 'cache-control': 'no-store' },
+      body: Buffer.from(sig.buffer, sig.byteOffset, sig.byteLength),
+    };
   }
 }

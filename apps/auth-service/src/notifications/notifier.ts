@@ -1,9 +1,9 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { AppError } from '@phoenix/common';
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { AppError, InjectConfig } from '@phoenix/common';
 import { createRedis } from '@phoenix/database';
 import { JobsOptions, Queue } from 'bullmq';
 import type Redis from 'ioredis';
-import { APP_CONFIG, AuthConfig } from '../shared/tokens';
+import type { AuthConfig } from '../config';
 
 export const NOTIFICATIONS_QUEUE = 'notifications';
 
@@ -31,7 +31,7 @@ export class Notifier implements OnApplicationShutdown {
   private readonly redis: Redis;
   private readonly queue: Queue;
 
-  constructor(@Inject(APP_CONFIG) config: AuthConfig) {
+  constructor(@InjectConfig() config: AuthConfig) {
     this.redis = createRedis(config.REDIS_URL, 'auth-service-notifications');
     this.queue = new Queue(NOTIFICATIONS_QUEUE, { connection: this.redis, prefix: config.BULLMQ_PREFIX });
     this.queue.on('error', (e) => this.logger.debug(`queue connection: ${e.message}`));

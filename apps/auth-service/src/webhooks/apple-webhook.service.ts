@@ -1,10 +1,11 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { InjectConfig } from '@phoenix/common';
 import type { SubscriptionState } from '../entitlement/entitlement';
 import { EntitlementService } from '../entitlement/entitlement.service';
 import { UsersRepository } from '../identity/users.repository';
 import { NotificationName, NotificationPayloads, Notifier } from '../notifications/notifier';
-import { APP_CONFIG, AuthConfig } from '../shared/tokens';
+import type { AuthConfig } from '../config';
 import { AppleNotification } from './apple.verifier';
 import { WebhookStore } from './webhook-store';
 
@@ -31,7 +32,7 @@ export class AppleWebhookService {
     private readonly users: UsersRepository,
     private readonly notifier: Notifier,
     private readonly entitlement: EntitlementService,
-    @Inject(APP_CONFIG) config: AuthConfig,
+    @InjectConfig() config: AuthConfig,
   ) {
     this.yearly = new Set(config.APPLE_PRODUCT_YEARLY.split(',').map((s) => s.trim()).filter(Boolean));
   }

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { Environment, JWSRenewalInfoDecodedPayload, JWSTransactionDecodedPayload, ResponseBodyV2DecodedPayload, SignedDataVerifier } from '@apple/app-store-server-library';
-import { AppError, ErrorCode } from '@phoenix/common';
-import { APP_CONFIG, AuthConfig } from '../shared/tokens';
+import { AppError, ErrorCode, InjectConfig } from '@phoenix/common';
+import type { AuthConfig } from '../config';
 
 export interface AppleNotification {
   payload: ResponseBodyV2DecodedPayload;
@@ -28,7 +28,7 @@ export class AppleNotificationVerifier {
   private readonly logger = new Logger('AppleVerifier');
   private readonly verifier: SignedDataVerifier | null;
 
-  constructor(@Inject(APP_CONFIG) config: AuthConfig) {
+  constructor(@InjectConfig() config: AuthConfig) {
     const paths = (config.APPLE_ROOT_CERTIFICATES ?? '').split(',').map((p) => p.trim()).filter(Boolean);
     if (paths.length === 0) {
       this.verifier = null;

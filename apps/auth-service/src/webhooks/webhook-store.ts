@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { Clock } from '@phoenix/common';
 import { PaymentHistory, PaymentStatus, Subscription } from '../database/entities';
 import type { Provider, SubscriptionState } from '../entitlement/entitlement';
-import { Clock } from '../shared/clock';
 import { isStale } from './ordering';
 
 export interface SubscriptionChange {

@@ -3,12 +3,11 @@ import { ApiBadRequestResponse, ApiBody, ApiHeader, ApiOkResponse, ApiOperation,
 import { AppError, ErrorCode, JsonBodyLimits } from '@phoenix/common';
 import type { FastifyRequest } from 'fastify';
 import { StripeGateway } from '../billing/stripe.gateway';
-import { JsonBodyGuard } from '../shared/json-body.guard';
 import { AppleWebhookService } from './apple-webhook.service';
 import { AppleNotificationVerifier } from './apple.verifier';
 import { AppleNotificationDto, WebhookAckDto } from './dto/apple-notification.dto';
 import { StripeWebhookService } from './stripe-webhook.service';
-import { MapInfrastructureErrors } from '../shared/infrastructure-errors';
+import { JsonBodyGuard } from '../core/json-body.guard';
 
 /**
  * Providers' payloads are not ours to shape: up to a string as long as the body (Apple's
@@ -20,7 +19,6 @@ const PROVIDER_PAYLOAD = JsonBodyLimits({ maxStringBytes: 64 * 1024, maxObjectKe
 @ApiTags('webhooks')
 @UseGuards(JsonBodyGuard)
 @Controller('webhooks')
-@MapInfrastructureErrors()
 export class WebhooksController {
   constructor(
     private readonly stripeGateway: StripeGateway,

@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform, Type, plainToInstance } from 'class-transformer';
 import { IsBoolean, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateIf, ValidateNested } from 'class-validator';
+import { LOCATION_ID } from '@phoenix/common';
 
 export class NotificationPreferencesDto {
   @ApiProperty()
@@ -17,7 +18,7 @@ export class PreferencesDto {
   @ApiProperty({ type: String, nullable: true, example: 'de-fra', description: 'A location id, or null for automatic' })
   @ValidateIf((o: PreferencesDto) => o.defaultLocation !== null)
   @IsString()
-  @Matches(/^[a-z]{2}-[a-z0-9]{2,16}$/, { message: 'defaultLocation must be a location id like "de-fra" or null' })
+  @Matches(LOCATION_ID, { message: 'defaultLocation must be a location id like "de-fra" or null' })
   defaultLocation!: string | null;
 
   @ApiProperty()
