@@ -7,7 +7,8 @@
 #   deps_ensure stack node test     # installs what is missing (as root), or fails naming it
 #
 # Groups:
-#   stack  the servers of the local stack and what tools/stack drives them with
+#   stack  the servers of the local stack and what tools/stack drives them with (python3-aiosmtpd:
+#          the SMTP sink auth-service's notification mails land in)
 #   node   a VPN node in a network namespace (node-daemon's namespace suites, tools/e2e, the
 #          `nft -c` check, the platform's local node)
 #   test   what other suites call: docker-compose (validates infra/'s compose file offline; no
@@ -20,7 +21,7 @@
 # `apt-get install -s` on Debian 12: 94 packages with recommends, 56 without.
 
 # shellcheck disable=SC2034 # read through a nameref in deps_missing
-DEPS_GROUP_stack=(postgresql redis-server clickhouse-server clickhouse-client curl util-linux procps)
+DEPS_GROUP_stack=(postgresql redis-server clickhouse-server clickhouse-client python3-aiosmtpd curl util-linux procps)
 # shellcheck disable=SC2034
 DEPS_GROUP_node=(wireguard-go wireguard-tools nftables iproute2 iputils-ping)
 # shellcheck disable=SC2034
@@ -36,6 +37,8 @@ deps_present() {
     redis-server) command -v redis-server >/dev/null && command -v redis-cli >/dev/null ;;
     util-linux) command -v runuser >/dev/null && command -v setsid >/dev/null ;;
     procps) command -v ps >/dev/null ;;
+    # A Python module: present when Debian's python3 (not one a version manager put first on PATH) imports it.
+    python3-aiosmtpd) /usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 ;;
     wireguard-tools) command -v wg >/dev/null ;;
     nftables) command -v nft >/dev/null ;;
     iproute2) command -v ip >/dev/null ;;

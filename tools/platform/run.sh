@@ -81,7 +81,8 @@ for entry in "${SERVICES[@]}"; do
   # Each service reaches Redis as its side's user only (README "Redis users"); REDIS_URL in
   # .stack/env is the admin's, for tooling.
   case $app in
-    auth-service) redis_url=$REDIS_URL_IDENTITY ;;
+    # The identity side alone sends mail (its notifications worker): SMTP_URL is the stack's sink.
+    auth-service) redis_url=$REDIS_URL_IDENTITY; extra+=("SMTP_URL=$SMTP_URL") ;;
     config-service) redis_url=$REDIS_URL_NETWORK ;;
     node-daemon) redis_url=$REDIS_URL_NODE ;;
     analytics-service) redis_url=$REDIS_URL_ANALYTICS ;;

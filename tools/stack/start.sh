@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts the local stack of real servers Phoenix needs, idempotently:
-#   PostgreSQL (Debian's), Redis, ClickHouse (Debian's clickhouse-server), Firebase Auth emulator.
+#   PostgreSQL (Debian's), Redis, ClickHouse (Debian's clickhouse-server), Firebase Auth emulator,
+#   an SMTP sink (Debian's python3-aiosmtpd) that keeps every mail it receives in .stack/mail/.
 # Data and logs live under .stack/ (git-ignored); connection URLs go to .stack/env, which the apps
 # (tools/platform) and the integration tests read. Stop with tools/stack/stop.sh.
 set -euo pipefail
@@ -165,11 +166,33 @@ JSON
     || die "Firebase Auth emulator did not start (see $FBDIR/emulator.log)"
 }
 
+# ---------------------------------------------------------------- SMTP sink
+# aiosmtpd's Mailbox handler: a real SMTP server (EHLO, MAIL, RCPT, DATA) that stores each message
+# it accepts, unmodified but for X-Peer/X-MailFrom/X-RcptTo headers, as one file of the Maildir
+# .stack/mail/ (new/ holds the messages; tests read them there). It relays nothing.
+SMTPDIR=$STACK_DIR/smtp
+MAILDIR=$STACK_DIR/mail
+# The sink greets with `220` when it is up.
+smtp_ready() { (exec 3<>"/dev/tcp/127.0.0.1/$SMTP_PORT" && IFS= read -r -t 2 line <&3 && [[ $line == 220* ]]) 2>/dev/null; }
+start_smtp() {
+  mkdir -p "$SMTPDIR" "$MAILDIR/new" "$MAILDIR/cur" "$MAILDIR/tmp"
+  if pid_alive "$SMTPDIR/smtp.pid"; then log "SMTP sink already running"; return; fi
+  port_busy "$SMTP_PORT" && die "port $SMTP_PORT is taken by another process (set PHOENIX_SMTP_PORT)"
+  # Debian's python3 by path: a python3 first on PATH (pyenv) does not see Debian's modules.
+  # -n: stay the user we are (it would setuid nobody as root). `exec setsid`: the recorded pid is
+  # the server itself, leader of its own process group.
+  (exec setsid /usr/bin/python3 -m aiosmtpd -n -l "127.0.0.1:$SMTP_PORT" -c aiosmtpd.handlers.Mailbox "$MAILDIR" \
+    >"$SMTPDIR/smtp.log" 2>&1 </dev/null) &
+  echo $! >"$SMTPDIR/smtp.pid"
+  wait_for "SMTP sink" 30 smtp_ready || die "SMTP sink did not start (see $SMTPDIR/smtp.log)"
+}
+
 start_postgres
 setup_databases
 start_redis
 start_clickhouse
 start_firebase
+start_smtp
 
 ENV_FILE=$STACK_DIR/env
 umask 077
@@ -187,6 +210,8 @@ REDIS_URL_JOBS=redis://phoenix_jobs:$REDIS_JOBS_PASSWORD@127.0.0.1:$REDIS_PORT
 CLICKHOUSE_URL=http://127.0.0.1:$CH_HTTP_PORT
 FIREBASE_PROJECT_ID=$FIREBASE_PROJECT_ID
 FIREBASE_AUTH_EMULATOR_HOST=127.0.0.1:$FIREBASE_AUTH_PORT
+SMTP_URL=smtp://127.0.0.1:$SMTP_PORT
+PHOENIX_MAIL_DIR=$MAILDIR
 ENV
 umask 022
 log "stack ready; connection settings in $ENV_FILE:"
