@@ -31,3 +31,18 @@ describe('auth-service Redis namespace', () => {
     expect(() => loadConfig(configShape, { ...base, [name]: value })).toThrow(new RegExp(`${name}: must be identity:`));
   });
 });
+
+describe('auth-service SMTP settings', () => {
+  const base = { IDENTITY_DATABASE_URL: 'postgres://u:p@127.0.0.1:5432/identity', REDIS_URL: 'redis://127.0.0.1:6379', FIREBASE_PROJECT_ID: 'demo-phoenix' };
+
+  it('takes smtp: and smtps: URLs only', () => {
+    expect(loadConfig(configShape, { ...base, SMTP_URL: 'smtp://127.0.0.1:52525' }).SMTP_URL).toBe('smtp://127.0.0.1:52525');
+    expect(loadConfig(configShape, { ...base, SMTP_URL: 'smtps://u:p@mail.example.test:465' }).SMTP_URL).toBe('smtps://u:p@mail.example.test:465');
+    for (const bad of ['http://127.0.0.1:25', '127.0.0.1:25', 'smtp']) expect(() => loadConfig(configShape, { ...base, SMTP_URL: bad })).toThrow(/SMTP_URL/);
+  });
+
+  it('refuses a From that could carry a header', () => {
+    expect(() => loadConfig(configShape, { ...base, MAIL_FROM: 'a@b.test\r\nBcc: x@y.test' })).toThrow(/MAIL_FROM/);
+    expect(loadConfig(configShape, base).MAIL_FROM).toBe('Phoenix VPN <no-reply@phoenix.invalid>');
+  });
+});

@@ -72,6 +72,32 @@ export const configShape = {
    */
   ENTITLEMENT_CACHE_MS: env.int(2000, 0, 60_000),
   ADMIN_TOKEN: env.secret('dev-admin-token-auth-service'),
+  /**
+   * Where notification mails go: `smtp://[user:pass@]host:port` (STARTTLS when offered) or
+   * `smtps://` (TLS from the start). The local stack's sink is `smtp://127.0.0.1:52525`. Unset:
+   * this process does not consume the `notifications` queue (its jobs wait for a process that does).
+   */
+  SMTP_URL: env.url(['smtp:', 'smtps:']).optional(),
+  /** The From of notification mails. */
+  MAIL_FROM: z
+    .string()
+    .regex(/^[^\r\n<>]{0,64}<[^\s<>@]+@[^\s<>@]+>$|^[^\s<>@]+@[^\s<>@]+$/, { message: 'must be an address, or a name and <address>' })
+    .default('Phoenix VPN <no-reply@phoenix.invalid>'),
+  /** Notification jobs this process sends at once; 0: it does not consume the queue even with SMTP_URL set. */
+  NOTIFICATIONS_CONCURRENCY: env.int(4, 0, 64),
+  /** Attempts of a notification job before it stays in the queue's failed list. */
+  NOTIFICATIONS_ATTEMPTS: env.int(5, 1, 20),
+  /** First retry delay of a notification job (ms); each next one doubles. */
+  NOTIFICATIONS_BACKOFF_MS: env.int(10_000, 10, 3_600_000),
+  /** `identity.notifications.trial-ending` notices trials ending within this many days. */
+  TRIAL_ENDING_NOTICE_DAYS: env.int(2, 1, 30),
+  /**
+   * `identity.billing.reconcile` re-reads a Stripe subscription whose last provider event is
+   * older than this many hours, or which is active/trialing/canceled past its period end.
+   */
+  BILLING_RECONCILE_STALE_HOURS: env.int(24, 1, 24 * 90),
+  /** Subscriptions one `identity.billing.reconcile` run re-reads at most (the oldest first). */
+  BILLING_RECONCILE_BATCH: env.int(200, 1, 10_000),
 };
 
 export type AuthConfig = ConfigOf<typeof configShape>;

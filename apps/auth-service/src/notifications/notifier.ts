@@ -7,7 +7,7 @@ import type { AuthConfig } from '../config';
 
 export const NOTIFICATIONS_QUEUE = 'notifications';
 
-/** Job names and payloads of the `notifications` queue (consumed on the identity side: job-worker's Redis user cannot read it). */
+/** Job names and payloads of the `notifications` queue (consumed on the identity side by NotificationsWorker: job-worker's Redis user cannot read it). */
 export interface NotificationPayloads {
   'payment-failed': { userId: string; provider: 'stripe' | 'apple'; graceUntil: string | null };
   'trial-ending': { userId: string; trialEndsAt: string };
@@ -30,19 +30,23 @@ export class Notifier implements OnApplicationShutdown {
   private readonly logger = new Logger('Notifier');
   private readonly redis: Redis;
   private readonly queue: Queue;
+  private readonly retry: Pick<JobsOptions, 'attempts' | 'backoff'>;
 
   constructor(@InjectConfig() config: AuthConfig) {
+    // Retries with exponential backoff (the consumer's SMTP server may be away); after the last
+    // attempt the job stays in the queue's failed list for an operator.
+    this.retry = { attempts: config.NOTIFICATIONS_ATTEMPTS, backoff: { type: 'exponential', delay: config.NOTIFICATIONS_BACKOFF_MS } };
     this.redis = createRedis(config.REDIS_URL, 'auth-service-notifications');
     this.queue = new Queue(NOTIFICATIONS_QUEUE, { connection: this.redis, prefix: config.BULLMQ_PREFIX });
     this.queue.on('error', (e) => this.logger.debug(`queue connection: ${e.message}`));
   }
 
   /** @throws AppError UNAVAILABLE when the queue cannot take the job (the caller's transaction then rolls back) */
-  async enqueue<N extends NotificationName>(name: N, payload: NotificationPayloads[N], jobId: string, opts: Pick<JobsOptions, 'delay'> = {}): Promise<void> {
+  async enqueue<N extends NotificationName>(name: N, payload: NotificationPayloads[N], jobId: string, opts: Pick<JobsOptions, 'delay' | 'attempts'> = {}): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([
-        this.queue.add(name, payload, { jobId: jobId.replace(/:/g, '-'), removeOnComplete: 1000, removeOnFail: 5000, attempts: 5, backoff: { type: 'exponential', delay: 10_000 }, ...opts }),
+        this.queue.add(name, payload, { jobId: jobId.replace(/:/g, '-'), removeOnComplete: 1000, removeOnFail: 5000, ...this.retry, ...opts }),
         new Promise((_, reject) => {
           timer = setTimeout(() => reject(new Error('Command timed out')), ENQUEUE_TIMEOUT_MS);
         }),
