@@ -1,6 +1,7 @@
 export * from './postgres';
 export * from './redis';
 export * from './redis.module';
+export * from './redis-lock';
 export * from './clickhouse';
 export * from './postgres.module';
 export * from './readiness';

@@ -7,15 +7,43 @@ export const Patterns = {
   PING: 'platform.ping',
   /** job-worker → auth-service: rotate issuer keys. */
   ISSUER_ROTATE: 'identity.issuer-keys.rotate',
+  /** job-worker → auth-service: re-read from Stripe the subscriptions whose state may be stale. */
+  BILLING_RECONCILE: 'identity.billing.reconcile',
+  /** job-worker → auth-service: enqueue the notice of each trial ending soon, once per trial. */
+  TRIAL_ENDING: 'identity.notifications.trial-ending',
   /** job-worker → config-service: delete expired leases and remove their peers. */
   LEASES_EXPIRE: 'network.leases.expire',
   /** job-worker → config-service: reap nodes that stopped pulsing or expired. */
   NODES_REAP: 'network.nodes.reap',
+  /** job-worker → analytics-service: drop partitions past the retention period. */
+  ANALYTICS_RETENTION: 'analytics.retention',
+  /**
+   * job-worker's probe schedule (off unless `SCHEDULE_PROBE` is set): no service handles it; a
+   * listener of one's own counts the runs (the scheduling specs, or an operator's check).
+   */
+  JOBS_PROBE: 'platform.jobs.probe',
   /** config-service → node-daemons (event): a node's desired peer set changed. */
   PEERS_CHANGED: 'network.node.peers-changed',
 } as const;
 
 export type Pattern = (typeof Patterns)[keyof typeof Patterns];
+
+/**
+ * The payload of every scheduled command from job-worker. A run of one schedule's period may reach
+ * its owner more than once (a retry after a reply was lost, a worker killed mid-run), and every
+ * replica of the owner receives each message: a handler must be safe to run again for the same
+ * `idempotencyKey` — state-based work (delete what has expired) is; work with effects that must
+ * not repeat (a notice, a charge) records the key, or a key of its own derived from it, and skips
+ * a second time. The reply says what was done (counts), for job-worker's log and Bull Board.
+ */
+export interface ScheduledCommand {
+  /** The schedule's id, e.g. `network.leases.expire`. */
+  schedule: string;
+  /** The period run: its due time (ISO 8601, UTC), or `manual:<job id>` for a run on demand. */
+  period: string;
+  /** `<schedule>@<period>`: the same for every delivery of one period's run. */
+  idempotencyKey: string;
+}
 
 export interface PingReply {
   service: string;
