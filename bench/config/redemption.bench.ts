@@ -151,7 +151,7 @@ async function benchService(env: Record<string, string>, issuerUrl: string, port
     REDIS_URL: env.REDIS_URL_NETWORK as string, // the network side's Redis user
     ISSUER_DIRECTORY_URL: issuerUrl,
     REDIS_KEY_PREFIX: prefix,
-    MAINTENANCE_INTERVAL_SEC: '0',
+    MAINTENANCE_FALLBACK_INTERVAL_SEC: '0',
     LOG_LEVEL: 'warn',
     PORT: String(port),
     HOST: '127.0.0.1',

@@ -47,8 +47,19 @@ export const configShape = {
   VPN_DNS: ipList.optional(),
   /** Pulse interval told to nodes at registration. */
   PULSE_INTERVAL_SEC: env.int(30, 1, 3600),
-  /** Fallback timer for lease expiry and node reaping (job-worker also sends the commands); 0 = off. */
-  MAINTENANCE_INTERVAL_SEC: env.int(60, 0, 3600),
+  /**
+   * The one timer config-service keeps: every replica expires leases (and forgets nullifiers) this
+   * often by itself, so leases are deleted when they expire (privacy invariant 5) even while
+   * job-worker, which sends `network.leases.expire` every minute, is down. Long on purpose: it is a
+   * fallback, not the schedule. Node reaping has no fallback. 0 = off.
+   */
+  MAINTENANCE_FALLBACK_INTERVAL_SEC: env.int(15 * 60, 0, DAY),
+  /** A node with no pulse for this long is dead: unselectable, its leases ended. */
+  NODE_DEAD_AFTER_SEC: env.int(90, 1, DAY),
+  /** A dead node still silent this much longer is decommissioned (it must enroll again). */
+  NODE_DECOMMISSION_GRACE_SEC: env.int(DAY, 0, 30 * DAY),
+  /** Ephemeral nodes are decommissioned at this age (from their first registration). */
+  EPHEMERAL_MAX_AGE_SEC: env.int(DAY, 60, 30 * DAY),
   /** Least time between two directory fetches caused by tokens naming an unknown key. */
   ISSUER_DIRECTORY_MIN_REFRESH_SEC: env.int(10, 0, 3600),
   /** Postgres pool size per process. */

@@ -138,7 +138,7 @@ export function testEnv(db: TestDb, issuer: LocalIssuer, extra: Record<string, s
     REDIS_URL: sideRedisUrl('config-service'),
     ISSUER_DIRECTORY_URL: issuer.url,
     REDIS_KEY_PREFIX: uniquePrefix(),
-    MAINTENANCE_INTERVAL_SEC: '0',
+    MAINTENANCE_FALLBACK_INTERVAL_SEC: '0',
     LOG_LEVEL: process.env.CFG_TEST_LOG_LEVEL ?? 'silent',
     ...extra,
   };

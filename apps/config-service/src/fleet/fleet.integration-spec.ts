@@ -226,13 +226,13 @@ describe('fleet: registration, pulses, peer sets, drain, decommission, expiry an
       expect(event.added).toEqual([]);
     });
 
-    it('marks silent nodes dead and removes silent ephemeral nodes on network.nodes.reap', async () => {
+    it('marks silent nodes dead and decommissions silent ephemeral nodes on network.nodes.reap', async () => {
       const silent = await addNode(svc.base, svc.config, { location: 'sg-sin', tunnelCidrV4: '100.116.0.0/24', tunnelCidrV6: 'fd00:36::/64', capacity: 100 });
       const ephemeral = await addNode(svc.base, svc.config, { location: 'sg-sin', tunnelCidrV4: '100.117.0.0/24', tunnelCidrV6: 'fd00:37::/64', capacity: 100, ephemeral: true });
       await ds.query(`UPDATE node SET last_pulse_at = now() - interval '10 minutes' WHERE id = ANY($1)`, [[silent.id, ephemeral.id]]);
       await firstValueFrom(control.send(Patterns.NODES_REAP, {}).pipe(timeout(10_000)));
       await waitFor(async () => (await ds.query(`SELECT status FROM node WHERE id = $1`, [silent.id]))[0]?.status === 'dead');
-      expect(await ds.query(`SELECT 1 FROM node WHERE id = $1`, [ephemeral.id])).toEqual([]);
+      expect(await ds.query(`SELECT status FROM node WHERE id = $1`, [ephemeral.id])).toEqual([{ status: 'decommissioned' }]);
       // A dead node that pulses again is active, and ramps up from its recovery time.
       expect((await pulse(svc.base, silent, { load: 1, peers: 0, healthy: true })).status).toBe(200);
       const [row] = await ds.query(`SELECT status, recovered_at FROM node WHERE id = $1`, [silent.id]);
@@ -240,8 +240,8 @@ describe('fleet: registration, pulses, peer sets, drain, decommission, expiry an
       expect(row.recovered_at).not.toBeNull();
     });
 
-    it('expires leases on its own timer when job-worker sends nothing', async () => {
-      const other = await startApp(testEnv(db, issuer, { MAINTENANCE_INTERVAL_SEC: '1' }));
+    it('expires leases on its own fallback timer when job-worker sends nothing', async () => {
+      const other = await startApp(testEnv(db, issuer, { MAINTENANCE_FALLBACK_INTERVAL_SEC: '1' }));
       try {
         const node = await addNode(other.base, other.config, { location: 'us-nyc', tunnelCidrV4: '100.118.0.0/24', tunnelCidrV6: 'fd00:38::/64', capacity: 100 });
         const key = wgPublicKey();

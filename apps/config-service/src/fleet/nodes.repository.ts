@@ -66,6 +66,49 @@ function toNode(r: Row): NodeRecord {
   };
 }
 
+/** When nodes die, are decommissioned, and how old an ephemeral node may get (seconds). */
+export interface ReapPolicy {
+  deadAfterSec: number;
+  graceSec: number;
+  ephemeralMaxAgeSec: number;
+}
+
+export interface ReapCandidate {
+  id: string;
+  ephemeral: boolean;
+  status: NodeStatus;
+  /** No pulse for `deadAfterSec`. */
+  silent: boolean;
+  /** No pulse for `deadAfterSec + graceSec`. */
+  pastGrace: boolean;
+  /** Registered at least `ephemeralMaxAgeSec` ago. */
+  aged: boolean;
+}
+
+export interface EndedNode {
+  /** The node's generation after the change. */
+  generation: number;
+  /** The peers whose leases ended. */
+  removed: string[];
+  /** The node moved to the requested status (false: it was there already, or it pulsed in between). */
+  moved: boolean;
+}
+
+function seconds(n: number): string {
+  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`not a whole number of seconds: ${n}`);
+  return String(n);
+}
+
+/** SQL over a node row: no pulse (nor registration) for `sec` seconds. */
+export function silentFor(sec: number): string {
+  return `(COALESCE(last_pulse_at, registered_at) < now() - make_interval(secs => ${seconds(sec)}))`;
+}
+
+/** SQL over a node row: first registered at least `sec` seconds ago. */
+export function olderThan(sec: number): string {
+  return `(registered_at <= now() - make_interval(secs => ${seconds(sec)}))`;
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Postgres access for nodes. Hot metrics (load, peers) are in {@link NodeMetricsStore}. */
@@ -238,15 +281,61 @@ export class NodesRepository {
   }
 
   /**
-   * Marks nodes that stopped pulsing (3 intervals) dead, and removes ephemeral ones entirely
-   * (their leases go with them).
+   * The nodes {@link reapOne} may have to act on: silent for `deadAfterSec` (not yet
+   * decommissioned), or ephemeral and `ephemeralMaxAgeSec` old. Read without locks; each action
+   * checks its condition again.
    */
-  async reap(): Promise<{ dead: string[]; removed: Array<{ id: string; generation: number }> }> {
+  async reapCandidates(policy: ReapPolicy): Promise<ReapCandidate[]> {
+    const rows: Row[] = await this.ds.query(
+      `SELECT id, ephemeral, status, ${silentFor(policy.deadAfterSec)} AS silent,
+         ${silentFor(policy.deadAfterSec + policy.graceSec)} AS past_grace, ${olderThan(policy.ephemeralMaxAgeSec)} AS aged
+       FROM node
+       WHERE status <> 'decommissioned' AND (${silentFor(policy.deadAfterSec)} OR (ephemeral AND ${olderThan(policy.ephemeralMaxAgeSec)}))
+       ORDER BY registered_at`,
+    );
+    return rows.map((r) => ({ id: r.id as string, ephemeral: r.ephemeral as boolean, status: r.status as NodeStatus, silent: r.silent as boolean, pastGrace: r.past_grace as boolean, aged: r.aged as boolean }));
+  }
+
+  /**
+   * Ends a node's leases and moves it to `to` if `when` (SQL over the node row) still holds;
+   * leases of a node already in `to` (`dead` only) are ended too. Idempotent: a second call finds
+   * nothing to change and returns null. Same lock order as {@link decommission} (leases, then the
+   * node row, then leases committed in between), so it cannot deadlock with expiry or redemption;
+   * a node that pulsed in between keeps its status (but a lease ended is ended: its generation
+   * still moves on).
+   * @returns the removed peers, the generation after the change and whether the status changed;
+   *   null when nothing changed
+   */
+  async endNode(id: string, to: 'dead' | 'decommissioned', when: string): Promise<EndedNode | null> {
     return this.ds.transaction(async (em) => {
-      const silent = `COALESCE(last_pulse_at, registered_at) < now() - make_interval(secs => pulse_interval_sec * 3)`;
-      const removed = rowsOf(await em.query(`DELETE FROM node WHERE ephemeral AND status <> 'decommissioned' AND ${silent} RETURNING id, generation`));
-      const dead = rowsOf(await em.query(`UPDATE node SET status = 'dead', healthy = false WHERE status = 'active' AND NOT ephemeral AND ${silent} RETURNING id`));
-      return { dead: dead.map((r) => r.id as string), removed: removed.map((r) => ({ id: r.id as string, generation: Number(r.generation) + 1 })) };
+      const leaseWhen = to === 'dead' ? `(status = 'dead' OR (${when}))` : `(${when})`;
+      const first = rowsOf(
+        await em.query(`DELETE FROM lease WHERE node_id = $1 AND EXISTS (SELECT 1 FROM node WHERE id = $1 AND status <> 'decommissioned' AND ${leaseWhen}) RETURNING public_key`, [id]),
+      );
+      const moves = `status <> 'decommissioned' AND status <> '${to}' AND (${when})`;
+      const extra = to === 'decommissioned' ? `, draining = CASE WHEN ${moves} THEN true ELSE draining END, decommissioned_at = CASE WHEN ${moves} THEN now() ELSE decommissioned_at END` : '';
+      const rows = rowsOf(
+        await em.query(
+          `UPDATE node SET status = CASE WHEN ${moves} THEN '${to}' ELSE status END,
+             healthy = CASE WHEN ${moves} THEN false ELSE healthy END${extra},
+             generation = generation + 1
+           WHERE id = $1 AND ((${moves}) OR $2::int > 0)
+           RETURNING generation, status, (SELECT o.status FROM node o WHERE o.id = $1) AS was`,
+          [id, first.length],
+        ),
+      );
+      const row = rows[0];
+      if (!row) return null;
+      // A lease a redemption committed before our update (it locks the node row last, and none can
+      // follow ours: it needs the node active). Nothing is visible before the commit, so the
+      // generation bumped above covers it.
+      const second = row.status === to ? rowsOf(await em.query(`DELETE FROM lease WHERE node_id = $1 RETURNING public_key`, [id])) : [];
+      return {
+        generation: Number(row.generation),
+        removed: [...first, ...second].map((r) => r.public_key as string),
+        moved: row.status === to && row.was !== to,
+      };
     });
   }
+
 }

@@ -48,7 +48,7 @@ export class RegisterNodeDto {
   @IsCidrOf(6)
   tunnelCidrV6?: string;
 
-  @ApiProperty({ description: 'Removed (not just marked dead) when it stops pulsing' })
+  @ApiProperty({ description: 'Decommissioned (not just marked dead) when it stops pulsing, and at EPHEMERAL_MAX_AGE_SEC (24 h) of age' })
   @IsBoolean()
   ephemeral!: boolean;
 
