@@ -1,28 +1,46 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { BullModule } from '@nestjs/bullmq';
 import { PlatformModule } from '@phoenix/common';
 import { REDIS, RedisModule, redisReadiness } from '@phoenix/database';
 import type Redis from 'ioredis';
-import type { JobsConfig } from './config';
-import { ControlModule } from './control/control.module';
-
-export const APP_CONFIG = Symbol('APP_CONFIG');
+import { APP_CONFIG, type JobsConfig } from './config';
+import { bullConnection } from './schedules/bull-connection';
+import { ScheduleRegistrar } from './schedules/schedule.registrar';
+import { SchedulesModule } from './schedules/schedules.module';
 
 @Module({})
 export class AppModule {
   static forRoot(config: JobsConfig): DynamicModule {
+    const schedules = SchedulesModule.forRoot(config);
     return {
       module: AppModule,
       imports: [
+        { module: ConfigHolder, global: true, providers: [{ provide: APP_CONFIG, useValue: config }], exports: [APP_CONFIG] },
         RedisModule.forRoot(config.REDIS_URL, 'job-worker'),
-        ControlModule.forRoot(config.REDIS_URL),
+        BullModule.forRoot({ connection: bullConnection(config.REDIS_URL), prefix: config.JOBS_PREFIX }),
+        schedules,
         PlatformModule.forRoot({
           service: 'job-worker',
           logLevel: config.LOG_LEVEL,
-          readiness: { inject: [REDIS], useFactory: (redis: Redis) => [redisReadiness(redis)] },
+          readiness: {
+            imports: [schedules],
+            inject: [REDIS, ScheduleRegistrar],
+            useFactory: (redis: Redis, registrar: ScheduleRegistrar) => [
+              redisReadiness(redis),
+              {
+                name: 'schedules',
+                check: async () => {
+                  if (!registrar.ready) throw new Error('schedules not reconciled yet');
+                },
+              },
+            ],
+          },
         }),
       ],
-      providers: [{ provide: APP_CONFIG, useValue: config }],
-      exports: [APP_CONFIG],
     };
   }
 }
+
+/** Makes the config injectable everywhere as `APP_CONFIG`. */
+@Module({})
+class ConfigHolder {}

@@ -2,13 +2,14 @@ import { createServiceApp, loadConfig } from '@phoenix/common';
 import { describeHostileJson, sideRedisUrl } from '@phoenix/common/testing';
 import { AppModule } from './app.module';
 import { configShape } from './config';
+import { onlySchedules, uniqueJobsPrefix } from '../test/support';
 
 // No route of job-worker takes a body, but the platform parses every JSON body before routing (an
 // unknown route answers 404 only after its body is parsed), so the same guard protects it.
 describeHostileJson(
   'job-worker',
   async () => {
-    const config = loadConfig(configShape, { ...process.env, REDIS_URL: sideRedisUrl('job-worker') });
+    const config = loadConfig(configShape, { ...process.env, ...onlySchedules({}), REDIS_URL: sideRedisUrl('job-worker'), JOBS_PREFIX: uniqueJobsPrefix() });
     const app = await createServiceApp({ service: 'job-worker', module: AppModule.forRoot(config), port: 0, host: '127.0.0.1', description: 'test' });
     await app.listen(0, '127.0.0.1');
     return { base: await app.getUrl(), close: () => app.close() };

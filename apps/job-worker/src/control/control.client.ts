@@ -1,9 +1,23 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { ClientProxy } from '@nestjs/microservices';
-import { PingReply, Patterns } from '@phoenix/common';
-import { firstValueFrom, timeout } from 'rxjs';
+import { Pattern, PingReply, Patterns, ScheduledCommand } from '@phoenix/common';
+import { REDIS } from '@phoenix/database';
+import type Redis from 'ioredis';
+import { TimeoutError, firstValueFrom, timeout } from 'rxjs';
 
 export const CONTROL_TRANSPORT = Symbol('CONTROL_TRANSPORT');
+
+/** A command that did not come back with a reply: why, in words an operator can act on. */
+export class CommandFailedError extends Error {
+  override readonly name = 'CommandFailedError';
+}
+
+/** What an owner's error reply carries (`RpcException`, or Nest's default `{status, message}`). */
+function describeOwnerError(e: unknown): string {
+  if (e instanceof Error) return e.message;
+  if (typeof e === 'object' && e !== null && 'message' in e) return String((e as { message: unknown }).message);
+  return typeof e === 'string' ? e : JSON.stringify(e);
+}
 
 /**
  * Sends domain commands to the service that owns the data, over the Redis transport. job-worker
@@ -11,11 +25,35 @@ export const CONTROL_TRANSPORT = Symbol('CONTROL_TRANSPORT');
  */
 @Injectable()
 export class ControlClient implements OnApplicationShutdown {
-  constructor(@Inject(CONTROL_TRANSPORT) private readonly client: ClientProxy) {}
+  constructor(
+    @Inject(CONTROL_TRANSPORT) private readonly client: ClientProxy,
+    @Inject(REDIS) private readonly redis: Redis,
+  ) {}
 
   /** Round trip to whichever service answers `platform.ping` first. */
   ping(timeoutMs = 5000): Promise<PingReply> {
     return firstValueFrom(this.client.send<PingReply>(Patterns.PING, { from: 'job-worker' }).pipe(timeout(timeoutMs)));
+  }
+
+  /**
+   * Sends `command` and resolves with the first reply (every replica of the owner receives it).
+   * A command nobody subscribes to fails at once rather than after the timeout: Redis pub/sub
+   * drops a message without subscribers, so no reply could ever come.
+   *
+   * @throws CommandFailedError when no service listens on `command`, no reply comes within
+   *   `timeoutMs`, or the owner answers with an error
+   */
+  async command<R = unknown>(command: Pattern, payload: ScheduledCommand, timeoutMs: number): Promise<R> {
+    const [, listeners] = (await this.redis.pubsub('NUMSUB', command)) as [string, number];
+    if (Number(listeners) === 0) {
+      throw new CommandFailedError(`no service listens on ${command}: its owner is down, or does not handle this command yet`);
+    }
+    try {
+      return await firstValueFrom(this.client.send<R>(command, payload).pipe(timeout(timeoutMs)));
+    } catch (e) {
+      if (e instanceof TimeoutError) throw new CommandFailedError(`no reply to ${command} within ${timeoutMs} ms`);
+      throw new CommandFailedError(`${command} failed at its owner: ${describeOwnerError(e)}`);
+    }
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -1,5 +1,6 @@
 import { Test } from '@nestjs/testing';
 import { ServiceProcess, sideRedisUrl, spawnService, waitForHttp } from '@phoenix/common/testing';
+import { RedisModule } from '@phoenix/database';
 import { ControlClient } from './control.client';
 import { ControlModule } from './control.module';
 
@@ -19,7 +20,7 @@ describe('Redis transport between services', () => {
   });
 
   it('sends platform.ping from job-worker and gets config-service’s reply', async () => {
-    const moduleRef = await Test.createTestingModule({ imports: [ControlModule.forRoot(sideRedisUrl('job-worker'))] }).compile();
+    const moduleRef = await Test.createTestingModule({ imports: [RedisModule.forRoot(sideRedisUrl('job-worker'), 'test'), ControlModule.forRoot(sideRedisUrl('job-worker'))] }).compile();
     await moduleRef.init();
     try {
       const reply = await moduleRef.get(ControlClient).ping();
