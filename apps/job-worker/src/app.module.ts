@@ -3,6 +3,7 @@ import { BullModule } from '@nestjs/bullmq';
 import { PlatformModule } from '@phoenix/common';
 import { REDIS, RedisModule, redisReadiness } from '@phoenix/database';
 import type Redis from 'ioredis';
+import { BoardModule } from './board/board.module';
 import { APP_CONFIG, type JobsConfig } from './config';
 import { bullConnection } from './schedules/bull-connection';
 import { ScheduleRegistrar } from './schedules/schedule.registrar';
@@ -19,6 +20,7 @@ export class AppModule {
         RedisModule.forRoot(config.REDIS_URL, 'job-worker'),
         BullModule.forRoot({ connection: bullConnection(config.REDIS_URL), prefix: config.JOBS_PREFIX }),
         schedules,
+        BoardModule.forRoot(config),
         PlatformModule.forRoot({
           service: 'job-worker',
           logLevel: config.LOG_LEVEL,
