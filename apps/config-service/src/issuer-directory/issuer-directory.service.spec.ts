@@ -109,6 +109,26 @@ describe('IssuerDirectoryService', () => {
     expect((await s.keyFor(b.keyId))?.keyIdHex).toBe(b.keyIdHex);
   });
 
+  it('revalidates on a read once max-age has run out, with no timer, answering from the copy meanwhile', async () => {
+    const s = service(10);
+    respond = () => new Response(directory([[a, 0]]), { headers: { etag: '"v1"', 'cache-control': 'max-age=60' } });
+    await s.refresh();
+    now += 59_000;
+    expect((await s.keyFor(a.keyId))?.keyIdHex).toBe(a.keyIdHex);
+    expect(calls).toHaveLength(1);
+    now += 1_000;
+    respond = () => new Response(directory([[b, 0]]), { headers: { etag: '"v2"', 'cache-control': 'max-age=60' } });
+    // The stale copy answers this read; the revalidation it started lands for the next one.
+    expect((await s.currentKey()).keyIdHex).toBe(a.keyIdHex);
+    expect(calls).toHaveLength(2);
+    expect(calls[1]!['if-none-match']).toBe('"v1"');
+    await s.refresh();
+    expect(calls).toHaveLength(2);
+    expect(await s.keyFor(a.keyId)).toBeNull();
+    expect((await s.currentKey()).keyIdHex).toBe(b.keyIdHex);
+    expect(calls).toHaveLength(2);
+  });
+
   it('keeps serving cached keys when the directory is unreachable', async () => {
     const s = service(0);
     respond = () => new Response(directory([[a, 0]]));

@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { AppError, Clock, InjectConfig } from '@phoenix/common';
 import { TOKEN_TYPE_BLIND_RSA, bytesToHex, parseIssuerDirectory, parseTokenKey, tokenKeyIdFromBytes } from '@phoenix/crypto';
 import type { NetworkConfig } from '../config';
@@ -37,19 +37,21 @@ export function maxAgeMs(cacheControl: string | null): number {
 
 /**
  * auth-service's public issuer directory (RFC 9578 §4), the only link to the identity side.
- * Cached and revalidated with `If-None-Match` when its max-age runs out; refetched (at most once
- * per `ISSUER_DIRECTORY_MIN_REFRESH_SEC`) when a token names a key we do not know, so a freshly
- * rotated key works at once. While auth-service is unreachable the cached keys keep serving; the
- * fetch never blocks start-up or readiness.
+ * Fetched once at start (in the background), then only on demand, with no timer: a read that finds
+ * the copy past its max-age answers from it and revalidates it with `If-None-Match` behind the
+ * answer (stale-while-revalidate); a token naming a key we do not know refetches it at once. Either
+ * kind of fetch happens at most once per `ISSUER_DIRECTORY_MIN_REFRESH_SEC`. This is a per-replica
+ * copy of auth-service's data, not scheduled work of the data's owner, so job-worker has no part in
+ * it. While auth-service is unreachable the cached keys keep serving; a fetch never blocks start-up
+ * or readiness.
  */
 @Injectable()
-export class IssuerDirectoryService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class IssuerDirectoryService implements OnApplicationBootstrap {
   private readonly logger = new Logger('IssuerDirectory');
   private cached: Cached | null = null;
   private inflight: Promise<void> | null = null;
   private lastAttemptAt = -Infinity;
   private lastError: string | null = null;
-  private timer?: NodeJS.Timeout;
 
   constructor(
     @InjectConfig() private readonly config: NetworkConfig,
@@ -58,15 +60,6 @@ export class IssuerDirectoryService implements OnApplicationBootstrap, OnApplica
 
   onApplicationBootstrap(): void {
     void this.refresh();
-    this.timer = setInterval(() => {
-      const c = this.cached;
-      if (!c || this.clock.nowMs() - c.fetchedAt >= c.maxAgeMs) void this.refresh();
-    }, 5000);
-    this.timer.unref();
-  }
-
-  onApplicationShutdown(): void {
-    if (this.timer) clearInterval(this.timer);
   }
 
   /** Whether a directory was ever loaded. */
@@ -82,6 +75,7 @@ export class IssuerDirectoryService implements OnApplicationBootstrap, OnApplica
    */
   async keyFor(keyId: Uint8Array): Promise<IssuerKey | null> {
     const hex = bytesToHex(keyId);
+    this.revalidateIfStale();
     const hit = this.usable(hex);
     if (hit) return hit;
     if (this.mayRefresh()) await this.refresh();
@@ -91,6 +85,7 @@ export class IssuerDirectoryService implements OnApplicationBootstrap, OnApplica
 
   /** The key clients should get tokens for now: the newest one in force. */
   async currentKey(): Promise<IssuerKey> {
+    this.revalidateIfStale();
     if (!this.cached && this.mayRefresh()) await this.refresh();
     const now = this.clock.nowMs() / 1000;
     const inForce = (this.cached?.keys ?? []).filter((k) => k.notBefore <= now);
@@ -101,6 +96,12 @@ export class IssuerDirectoryService implements OnApplicationBootstrap, OnApplica
   private usable(hex: string): IssuerKey | null {
     const limit = this.clock.nowMs() / 1000 + NOT_BEFORE_SKEW_SEC;
     return this.cached?.keys.find((k) => k.keyIdHex === hex && k.notBefore <= limit) ?? null;
+  }
+
+  /** Starts a revalidation, not waited for, when the copy is past its max-age. */
+  private revalidateIfStale(): void {
+    const c = this.cached;
+    if (c && this.clock.nowMs() - c.fetchedAt >= c.maxAgeMs && this.mayRefresh()) void this.refresh();
   }
 
   private mayRefresh(): boolean {
