@@ -71,10 +71,14 @@ export interface TestApp {
   close: () => Promise<void>;
 }
 
-/** Builds and starts auth-service in-process on an ephemeral port, ready. */
-export async function startTestApp(env: Record<string, string>, opts: { waitReady?: boolean } = {}): Promise<TestApp> {
+/**
+ * Builds and starts auth-service in-process on an ephemeral port, ready; with `transport`, its
+ * Redis transport too (the command handlers job-worker sends to), as main.ts starts it.
+ */
+export async function startTestApp(env: Record<string, string>, opts: { waitReady?: boolean; transport?: boolean } = {}): Promise<TestApp> {
   const config = loadConfig(configShape, env);
-  const app = await createServiceApp(authServiceOptions(config, { port: 0, host: '127.0.0.1' }));
+  const app = await createServiceApp(authServiceOptions(config, { port: 0, host: '127.0.0.1', ...(opts.transport ? { redisTransportUrl: config.REDIS_URL } : {}) }));
+  if (opts.transport) await app.startAllMicroservices();
   await app.listen(0, '127.0.0.1');
   const base = await app.getUrl();
   if (opts.waitReady !== false) {
@@ -148,9 +152,13 @@ export interface StripeCall {
   body: string;
 }
 
-/** A local stand-in for the Stripe API: answers the calls auth-service makes and records them. */
-export async function startStripeStandIn(): Promise<{ url: string; calls: StripeCall[]; failNext: (n: number) => void; close: () => Promise<void> }> {
+/**
+ * A local stand-in for the Stripe API: answers the calls auth-service makes and records them.
+ * `subscriptions` is what `GET /v1/subscriptions/:id` answers (billing reconcile); absent: 404.
+ */
+export async function startStripeStandIn(): Promise<{ url: string; calls: StripeCall[]; subscriptions: Map<string, Record<string, unknown>>; failNext: (n: number) => void; close: () => Promise<void> }> {
   const calls: StripeCall[] = [];
+  const subscriptions = new Map<string, Record<string, unknown>>();
   let failures = 0;
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     let body = '';
@@ -172,6 +180,10 @@ export async function startStripeStandIn(): Promise<{ url: string; calls: Stripe
       if (req.method === 'POST' && path === '/v1/billing_portal/sessions') return send(200, { id: `bps_${id}`, object: 'billing_portal.session', url: `https://billing.stripe.test/p/${id}` });
       const sub = /^\/v1\/subscriptions\/([\w]+)$/.exec(path);
       if (req.method === 'DELETE' && sub) return send(200, { id: sub[1], object: 'subscription', status: 'canceled' });
+      if (req.method === 'GET' && sub) {
+        const found = subscriptions.get(sub[1]);
+        return found ? send(200, { object: 'subscription', ...found, id: sub[1] }) : send(404, { error: { type: 'invalid_request_error', code: 'resource_missing', message: `No such subscription: '${sub[1]}'` } });
+      }
       const cus = /^\/v1\/customers\/([\w]+)$/.exec(path);
       if (req.method === 'DELETE' && cus) return send(200, { id: cus[1], object: 'customer', deleted: true });
       send(404, { error: { type: 'invalid_request_error', message: 'no such route' } });
@@ -182,6 +194,7 @@ export async function startStripeStandIn(): Promise<{ url: string; calls: Stripe
   return {
     url: `http://127.0.0.1:${port}`,
     calls,
+    subscriptions,
     failNext: (n) => (failures = n),
     close: () => new Promise<void>((r) => server.close(() => r())),
   };

@@ -14,7 +14,7 @@ export interface StripeEventEnvelope {
   object: Record<string, unknown>;
 }
 
-/** Stripe behind one adapter: webhook signatures, customers, Checkout, the portal, cancellation. */
+/** Stripe behind one adapter: webhook signatures, customers, Checkout, the portal, cancellation, re-reading a subscription. */
 @Injectable()
 export class StripeGateway {
   private readonly logger = new Logger('Stripe');
@@ -98,6 +98,23 @@ export class StripeGateway {
         await this.stripe.subscriptions.cancel(subscriptionId);
       } catch (e) {
         if ((e as { statusCode?: number }).statusCode === 404) return;
+        throw e;
+      }
+    });
+  }
+
+  /**
+   * The subscription as Stripe has it now (billing reconcile), reduced like a webhook's object;
+   * null when Stripe does not know it.
+   */
+  retrieveSubscription(subscriptionId: string): Promise<Record<string, unknown> | null> {
+    return this.call('retrieve subscription', async () => {
+      try {
+        const sub = await this.stripe.subscriptions.retrieve(subscriptionId);
+        const { lastResponse: _response, ...object } = sub as Stripe.Subscription & { lastResponse?: unknown };
+        return object as unknown as Record<string, unknown>;
+      } catch (e) {
+        if ((e as { statusCode?: number }).statusCode === 404) return null;
         throw e;
       }
     });

@@ -9,6 +9,7 @@ import type { AuthConfig } from '../config';
 import { NOTIFICATIONS_QUEUE, NotificationName, NotificationPayloads } from './notifier';
 import { MailSender, PushSender } from './senders';
 import { renderMail } from './templates';
+import { TrialNoticeMarkers } from './trial-ending';
 
 const NOTIFICATION_NAMES: readonly NotificationName[] = ['payment-failed', 'trial-ending', 'subscription-ended'];
 
@@ -50,6 +51,7 @@ export class NotificationsWorker implements OnApplicationBootstrap, OnApplicatio
     private readonly ds: DataSource,
     private readonly mail: MailSender,
     private readonly push: PushSender,
+    private readonly trialMarkers: TrialNoticeMarkers,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -98,6 +100,11 @@ export class NotificationsWorker implements OnApplicationBootstrap, OnApplicatio
     const outcome: NotificationOutcome = { email: !emailOn ? 'off' : email ? 'sent' : 'no-address', push: pushOn ? 'sent' : 'off' };
     if (outcome.email === 'sent' && email) await this.mail.send(email, rendered);
     if (pushOn) await this.push.send({ userId, title: rendered.subject, body: rendered.text.split('\n\n')[0] });
+    if (name === 'trial-ending') {
+      // Noticed: a later identity.notifications.trial-ending run must not queue it again.
+      const end = new Date((payload as NotificationPayloads['trial-ending']).trialEndsAt);
+      if (!Number.isNaN(end.getTime())) await this.trialMarkers.mark(userId, end).catch((e: Error) => this.logger.warn(`trial notice marker not set: ${e.message}`));
+    }
     return outcome;
   }
 }

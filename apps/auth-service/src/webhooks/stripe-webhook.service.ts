@@ -63,6 +63,26 @@ export class StripeWebhookService {
     return outcome;
   }
 
+  /**
+   * A subscription as re-read from Stripe at `readAt` (billing reconcile), applied as its
+   * `customer.subscription.updated` would be, under the same ordering rule: `readAt` is the
+   * snapshot's time, so an event applied since (a newer webhook) wins and this snapshot is
+   * `stale`, and a webhook older than the snapshot that arrives later is stale in turn. No event id
+   * is claimed (none exists); applying the same state again changes nothing but the watermark.
+   */
+  async applySnapshot(subscription: Record<string, unknown>, readAt: Date): Promise<StripeOutcome> {
+    const snapshot: StripeEventEnvelope = { id: `reconcile-${String(subscription.id)}`, type: 'customer.subscription.updated', created: readAt.getTime() / 1000, object: subscription };
+    const outcome = await this.store.ds.transaction(async (m): Promise<StripeOutcome> => {
+      const notify: Pending[] = [];
+      const outcome = await this.subscriptionChanged(m, snapshot, notify);
+      // One notice per transition: an end seen by reconcile is not seen again (the state is then ended).
+      for (const n of notify) await this.notifier.enqueue(n.name, n.payload, `stripe-${snapshot.id}-${n.name}`);
+      return outcome;
+    });
+    if (outcome === 'processed') this.entitlement.subscriptionsChanged();
+    return outcome;
+  }
+
   private apply(m: EntityManager, event: StripeEventEnvelope, notify: Pending[]): Promise<StripeOutcome> {
     switch (event.type) {
       case 'checkout.session.completed':
