@@ -7,7 +7,7 @@ import type { JobsConfig } from '../config';
 import { SCHEDULES_QUEUE } from '../schedules/schedules.queue';
 import { adminOnly } from './admin-auth';
 
-export const BOARD_ROUTE = '/admin/queues';
+const BOARD_ROUTE = '/admin/queues';
 
 /**
  * Bull Board's Fastify adapter, its plugin wrapped in a scope whose `onRequest` hook admits only

@@ -82,7 +82,7 @@ export function desiredSchedules(config: JobsConfig): DesiredSchedule[] {
 }
 
 /** A schedule as BullMQ lists it (`Queue.getJobSchedulers`). */
-export interface ExistingSchedule {
+interface ExistingSchedule {
   key: string;
   pattern?: string;
   tz?: string;
