@@ -176,7 +176,7 @@ describe('the whole journey: sign-up to packets through the tunnel', () => {
 
     start('auth-service', PORTS.auth, { REDIS_KEY_PREFIX: `identity:${prefix}:`, BULLMQ_PREFIX: `identity:${prefix}:bull`, STRIPE_WEBHOOK_SECRET });
     start('analytics-service', PORTS.analytics, {});
-    start('job-worker', PORTS.jobs, {});
+    start('job-worker', PORTS.jobs, { JOBS_PREFIX: `jobs:{${prefix}}` });
     // config-service loads the issuer directory from auth-service at start: start it once that answers.
     await ready('auth-service', PORTS.auth);
     await waitForHttp(`${AUTH}/.well-known/private-token-issuer-directory`);
@@ -248,8 +248,8 @@ describe('the whole journey: sign-up to packets through the tunnel', () => {
       const redis = new Redis(process.env.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
       try {
         await redis.connect();
-        for (const side of ['identity', 'network']) {
-          const keys = await scanKeys(redis, `${side}:${prefix}:*`);
+        for (const pattern of [`identity:${prefix}:*`, `network:${prefix}:*`, `jobs:{${prefix}}:*`]) {
+          const keys = await scanKeys(redis, pattern);
           if (keys.length) await redis.del(...keys);
         }
       } catch {

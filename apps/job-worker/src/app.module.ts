@@ -4,7 +4,8 @@ import { PlatformModule } from '@phoenix/common';
 import { REDIS, RedisModule, redisReadiness } from '@phoenix/database';
 import type Redis from 'ioredis';
 import { BoardModule } from './board/board.module';
-import { APP_CONFIG, type JobsConfig } from './config';
+import type { JobsConfig } from './config';
+import { CoreModule } from './core/core.module';
 import { bullConnection } from './schedules/bull-connection';
 import { ScheduleRegistrar } from './schedules/schedule.registrar';
 import { SchedulesModule } from './schedules/schedules.module';
@@ -16,7 +17,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        { module: ConfigHolder, global: true, providers: [{ provide: APP_CONFIG, useValue: config }], exports: [APP_CONFIG] },
+        CoreModule.forRoot(config),
         RedisModule.forRoot(config.REDIS_URL, 'job-worker'),
         BullModule.forRoot({ connection: bullConnection(config.REDIS_URL), prefix: config.JOBS_PREFIX }),
         schedules,
@@ -42,7 +43,3 @@ export class AppModule {
     };
   }
 }
-
-/** Makes the config injectable everywhere as `APP_CONFIG`. */
-@Module({})
-class ConfigHolder {}

@@ -1,5 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
-import { AppError, ErrorCode, toErrorResponse } from '@phoenix/common';
+import { AppError, ErrorCode, bearerToken, secretEquals, toErrorResponse } from '@phoenix/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /**
@@ -9,18 +8,13 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
  */
 export function presentedSecret(header: string | string[] | undefined): string | null {
   if (typeof header !== 'string') return null;
-  const bearer = /^Bearer[ \t]+([A-Za-z0-9\-._~+/]+=*)[ \t]*$/i.exec(header);
-  if (bearer) return bearer[1] as string;
+  const bearer = bearerToken(header);
+  if (bearer !== null) return bearer;
   const basic = /^Basic[ \t]+([A-Za-z0-9+/]+=*)[ \t]*$/i.exec(header);
   if (!basic) return null;
   const decoded = Buffer.from(basic[1] as string, 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
   return colon >= 0 ? decoded.slice(colon + 1) : null;
-}
-
-/** Constant-time comparison: both sides are hashed first, so not even the length leaks. */
-function secretEquals(given: string, expected: string): boolean {
-  return timingSafeEqual(createHash('sha256').update(given).digest(), createHash('sha256').update(expected).digest());
 }
 
 const CHALLENGES = ['Basic realm="job-worker admin", charset="UTF-8"', 'Bearer'];

@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { REDIS } from '@phoenix/database';
 import type Redis from 'ioredis';
-import { APP_CONFIG, type JobsConfig } from '../config';
+import { InjectConfig } from '@phoenix/common';
+import type { JobsConfig } from '../config';
 import { RUN_RETENTION_SEC } from './schedules.catalogue';
 
 /** A period's done marker holds the reply, cut to this many characters (it is for the log). */
@@ -17,7 +18,7 @@ export class ScheduleRunsStore {
 
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
-    @Inject(APP_CONFIG) config: JobsConfig,
+    @InjectConfig() config: JobsConfig,
   ) {
     this.prefix = config.JOBS_PREFIX;
   }

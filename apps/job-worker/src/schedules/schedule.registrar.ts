@@ -3,7 +3,8 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { REDIS, acquireRedisLock, waitForRedis } from '@phoenix/database';
 import type { Queue } from 'bullmq';
 import type Redis from 'ioredis';
-import { APP_CONFIG, type JobsConfig } from '../config';
+import { InjectConfig } from '@phoenix/common';
+import type { JobsConfig } from '../config';
 import { BullConnectionLog } from './bull-connection';
 import { ScheduleRunsStore } from './schedule-runs.store';
 import { SchedulePlan, desiredSchedules, planSchedules } from './schedules.catalogue';
@@ -33,7 +34,7 @@ export class ScheduleRegistrar implements OnApplicationBootstrap, OnApplicationS
   constructor(
     @InjectQueue(SCHEDULES_QUEUE) private readonly queue: Queue,
     @Inject(REDIS) private readonly redis: Redis,
-    @Inject(APP_CONFIG) private readonly config: JobsConfig,
+    @InjectConfig() private readonly config: JobsConfig,
     private readonly store: ScheduleRunsStore,
   ) {
     // The queue's errors must be heard from its first connection attempt on.

@@ -6,7 +6,7 @@ const base = { REDIS_URL: 'redis://127.0.0.1:6379' };
 const config = (env: Record<string, string> = {}) => loadConfig(configShape, { ...base, ...env });
 
 describe('the schedule catalogue', () => {
-  it('by default runs every command schedule in UTC, and not the probe', () => {
+  it('by default runs every command schedule whose owner handles it, in UTC, and not the probe', () => {
     const desired = desiredSchedules(config());
     expect(Object.fromEntries(desired.map((d) => [d.id, d.pattern]))).toEqual({
       'identity.issuer-keys.rotate': '0 * * * *',
@@ -14,7 +14,6 @@ describe('the schedule catalogue', () => {
       'network.nodes.reap': '* * * * *',
       'identity.billing.reconcile': '20 * * * *',
       'identity.notifications.trial-ending': '0 9 * * *',
-      'analytics.retention': '30 3 * * *',
     });
     for (const d of desired) {
       expect(d.tz).toBe('UTC');

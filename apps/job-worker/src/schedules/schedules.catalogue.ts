@@ -22,7 +22,7 @@ export interface ScheduleDefinition {
 export const SCHEDULES: readonly ScheduleDefinition[] = [
   { id: Patterns.ISSUER_ROTATE, env: 'SCHEDULE_ISSUER_KEYS_ROTATE', summary: 'auth-service creates and pre-publishes the next issuer key, retires old ones' },
   { id: Patterns.LEASES_EXPIRE, env: 'SCHEDULE_LEASES_EXPIRE', summary: 'config-service deletes expired leases and tells their nodes' },
-  { id: Patterns.NODES_REAP, env: 'SCHEDULE_NODES_REAP', summary: 'config-service marks silent nodes dead and removes silent ephemeral ones' },
+  { id: Patterns.NODES_REAP, env: 'SCHEDULE_NODES_REAP', summary: 'config-service marks silent nodes dead, decommissions them after the grace, and ephemeral nodes at 24 h or when silent' },
   { id: Patterns.BILLING_RECONCILE, env: 'SCHEDULE_BILLING_RECONCILE', summary: 'auth-service re-reads stale subscriptions from Stripe' },
   { id: Patterns.TRIAL_ENDING, env: 'SCHEDULE_TRIAL_ENDING', summary: 'auth-service enqueues the notice of each trial ending soon' },
   { id: Patterns.ANALYTICS_RETENTION, env: 'SCHEDULE_ANALYTICS_RETENTION', summary: 'analytics-service drops partitions past the retention period' },

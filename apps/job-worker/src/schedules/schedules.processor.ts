@@ -1,9 +1,10 @@
 import { performance } from 'node:perf_hooks';
-import { Inject, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { OnWorkerEvent, WorkerHost } from '@nestjs/bullmq';
 import { Job, UnrecoverableError } from 'bullmq';
 import { ControlClient } from '../control/control.client';
-import { APP_CONFIG, type JobsConfig } from '../config';
+import { InjectConfig } from '@phoenix/common';
+import type { JobsConfig } from '../config';
 import { BullConnectionLog } from './bull-connection';
 import { ScheduleRunsStore } from './schedule-runs.store';
 import { scheduleDefinition } from './schedules.catalogue';
@@ -49,7 +50,7 @@ export class SchedulesProcessor extends WorkerHost implements OnApplicationBoots
     private readonly control: ControlClient,
     private readonly runs: ScheduleRunsStore,
     private readonly metrics: ScheduleMetrics,
-    @Inject(APP_CONFIG) private readonly config: JobsConfig,
+    @InjectConfig() private readonly config: JobsConfig,
   ) {
     super();
   }
