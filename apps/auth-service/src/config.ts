@@ -50,8 +50,6 @@ export const configShape = {
   TOKEN_REDEEM_WINDOW_DAYS: env.int(7, 1, 90),
   /** How long a replica trusts its in-memory copy of the issuer keys (seconds). */
   ISSUER_KEY_CACHE_SECONDS: env.int(30, 0, 3600),
-  /** How often each replica checks the key schedule (seconds). */
-  ISSUER_KEY_CHECK_INTERVAL_SECONDS: env.int(600, 1, 86_400),
   /** The `issuer-request-uri` of the directory (absolute or a path). */
   ISSUER_REQUEST_URI: z.string().min(1).default('/token-request'),
   TOKEN_QUOTA_PER_DAY: env.int(48, 1, 10_000_000),

@@ -7,7 +7,6 @@ import { IssuerKeysAdminController, IssuerKeysMessagesController } from './issue
 import { IssuerKeysRepository } from './issuer-keys.repository';
 import { IssuerDirectory } from './issuer-directory';
 import { ISSUER_KEK, IssuerKeyStore } from './issuer-keys.store';
-import { IssuerKeyScheduleTimer } from './issuer-keys.timer';
 import { issuerKek } from './kek';
 import { QuotaService } from './quota.service';
 import { SignerPool } from './signer.pool';
@@ -20,7 +19,6 @@ import { TokenRequestRoute } from './token-request.route';
     IssuerKeysRepository,
     IssuerKeyStore,
     IssuerDirectory,
-    IssuerKeyScheduleTimer,
     QuotaService,
     SignerPool,
     IssuanceService,

@@ -133,7 +133,7 @@ describe('IssuerKeyStore on an empty store (real Postgres)', () => {
 });
 
 // The directory over three rotations, read at every instant that matters, while the schedule runs
-// only once a day (the longest ISSUER_KEY_CHECK_INTERVAL_SECONDS) at a phase unrelated to the keys.
+// only once a day (the longest period between schedule runs) at a phase unrelated to the keys.
 describe('IssuerKeyStore and IssuerDirectory over weeks of an injected clock (real Postgres)', () => {
   let db: TestDatabase;
   let ds: DataSource;

@@ -45,7 +45,17 @@ const MISS_RELOAD_MS = 1000;
  * The issuer key store: the schedule (current, next, retired) and rotation, written only under the
  * schedule's advisory lock, and each replica's short-lived in-memory copy, which a change makes
  * stale at once (generations). Every replica reads keys from Postgres. The directory is rendered
- * from it by `IssuerDirectory`; `IssuerKeyScheduleTimer` runs its schedule.
+ * from it by `IssuerDirectory`.
+ *
+ * Who runs the schedule: job-worker, hourly, with `identity.issuer-keys.rotate` (creates and
+ * pre-publishes the next key, removes keys past their redeem window). No fallback timer here
+ * (STYLE.md "Time-driven work"): issuance does not depend on job-worker being up — a request that
+ * finds no key in force runs the schedule itself ({@link signingKey}, {@link listedKeys}), so a
+ * fresh database or a key that ran out while job-worker was down gets a key on the next request.
+ * What job-worker's absence costs is only ahead-of-time work: the next key is not pre-published
+ * (clients learn it from the directory on their next fetch) and a retired key's row stays until a
+ * schedule run removes it (the directory stops listing it at `removeAt` regardless). Neither is a
+ * privacy promise: a blind signature's key says nothing about who was issued a token.
  */
 @Injectable()
 export class IssuerKeyStore {

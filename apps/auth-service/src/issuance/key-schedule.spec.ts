@@ -26,7 +26,7 @@ describe('planKeySchedule', () => {
 
   it('lists the next key at least a directory max-age and a day before it signs', () => {
     expect(LEAD).toBeGreaterThanOrEqual(DIRECTORY_MAX_AGE_SEC * 1000 + DAY_MS);
-    // …and longer than the longest check interval (ISSUER_KEY_CHECK_INTERVAL_SECONDS ≤ a day).
+    // …and longer than the longest period between schedule runs (≤ a day).
     expect(LEAD).toBeGreaterThan(DAY_MS);
   });
 
@@ -77,7 +77,7 @@ describe('planKeySchedule', () => {
     expect(plan.create[0]).toEqual(slotAt(day(30), policy));
   });
 
-  // Replicas check at most a day apart (ISSUER_KEY_CHECK_INTERVAL_SECONDS ≤ 86400), at any phase;
+  // Schedule runs come at most a day apart, at any phase;
   // the directory is read at any instant in between.
   it.each([
     ['every hour', 3_600_000, 0],

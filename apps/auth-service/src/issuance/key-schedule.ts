@@ -28,7 +28,7 @@ export const DIRECTORY_MAX_AGE_SEC = 300;
 /**
  * How long the next key is listed before it signs: a directory cached for its whole max-age just
  * before the key was published still ends a day before the key is used (RFC 9578 §4 caching).
- * Longer than the longest `ISSUER_KEY_CHECK_INTERVAL_SECONDS` (a day), so a key made one lead
+ * Longer than the longest period between schedule runs (job-worker's `identity.issuer-keys.rotate`, at most a day), so a key made one lead
  * before its publication is in the store when its listing begins whichever replica checks when.
  */
 export const PRE_PUBLISH_MS = DAY_MS + DIRECTORY_MAX_AGE_SEC * 1000;

@@ -11,6 +11,8 @@ import { MailSender, PushSender } from './senders';
 import { renderMail } from './templates';
 import { TrialNoticeMarkers } from './trial-ending';
 
+const SHUTDOWN_WAIT_MS = 5000;
+
 const NOTIFICATION_NAMES: readonly NotificationName[] = ['payment-failed', 'trial-ending', 'subscription-ended'];
 
 /** What one job did, per channel; BullMQ keeps it as the job's return value (Bull Board shows it). */
@@ -45,6 +47,7 @@ export class NotificationsWorker implements OnApplicationBootstrap, OnApplicatio
   private readonly logger = new Logger('NotificationsWorker');
   private redis?: Redis;
   private worker?: Worker;
+  private stopped = false;
 
   constructor(
     @InjectConfig() private readonly config: AuthConfig,
@@ -63,6 +66,13 @@ export class NotificationsWorker implements OnApplicationBootstrap, OnApplicatio
     // A worker's connection must wait out an outage rather than fail its commands (BullMQ wants
     // maxRetriesPerRequest null and no command timeout: its blocking reads outlast any timeout).
     this.redis = createRedis(this.config.REDIS_URL, 'auth-service-notifications-worker', { maxRetriesPerRequest: null, enableOfflineQueue: true, commandTimeout: undefined });
+    // The worker (and the blocking connection it opens) starts once Redis is there; it then rides
+    // out later outages on its own.
+    this.redis.once('ready', () => this.startWorker());
+  }
+
+  private startWorker(): void {
+    if (!this.redis || this.stopped) return;
     this.worker = new Worker(NOTIFICATIONS_QUEUE, (job) => this.process(job), {
       connection: this.redis,
       prefix: this.config.BULLMQ_PREFIX,
@@ -76,9 +86,28 @@ export class NotificationsWorker implements OnApplicationBootstrap, OnApplicatio
     });
   }
 
+  /**
+   * Lets running jobs finish, but never waits on an absent Redis: this connection waits out
+   * outages (above), so a graceful close could wait for ever. Bounded, then dropped.
+   */
   async onApplicationShutdown(): Promise<void> {
-    await this.worker?.close().catch(() => undefined);
-    await this.redis?.quit().catch(() => this.redis?.disconnect());
+    this.stopped = true;
+    if (!this.worker) {
+      this.redis?.disconnect();
+      return;
+    }
+    if (!this.redis) return;
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<void>((r) => (timer = setTimeout(r, SHUTDOWN_WAIT_MS)));
+    const worker = this.worker;
+    // close() and disconnect() both wait for the connection first: with Redis away, never.
+    const closing = (async () => {
+      await worker.close(this.redis?.status !== 'ready').catch(() => undefined);
+      await worker.disconnect().catch(() => undefined);
+    })();
+    await Promise.race([closing, bound]);
+    clearTimeout(timer);
+    this.redis.disconnect();
   }
 
   /** Sends one notification job; exported for the worker only (BullMQ calls it). */
