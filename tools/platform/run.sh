@@ -113,6 +113,8 @@ for entry in "${SERVICES[@]}"; do
   app=${entry%%:*} port=${entry##*:}
   printf '  %-18s http://127.0.0.1:%s   (docs http://127.0.0.1:%s/docs, log %s)\n' "$app" "$port" "$port" "$RUN_DIR/$app.log"
 done
+printf '  %-18s http://127.0.0.1:3004/admin/queues   (Bearer ADMIN_TOKEN, or any user name and the token as password; dev: dev-admin-token-job-worker)\n' 'schedules'
+printf '  %-18s %s   (the SMTP sink: every mail auth-service sends, one file each)\n' 'mail' "${PHOENIX_MAIL_DIR:-.stack/mail}/new"
 if $NODE_LAB; then
   printf '  %-18s namespace phx-node, WireGuard 198.18.0.2:51820, tunnel gateway 100.64.0.1 / fd00:70:1::1\n' 'VPN node'
   printf '  %-18s npm run client -- --help   (walkthrough: tools/client/README.md)\n' 'client'
