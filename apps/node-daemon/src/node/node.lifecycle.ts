@@ -11,6 +11,11 @@ export const PEER_EVENTS = Symbol('PEER_EVENTS');
  * Drives the {@link NodeDaemon}: three loops (local heal every interval, control plane —
  * register and reconcile — every interval or after a backoff, pulse every pulse interval) and
  * the announcement subscription. On shutdown it stops them and leaves the data plane running.
+ *
+ * These loops stay here and not in job-worker (STYLE.md "Time-driven work"): they are not work on
+ * data a service owns but this node's own heartbeat and self-healing. The node runs on a VPN server
+ * outside the cluster, job-worker cannot reach it, and a node must heal and keep pulsing whether
+ * or not anything else is up.
  */
 @Injectable()
 export class NodeLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
