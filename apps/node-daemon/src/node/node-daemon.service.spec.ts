@@ -126,6 +126,31 @@ describe('NodeDaemon: bringing the interface up', () => {
     expect(host.argv('wg')).toEqual([['wg', 'show', 'wg0', 'dump']]);
   });
 
+  it('turns IP forwarding on for an interface it adopts, not only for one it creates', async () => {
+    const { host, userspace, daemon } = setup();
+    await daemon.init();
+    await daemon.heal();
+    const adopting = new NodeDaemon(SETTINGS, {
+      runner: host,
+      controlPlane: new FakeControlPlane(),
+      store: new MemoryStore(),
+      userspace,
+      clock: new FakeClock(),
+      random: () => 0.5,
+      stats: { cpuPercent: () => 0 },
+      metrics: new NodeMetrics(new Registry()),
+      logger: silentLogger,
+    });
+    host.calls.length = 0;
+    await adopting.init();
+    await adopting.heal();
+    await adopting.heal();
+    expect(host.argv('sysctl')).toEqual([
+      ['sysctl', '-q', '-w', 'net.ipv4.ip_forward=1'],
+      ['sysctl', '-q', '-w', 'net.ipv6.conf.all.forwarding=1'],
+    ]);
+  });
+
   it('recreates the interface when wireguard-go died, and restores every peer in one wg set', async () => {
     const { host, userspace, daemon, registry } = await started();
     userspace.kill();

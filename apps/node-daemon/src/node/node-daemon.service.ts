@@ -207,6 +207,9 @@ export class NodeDaemon {
         await wgSetPrivateKey(runner, this.settings.iface, key.keyFile, this.settings.listenPort);
         await this.configureLink();
       }
+      // An adopted interface (a daemon restart, or one wireguard-go brought up after our start timed
+      // out) forwards nothing unless forwarding is on: make sure of it here too.
+      await this.enableForwarding();
       return false;
     }
 
