@@ -49,7 +49,7 @@ import { configShape } from '../../apps/config-service/src/config';
 import { applyLocationSeeds, defaultSeedDir, readLocationSeeds } from '../../apps/config-service/src/database/location-seed';
 import { NETWORK_ENTITIES, NETWORK_MIGRATIONS } from '../../apps/config-service/src/database/network-schema';
 import { LeasesRepository } from '../../apps/config-service/src/leases/leases.repository';
-import { forgetOn } from '../../apps/config-service/src/redemption/nullifier';
+import { dayOf, forgetAt } from '../../apps/config-service/src/redemption/nullifier';
 import { TokenChallenge } from '../../apps/config-service/src/redemption/token-challenge';
 import { median, stackEnv } from '../support';
 
@@ -264,7 +264,7 @@ async function main(): Promise<void> {
     const digest = challengeDigest(challenge.bytes);
     const dns = ['100.64.0.1', 'fd00:be::1'];
     const source = (n: number) => new Uint8Array(randomBytes(n));
-    const floorForgetOn = forgetOn(Math.floor(Date.now() / 1000), Math.floor(Date.now() / 1000), 16 * 86_400);
+    const floorForgetOn = dayOf(forgetAt(Math.floor(Date.now() / 1000), Math.floor(Date.now() / 1000), 16 * 86_400));
     const floor = async (batch: string[]): Promise<number> => {
       let next = 0;
       const started = process.hrtime.bigint();

@@ -36,9 +36,9 @@ export const configShape = {
     .regex(/^network:[A-Za-z0-9_:.-]{0,56}$/, { message: 'must be network: then up to 56 characters of [A-Za-z0-9_:.-]' })
     .default('network:'),
   /**
-   * How long a spent token's nonce is remembered: longer than any key is listed (15 days and 5
-   * minutes). Redis keeps a spend this long; Postgres keeps a nullifier this long after its key's
-   * not-before, rounded up to a UTC day.
+   * How long a spent token is remembered, counted from its key's not-before and rounded up to a UTC
+   * midnight: longer than any key is listed (15 days and 5 minutes). Redis's mark expires then
+   * (`EXAT`) and the Postgres nullifier is deleted from that day.
    */
   SPENT_TOKEN_TTL_SEC: env.int(16 * DAY, 60),
   /** Lifetime of a lease (and so of a WireGuard config). */

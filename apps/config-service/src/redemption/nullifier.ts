@@ -13,15 +13,20 @@ export function tokenNullifier(nonce: Uint8Array): Buffer {
 }
 
 /**
- * The UTC day (`YYYY-MM-DD`) from whose start a token signed by a key can no longer be redeemed,
- * so its nullifier may be deleted: the key's not-before plus `ttlSec` (which, like the Redis TTL,
- * must exceed the time any key stays listed), rounded up to a whole day. It depends on the key
- * only, never on the moment of redemption: every token of one key gets the same day, so the row
- * cannot be matched to a lease by its time. A directory that gave no not-before falls back to
- * `nowSec`, rounded up the same way.
+ * The instant (unix seconds, the start of a UTC day) from which a token signed by a key can no
+ * longer be redeemed, so its spend may be forgotten — the Redis mark expires then and the
+ * nullifier row is deleted from that day: the key's not-before plus `ttlSec` (which must exceed the
+ * time any key stays listed), rounded up to a whole day. It depends on the key only, never on the
+ * moment of redemption: every token of one key gets the same instant, so neither the mark's TTL nor
+ * the row tells when a token was redeemed or can be matched to a lease by time. A directory that
+ * gave no not-before falls back to `nowSec`, rounded up the same way.
  */
-export function forgetOn(keyNotBeforeSec: number, nowSec: number, ttlSec: number): string {
+export function forgetAt(keyNotBeforeSec: number, nowSec: number, ttlSec: number): number {
   const from = keyNotBeforeSec > 0 ? keyNotBeforeSec : nowSec;
-  const day = Math.ceil((from + ttlSec) / DAY_SEC);
-  return new Date(day * DAY_SEC * 1000).toISOString().slice(0, 10);
+  return Math.ceil((from + ttlSec) / DAY_SEC) * DAY_SEC;
+}
+
+/** `YYYY-MM-DD` of a unix time. */
+export function dayOf(unixSec: number): string {
+  return new Date(unixSec * 1000).toISOString().slice(0, 10);
 }

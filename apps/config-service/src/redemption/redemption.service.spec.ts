@@ -133,6 +133,8 @@ describe('RedemptionService: the order of the steps', () => {
     const token = tokenFor(t.challenge);
     await t.service.redeem({ token, location: 'auto', publicKey: wgPublicKey() });
     expect(t.leases.create).toHaveBeenCalledWith(expect.objectContaining({ spend: { nullifier: tokenNullifier(decodeToken(token).nonce), forgetOn: '2026-01-27' } }));
+    // The Redis mark expires at the start of that same day: an instant of the key, not of this redemption.
+    expect(t.spent.spend).toHaveBeenCalledWith(decodeToken(token).nonce, Date.UTC(2026, 0, 27) / 1000);
   });
 
   it('answers TOKEN_REUSED and keeps the Redis spend when the database already holds the nullifier (Redis forgot)', async () => {

@@ -24,7 +24,7 @@ import { AddressesExhaustedError, NodeNotActiveError, TokenAlreadySpentError } f
 import { LocationsRepository } from '../locations/locations.repository';
 import { RedeemResponse, TokenChallengeView } from './dto/redeem.dto';
 import { badRequest, invalidToken, noCapacity, tokenReused } from './redemption.errors';
-import { forgetOn, tokenNullifier } from './nullifier';
+import { dayOf, forgetAt, tokenNullifier } from './nullifier';
 import { SpentTokensStore } from './spent-tokens.store';
 import { TokenChallenge } from './token-challenge';
 
@@ -114,7 +114,8 @@ export class RedemptionService {
     }
 
     // 3. Spend: exactly one concurrent redemption of this token gets past here.
-    const spendId = await this.spent.spend(token.nonce);
+    const forgetAtSec = forgetAt(key.notBefore, this.clock.nowMs() / 1000, this.config.SPENT_TOKEN_TTL_SEC);
+    const spendId = await this.spent.spend(token.nonce, forgetAtSec);
     if (spendId === null) throw tokenReused();
 
     // 4. Nullifier and lease in one transaction. Every failure from here returns the token, except
@@ -133,7 +134,7 @@ export class RedemptionService {
         reserved: dns,
         ttlSec: this.config.LEASE_TTL_SEC,
         random: this.random.source,
-        spend: { nullifier: tokenNullifier(token.nonce), forgetOn: forgetOn(key.notBefore, this.clock.nowMs() / 1000, this.config.SPENT_TOKEN_TTL_SEC) },
+        spend: { nullifier: tokenNullifier(token.nonce), forgetOn: dayOf(forgetAtSec) },
       });
     } catch (e) {
       // Spent before, and Redis forgot: keep the mark we just set (it is true again), answer 409.

@@ -3,8 +3,6 @@ import { bytesToHex } from '@phoenix/crypto';
 import { REDIS } from '@phoenix/database';
 import type Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
-import { InjectConfig } from '@phoenix/common';
-import type { NetworkConfig } from '../config';
 import { RedisKeys } from '../core/redis-keys';
 
 // Undo a spend only if the key still holds our spend id: never free a token another request spent.
@@ -12,8 +10,10 @@ const UNSPEND = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call
 
 /**
  * Spent tokens in Redis, keyed on the token's nonce. `SET NX` makes exactly one of any number of
- * concurrent redemptions (on any replica) the winner. The TTL outlives every key a token could be
- * signed with (keys are listed at most 15 days and 5 minutes), so a nonce cannot be replayed after it is forgotten.
+ * concurrent redemptions (on any replica) the winner. The mark expires at an absolute instant
+ * (`EXAT`, see `forgetAt`) after the signing key can no longer be listed (keys are listed at most
+ * 15 days and 5 minutes), so a nonce cannot be replayed after it is forgotten — and, being the same
+ * instant for every token of a key, the remaining TTL does not tell when a token was redeemed.
  * This is the fast check only: a Redis that loses writes forgets spends, so the lease transaction
  * also records the token's nullifier in Postgres (`LeasesRepository.create`).
  */
@@ -23,18 +23,17 @@ export class SpentTokensStore {
 
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
-    @InjectConfig() private readonly config: NetworkConfig,
     private readonly keys: RedisKeys,
   ) {}
 
   /**
-   * Marks the token spent.
+   * Marks the token spent until `forgetAtSec` (unix seconds).
    * @returns a spend id to undo with, or null when it was already spent
    * @throws the Redis client's error when Redis fails, `503` by the error filter (nothing was spent, or at worst the token stays spent: fail closed)
    */
-  async spend(nonce: Uint8Array): Promise<string | null> {
+  async spend(nonce: Uint8Array, forgetAtSec: number): Promise<string | null> {
     const spendId = randomBytes(16).toString('hex');
-    const ok = await this.redis.set(this.keys.spentToken(bytesToHex(nonce)), spendId, 'EX', this.config.SPENT_TOKEN_TTL_SEC, 'NX');
+    const ok = await this.redis.set(this.keys.spentToken(bytesToHex(nonce)), spendId, 'EXAT', forgetAtSec, 'NX');
     return ok === 'OK' ? spendId : null;
   }
 
