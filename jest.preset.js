@@ -12,9 +12,9 @@ function jestProject(projectRoot, kind = 'unit') {
     testEnvironment: 'node',
     testMatch: kind === 'unit' ? ['<rootDir>/**/*.spec.ts'] : ['<rootDir>/**/*.integration-spec.ts'],
     testPathIgnorePatterns: ['/node_modules/', '/dist/'],
-    // @noble/* v2, @cloudflare/* and content-disposition 3 (under @fastify/static) ship ES modules only: SWC turns them into CommonJS for Jest
+    // @noble/* v2, @cloudflare/*, canonicalize 5 and content-disposition 3 (under @fastify/static) ship ES modules only: SWC turns them into CommonJS for Jest
     // (Node itself loads them through require(esm), so production code needs nothing extra).
-    transformIgnorePatterns: ['/node_modules/(?!(@noble|@cloudflare|content-disposition)/)'],
+    transformIgnorePatterns: ['/node_modules/(?!(@noble|@cloudflare|canonicalize|content-disposition)/)'],
     transform: {
       '^.+\\.(ts|js|mjs)$': [
         '@swc/jest',

@@ -7,4 +7,9 @@ export type { InvalidNameReason, NormalizedName } from './domain-name';
 export { BlocklistError, BlocklistErrorCode, isBlocklistError } from './errors';
 export { MAX_REPORTED_INVALID, parseHosts } from './hosts';
 export type { InvalidEntry, InvalidEntryReason, ParsedHosts } from './hosts';
+export {
+  ManifestRejection, ManifestVerificationError, buildManifest, canonicalManifestBytes, filterFilePath, manifestPublicKey, serializeManifest, sha256Hex, signBytes, signManifest,
+  verifyBytes, verifyFilterFile, verifyManifest, verifyPublished,
+} from './manifest';
+export type { BlocklistManifest, ManifestInput, UnsignedManifest } from './manifest';
 export { murmur3x64_128 } from './murmur3';
