@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs, ParseArgsConfig } from 'node:util';
 import { LabLayout, NODE_GATEWAY_V4, PLATFORM_LAB } from '../platform/netns';
 import * as api from './api';
+import { checkName, parsePublicKey, updateBlocklist } from './blocklist';
 import { ApiError, ClientError, describeError, exitCodeFor, UsageError } from './errors';
 import { issueTokens, MAX_BATCH, redeem, tokenSpentBy } from './protocol';
 import { ClientState, defaultStateDir, jwtExpiry, loadState, saveState, usableTokens, withoutToken, withPrivateKey, writeSecretFile } from './state';
@@ -76,6 +77,20 @@ export const COMMANDS: Record<string, Command> = {
     options: {},
   },
   down: { summary: 'development: take the tunnel down', usage: 'down', details: 'Stops the client\'s wireguard-go (by pid) and deletes namespace phx-client with its link.', options: {} },
+  'blocklist update': {
+    summary: 'download and verify the published blocklist',
+    usage: 'blocklist update --blocklist-url <url> --blocklist-key <public key>',
+    details:
+      'GET <url>/blocklist/latest.json (--blocklist-url, PHOENIX_BLOCKLIST_URL: BLOCKLIST_PUBLIC_URL), checks its Ed25519 signature against the pinned public key (--blocklist-key, PHOENIX_BLOCKLIST_PUBLIC_KEY: 32 bytes, base64 or hex), downloads the filter it names and checks its size and sha256, refuses a version older than the one held, and keeps filter and manifest in <state-dir>/blocklist (mode 0600). A rejected download leaves the held filter in place (exit code 4).',
+    options: { 'blocklist-url': { type: 'string' }, 'blocklist-key': { type: 'string' } },
+  },
+  'blocklist check': {
+    summary: 'is a name blocked? (local filter only; exit 0 blocked, 1 not)',
+    usage: 'blocklist check <name>',
+    details:
+      'Looks the name, then each parent domain, up in the filter held by `blocklist update`, as DNS blockers do; nothing is sent anywhere. Exit code 0 when blocked, 1 when not (like grep), 2 bad usage, 4 no filter held. Bloom filter: "blocked" can be a false positive at the published rate; "not blocked" is certain.',
+    options: {},
+  },
   status: { summary: 'show what the state file holds (no secrets)', usage: 'status', details: 'Session email, tokens held, current lease.', options: {} },
 };
 
@@ -113,18 +128,24 @@ export interface Parsed {
 
 /** Parses argv (after the program name) into the command, its options and the endpoints. Throws ClientError on bad usage. */
 export function parse(argv: string[], env: NodeJS.ProcessEnv): Parsed | { help: string } {
-  const [command, ...rest] = argv;
+  let [command, ...rest] = argv;
+  // Two-word commands (`blocklist update`, `blocklist check`).
+  if (command === 'blocklist' && rest[0] !== undefined && COMMANDS[`blocklist ${rest[0]}`]) [command, ...rest] = [`blocklist ${rest[0]}`, ...rest.slice(1)];
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') return { help: mainHelp() };
   const spec = COMMANDS[command];
   if (!spec) throw new UsageError(`unknown command: ${command}\n\n${mainHelp()}`);
   let parsed;
   try {
-    parsed = parseArgs({ args: rest, options: { ...GLOBAL, ...spec.options }, allowPositionals: false, strict: true });
+    parsed = parseArgs({ args: rest, options: { ...GLOBAL, ...spec.options }, allowPositionals: command === 'blocklist check', strict: true });
   } catch (error) {
     throw new UsageError(`${(error as Error).message}\n\n${commandHelp(command)}`);
   }
   const values = parsed.values as Record<string, string | boolean | undefined>;
   if (values.help) return { help: commandHelp(command) };
+  if (command === 'blocklist check') {
+    if (parsed.positionals.length !== 1) throw new UsageError(`blocklist check takes one name\n\n${commandHelp(command)}`);
+    values.name = parsed.positionals[0];
+  }
   const str = (k: string) => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
   const emulator = str('firebase-emulator') ?? env.FIREBASE_AUTH_EMULATOR_HOST ?? (env.FIREBASE_API_KEY ? 'none' : '127.0.0.1:59099');
   return {
@@ -163,8 +184,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     return 2;
   }
   try {
-    await execute(p, io);
-    return 0;
+    return (await execute(p, io)) ?? 0;
   } catch (error) {
     io.err(`error: ${describeError(error)}`);
     return exitCodeFor(error);
@@ -173,7 +193,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
 
 const show = (io: Io, value: unknown) => io.out(JSON.stringify(value, null, 2));
 
-async function execute(p: Parsed, io: Io): Promise<void> {
+/** Runs a command; a command with its own exit code (`blocklist check`) returns it. */
+async function execute(p: Parsed, io: Io): Promise<number | void> {
   const now = io.now ?? (() => new Date());
   const e = p.endpoints;
   const need = (k: string): string => {
@@ -268,6 +289,25 @@ async function execute(p: Parsed, io: Io): Promise<void> {
       const lab = io.lab ?? PLATFORM_LAB;
       io.out((await down(lab)) ? `tunnel down (namespace ${lab.clientNs} removed)` : 'no tunnel was up');
       return;
+    }
+    case 'blocklist update': {
+      const url = (typeof p.values['blocklist-url'] === 'string' ? p.values['blocklist-url'] : undefined) ?? io.env.PHOENIX_BLOCKLIST_URL;
+      const key = (typeof p.values['blocklist-key'] === 'string' ? p.values['blocklist-key'] : undefined) ?? io.env.PHOENIX_BLOCKLIST_PUBLIC_KEY;
+      if (!url) throw new UsageError(`--blocklist-url (or PHOENIX_BLOCKLIST_URL) is required\n\n${commandHelp(p.command)}`);
+      if (!key) throw new UsageError(`--blocklist-key (or PHOENIX_BLOCKLIST_PUBLIC_KEY) is required: the pinned Ed25519 public key\n\n${commandHelp(p.command)}`);
+      const r = await updateBlocklist(p.stateDir, url, parsePublicKey(key));
+      const m = r.manifest;
+      io.out(
+        r.changed
+          ? `blocklist version ${m.version} (${m.createdAt}): ${m.domains} domains, ${m.size} bytes, p = ${m.falsePositiveRate}; signature, size and sha256 verified${r.previousVersion !== null ? ` (was version ${r.previousVersion})` : ''}; kept in ${join(p.stateDir, 'blocklist')}`
+          : `blocklist already up to date (version ${m.version}, ${m.domains} domains)`,
+      );
+      return 0;
+    }
+    case 'blocklist check': {
+      const r = checkName(p.stateDir, String(p.values.name));
+      io.out(r.blockedBy === null ? `${r.name}: not blocked (blocklist version ${r.version})` : `${r.name}: blocked${r.blockedBy !== r.name ? ` (listed: ${r.blockedBy})` : ''} (blocklist version ${r.version})`);
+      return r.blockedBy === null ? 1 : 0;
     }
     case 'status': {
       const tokens = usableTokens(state.tokens, now());
