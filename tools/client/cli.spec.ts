@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { COMMANDS, commandHelp, mainHelp, parse, parseCount, Parsed, run } from './cli';
 import { UsageError } from './errors';
 
@@ -13,6 +15,23 @@ describe('client command line', () => {
     let out = '';
     expect(await run(['redeem', '--help'], { out: (l) => (out += l), err: () => undefined, env })).toBe(0);
     expect(out).toContain('usage: npm run client -- redeem');
+  });
+
+  it('exits 0 after a command that printed, whatever the printer returns', async () => {
+    // A writer that returns what it accumulated (as the e2e journey's does) must not become the exit code.
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/private-token-issuer-directory' });
+      res.end(JSON.stringify({ 'issuer-request-uri': '/token-request', 'token-keys': [] }));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      let out = '';
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      expect(await run(['directory', '--auth-url', url], { out: (l) => (out += l), err: () => undefined, env })).toBe(0);
+      expect(out).toContain('issuer-request-uri');
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
   });
 
   it('has local-stack defaults, overridden by environment then flags', () => {

@@ -184,14 +184,18 @@ export async function run(argv: string[], io: Io): Promise<number> {
     return 2;
   }
   try {
-    return (await execute(p, io)) ?? 0;
+    // Only a number is an exit code: commands end with `return show(…)`/`io.out(…)`, whose value is the writer's.
+    const code = await execute(p, io);
+    return typeof code === 'number' ? code : 0;
   } catch (error) {
     io.err(`error: ${describeError(error)}`);
     return exitCodeFor(error);
   }
 }
 
-const show = (io: Io, value: unknown) => io.out(JSON.stringify(value, null, 2));
+const show = (io: Io, value: unknown): void => {
+  io.out(JSON.stringify(value, null, 2));
+};
 
 /** Runs a command; a command with its own exit code (`blocklist check`) returns it. */
 async function execute(p: Parsed, io: Io): Promise<number | void> {
