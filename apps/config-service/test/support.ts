@@ -225,18 +225,3 @@ export function redeem(base: string, token: string | null, body: Record<string, 
   return fetch(`${base}/vpn/config`, { method: 'POST', headers, body: JSON.stringify(token && via === 'body' ? { ...body, token } : body) });
 }
 
-/** Deletes every key under `prefix` on the stack Redis (spent marks carry a 16-day TTL). */
-export async function flushPrefix(prefix: string, url = env('REDIS_URL')): Promise<void> {
-  const { default: IORedis } = await import('ioredis');
-  const redis = new IORedis(url);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await redis.unlink(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-}

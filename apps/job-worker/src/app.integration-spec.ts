@@ -1,11 +1,11 @@
 import { createServiceApp, loadConfig } from '@phoenix/common';
-import { describeServiceBasics, sideRedisUrl } from '@phoenix/common/testing';
+import { describeServiceBasics, dropRedisPrefix, sideRedisUrl } from '@phoenix/common/testing';
 import { AppModule } from './app.module';
 import { configShape } from './config';
-import { dropPrefix, onlySchedules, uniqueJobsPrefix } from '../test/support';
+import { onlySchedules, uniqueJobsPrefix } from '../test/support';
 
 const prefix = uniqueJobsPrefix();
-afterAll(() => dropPrefix(prefix));
+afterAll(() => dropRedisPrefix(prefix));
 
 describeServiceBasics(
   'job-worker',

@@ -1,11 +1,11 @@
 import { createServiceApp, loadConfig } from '@phoenix/common';
-import { describeHostileJson, sideRedisUrl } from '@phoenix/common/testing';
+import { describeHostileJson, dropRedisPrefix, sideRedisUrl } from '@phoenix/common/testing';
 import { AppModule } from './app.module';
 import { configShape } from './config';
-import { dropPrefix, onlySchedules, uniqueJobsPrefix } from '../test/support';
+import { onlySchedules, uniqueJobsPrefix } from '../test/support';
 
 const prefix = uniqueJobsPrefix();
-afterAll(() => dropPrefix(prefix));
+afterAll(() => dropRedisPrefix(prefix));
 
 // No route of job-worker takes a body, but the platform parses every JSON body before routing (an
 // unknown route answers 404 only after its body is parsed), so the same guard protects it.

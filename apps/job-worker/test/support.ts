@@ -7,7 +7,6 @@ import { MessagePattern, Payload } from '@nestjs/microservices';
 import { Patterns, ScheduledCommand, redisTransportOptions } from '@phoenix/common';
 import { ServiceProcess, freeLoopbackPort, sideRedisUrl, spawnService, waitForHttp } from '@phoenix/common/testing';
 import { Queue } from 'bullmq';
-import Redis from 'ioredis';
 import { bullConnection } from '../src/schedules/bull-connection';
 import { SCHEDULES } from '../src/schedules/schedules.catalogue';
 import { SCHEDULES_QUEUE } from '../src/schedules/schedules.queue';
@@ -94,20 +93,6 @@ export function schedulesQueue(prefix: string): Queue {
   return q;
 }
 
-/** Deletes every key of `prefix` (with the admin user: the jobs user may not SCAN). */
-export async function dropPrefix(prefix: string): Promise<void> {
-  const admin = new Redis(env('REDIS_URL'));
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await admin.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await admin.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    admin.disconnect();
-  }
-}
 
 export interface Delivery {
   key: string;

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { ClientProxy, ClientProxyFactory } from '@nestjs/microservices';
 import { Patterns, PeersChangedEvent, redisClientOptions, redisTransportOptions } from '@phoenix/common';
-import { sideRedisUrl } from '@phoenix/common/testing';
+import { dropRedisPrefix, sideRedisUrl } from '@phoenix/common/testing';
 import Redis from 'ioredis';
 import { firstValueFrom, timeout } from 'rxjs';
 import { DataSource } from 'typeorm';
-import { LocalIssuer, Registered, RunningApp, TestDb, addNode, createNetworkDb, env, flushPrefix, getChallenge, mintToken, pulse, redeem, startApp, testEnv, wgPublicKey } from '../../test/support';
+import { LocalIssuer, Registered, RunningApp, TestDb, addNode, createNetworkDb, env, getChallenge, mintToken, pulse, redeem, startApp, testEnv, wgPublicKey } from '../../test/support';
 
 const json = { 'content-type': 'application/json' };
 
@@ -59,7 +59,7 @@ describe('fleet: registration, pulses, peer sets, drain, decommission, expiry an
     redis?.disconnect();
     await ds?.destroy();
     await svc?.close();
-    if (svc) await flushPrefix(svc.config.REDIS_KEY_PREFIX);
+    if (svc) await dropRedisPrefix(svc.config.REDIS_KEY_PREFIX);
     await issuer?.close();
     await db?.drop();
   });
@@ -250,7 +250,7 @@ describe('fleet: registration, pulses, peer sets, drain, decommission, expiry an
         await waitFor(async () => (await ds.query(`SELECT 1 FROM lease WHERE node_id = $1`, [node.id])).length === 0, 5000);
       } finally {
         await other.close();
-        await flushPrefix(other.config.REDIS_KEY_PREFIX);
+        await dropRedisPrefix(other.config.REDIS_KEY_PREFIX);
       }
     });
   });

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { ClientProxy, ClientProxyFactory } from '@nestjs/microservices';
 import { Patterns, PeersChangedEvent, redisClientOptions, redisTransportOptions } from '@phoenix/common';
-import { sideRedisUrl } from '@phoenix/common/testing';
+import { dropRedisPrefix, sideRedisUrl } from '@phoenix/common/testing';
 import Redis from 'ioredis';
 import { firstValueFrom, timeout } from 'rxjs';
 import { DataSource } from 'typeorm';
-import { LocalIssuer, Registered, RunningApp, TestDb, addNode, createNetworkDb, flushPrefix, getChallenge, mintToken, pulse, redeem, startApp, testEnv, wgPublicKey } from '../../test/support';
+import { LocalIssuer, Registered, RunningApp, TestDb, addNode, createNetworkDb, getChallenge, mintToken, pulse, redeem, startApp, testEnv, wgPublicKey } from '../../test/support';
 
 // The owner's side of job-worker's two network schedules: the commands arrive over the real Redis
 // transport from a client logged in as job-worker's Redis user, and do their work on a real
@@ -72,7 +72,7 @@ describe('network.leases.expire and network.nodes.reap, as job-worker sends them
     await svc?.close();
     await issuer?.close();
     await db?.drop();
-    if (svc) await flushPrefix(svc.config.REDIS_KEY_PREFIX);
+    if (svc) await dropRedisPrefix(svc.config.REDIS_KEY_PREFIX);
   });
 
   it('network.leases.expire deletes the expired lease, announces its removal, forgets the nullifiers past their day, and a second run changes nothing', async () => {

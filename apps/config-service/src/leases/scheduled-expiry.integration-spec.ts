@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { Patterns, PeersChangedEvent, redisTransportOptions } from '@phoenix/common';
-import { ServiceProcess, freeLoopbackPort, sideRedisUrl, spawnService, waitForHttp } from '@phoenix/common/testing';
+import { dropRedisPrefix, freeLoopbackPort, ServiceProcess, sideRedisUrl, spawnService, waitForHttp } from '@phoenix/common/testing';
 import { Queue } from 'bullmq';
 import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
-import { LocalIssuer, RunningApp, TestDb, addNode, createNetworkDb, flushPrefix, getChallenge, mintToken, redeem, startApp, testEnv, wgPublicKey } from '../../test/support';
+import { LocalIssuer, RunningApp, TestDb, addNode, createNetworkDb, getChallenge, mintToken, redeem, startApp, testEnv, wgPublicKey } from '../../test/support';
 
 // The whole path of a scheduled command: job-worker's scheduler (a real process, as the jobs Redis
 // user) sends `network.leases.expire` over the Redis transport, and config-service — the owner, with
@@ -61,8 +61,8 @@ describe('network.leases.expire sent by job-worker’s scheduler', () => {
     await svc?.close();
     await issuer?.close();
     await db?.drop();
-    await flushPrefix(svc.config.REDIS_KEY_PREFIX);
-    await flushPrefix(jobsPrefix);
+    await dropRedisPrefix(svc.config.REDIS_KEY_PREFIX);
+    await dropRedisPrefix(jobsPrefix);
   });
 
   it('deletes the expired lease, keeps the live one, announces the removal, and the run completes with the reply', async () => {

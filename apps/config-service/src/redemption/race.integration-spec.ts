@@ -1,6 +1,6 @@
-import { ServiceProcess, spawnService, waitForHttp } from '@phoenix/common/testing';
+import { dropRedisPrefix, ServiceProcess, spawnService, waitForHttp } from '@phoenix/common/testing';
 import { DataSource } from 'typeorm';
-import { LocalIssuer, TestDb, createNetworkDb, flushPrefix, mintToken, testEnv, wgPublicKey } from '../../test/support';
+import { LocalIssuer, TestDb, createNetworkDb, mintToken, testEnv, wgPublicKey } from '../../test/support';
 
 interface Attempt {
   token: string;
@@ -68,7 +68,7 @@ describe('concurrent redemptions across two replicas', () => {
 
   afterAll(async () => {
     await Promise.all(replicas.map((r) => r.stop()));
-    if (prefix) await flushPrefix(prefix);
+    if (prefix) await dropRedisPrefix(prefix);
     await issuer?.close();
     await db?.drop();
   });
@@ -107,7 +107,7 @@ describe('concurrent redemptions across two replicas', () => {
     expect(firstRound).toHaveLength(20);
     // Redis forgets (this suite's keys only: the stack's Redis is shared). Its hot node metrics go
     // with it, so the nodes pulse again, as they would within an interval.
-    await flushPrefix(prefix);
+    await dropRedisPrefix(prefix);
     await pulseNodes();
 
     const spentBefore = firstRound.slice(0, 10);

@@ -23,7 +23,6 @@ import {
   addNode,
   createNetworkDb,
   env,
-  flushPrefix,
   getChallenge,
   mintToken,
   pulse,
@@ -32,6 +31,7 @@ import {
   testEnv,
   wgPublicKey,
 } from '../../test/support';
+import { dropRedisPrefix } from '@phoenix/common/testing';
 
 interface Config {
   config: string;
@@ -73,7 +73,7 @@ describe('POST /vpn/config: redeeming a token for a WireGuard config', () => {
     sub?.disconnect();
     redis?.disconnect();
     await svc?.close();
-    if (svc) await flushPrefix(svc.config.REDIS_KEY_PREFIX);
+    if (svc) await dropRedisPrefix(svc.config.REDIS_KEY_PREFIX);
     await issuer?.close();
     await db?.drop();
   });

@@ -1,7 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createServiceApp, loadConfig } from '@phoenix/common';
-import { sideRedisUrl } from '@phoenix/common/testing';
-import { dropPrefix, onlySchedules, uniqueJobsPrefix } from '../../test/support';
+import { dropRedisPrefix, sideRedisUrl } from '@phoenix/common/testing';
+import { onlySchedules, uniqueJobsPrefix } from '../../test/support';
 import { AppModule } from '../app.module';
 import { configShape } from '../config';
 
@@ -22,7 +22,7 @@ describe('Bull Board at /admin/queues, behind ADMIN_TOKEN', () => {
 
   afterAll(async () => {
     await app?.close();
-    await dropPrefix(prefix);
+    await dropRedisPrefix(prefix);
   });
 
   const get = (path: string, authorization?: string) => fetch(`${base}${path}`, { headers: authorization ? { authorization } : {} });

@@ -1,6 +1,7 @@
 import { Queue } from 'bullmq';
-import { Delivery, FakeOwner, JobWorker, dropPrefix, onlySchedules, schedulesQueue, uniqueJobsPrefix } from '../../test/support';
+import { Delivery, FakeOwner, JobWorker, onlySchedules, schedulesQueue, uniqueJobsPrefix } from '../../test/support';
 import { RunResult } from './schedules.processor';
+import { dropRedisPrefix } from '@phoenix/common/testing';
 
 // Real job-worker processes on the real Redis as the jobs user, a probe schedule every second,
 // and an owner on the transport that counts what reaches it.
@@ -36,7 +37,7 @@ describe('exactly one run per period', () => {
     await queue?.close();
     queue = undefined;
     await owner.close();
-    await dropPrefix(prefix);
+    await dropRedisPrefix(prefix);
   });
 
   it('runs each period of a one-second schedule once across three job-workers, one of them killed and restarted', async () => {

@@ -1,5 +1,6 @@
 import { Queue, getNextMillis } from 'bullmq';
-import { JobWorker, dropPrefix, onlySchedules, schedulesQueue, uniqueJobsPrefix } from '../../test/support';
+import { JobWorker, onlySchedules, schedulesQueue, uniqueJobsPrefix } from '../../test/support';
+import { dropRedisPrefix } from '@phoenix/common/testing';
 
 // Far-future patterns (1 January): the schedules exist and have a next job, none runs in the test.
 const CONFIGURED = {
@@ -22,7 +23,7 @@ describe('the schedule registrar, with several job-workers starting at once', ()
   afterAll(async () => {
     await Promise.all(workers.map((w) => w.stop()));
     await queue.close();
-    await dropPrefix(prefix);
+    await dropRedisPrefix(prefix);
   });
 
   it('leaves exactly the configured schedules: new ones added, changed ones updated, others removed, none twice', async () => {

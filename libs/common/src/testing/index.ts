@@ -4,3 +4,4 @@ export * from './service-process';
 export * from './hostile-json';
 export * from './redis-server';
 export * from './fake-clock';
+export * from './redis-keys';
