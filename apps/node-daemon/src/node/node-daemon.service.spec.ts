@@ -45,6 +45,21 @@ function setup(overrides: Partial<NodeSettings> = {}) {
   return { host, userspace, controlPlane, store, clock, registry, metrics, daemon, build, random, stats, reconcileRequests };
 }
 
+/** A second daemon over the same host and wireguard-go, with nothing else of the first: a daemon restart. */
+function daemonOver(host: FakeHost, userspace: FakeUserspace): NodeDaemon {
+  return new NodeDaemon(SETTINGS, {
+    runner: host,
+    controlPlane: new FakeControlPlane(),
+    store: new MemoryStore(),
+    userspace,
+    clock: new FakeClock(),
+    random: () => 0.5,
+    stats: { cpuPercent: () => 0 },
+    metrics: new NodeMetrics(new Registry()),
+    logger: silentLogger,
+  });
+}
+
 async function metricValue(registry: Registry, name: string, labels: Record<string, string> = {}): Promise<number> {
   const metric = (await registry.getMetricsAsJSON()).find((m) => m.name === name);
   const value = (metric?.values ?? []).find((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l));
@@ -107,17 +122,7 @@ describe('NodeDaemon: bringing the interface up', () => {
     await daemon.init();
     await daemon.heal();
     // Same host, same wireguard-go: a second daemon over them.
-    const second = new NodeDaemon(SETTINGS, {
-      runner: host,
-      controlPlane: new FakeControlPlane(),
-      store: new MemoryStore(),
-      userspace,
-      clock: new FakeClock(),
-      random: () => 0.5,
-      stats: { cpuPercent: () => 0 },
-      metrics: new NodeMetrics(new Registry()),
-      logger: silentLogger,
-    });
+    const second = daemonOver(host, userspace);
     host.calls.length = 0;
     await second.init();
     await second.heal();
@@ -130,17 +135,7 @@ describe('NodeDaemon: bringing the interface up', () => {
     const { host, userspace, daemon } = setup();
     await daemon.init();
     await daemon.heal();
-    const adopting = new NodeDaemon(SETTINGS, {
-      runner: host,
-      controlPlane: new FakeControlPlane(),
-      store: new MemoryStore(),
-      userspace,
-      clock: new FakeClock(),
-      random: () => 0.5,
-      stats: { cpuPercent: () => 0 },
-      metrics: new NodeMetrics(new Registry()),
-      logger: silentLogger,
-    });
+    const adopting = daemonOver(host, userspace);
     host.calls.length = 0;
     await adopting.init();
     await adopting.heal();
