@@ -127,6 +127,12 @@ describe("Redis privacy walls: each side's user of the stack's Redis", () => {
     await expect(users['analytics-service'].publish(probe('network'), '{}')).rejects.toThrow(NOPERM);
     await expect(users['auth-service'].publish(probe('network'), '{}')).rejects.toThrow(NOPERM);
     await expect(users['config-service'].publish(probe('analytics'), '{}')).rejects.toThrow(NOPERM);
+    await expect(users['config-service'].publish(Patterns.ANALYTICS_RETENTION, '{}')).rejects.toThrow(NOPERM);
+  });
+
+  it("config-service's user reports fleet totals to analytics-service, and that is all it can say to it", async () => {
+    expect(await users['config-service'].publish(Patterns.ANALYTICS_FLEET_REPORT, '{}')).toBe(0);
+    await expect(users['auth-service'].publish(Patterns.ANALYTICS_FLEET_REPORT, '{}')).rejects.toThrow(NOPERM);
   });
 
   // Key patterns bind only commands that name keys: these would show or touch other sides' data anyway.

@@ -18,6 +18,12 @@ export const Patterns = {
   /** job-worker → analytics-service: drop partitions past the retention period. */
   ANALYTICS_RETENTION: 'analytics.retention',
   /**
+   * config-service → analytics-service (event): running totals of redemption outcomes and node load
+   * per location and hour (`FleetReport`). No identifiers. Sent again periodically; the latest
+   * report for an (hour, location) replaces earlier ones, so a lost or repeated one is harmless.
+   */
+  ANALYTICS_FLEET_REPORT: 'analytics.fleet.report',
+  /**
    * job-worker's probe schedule (off unless `SCHEDULE_PROBE` is set): no service handles it; a
    * listener of one's own counts the runs (the scheduling specs, or an operator's check).
    */
@@ -43,6 +49,30 @@ export interface ScheduledCommand {
   period: string;
   /** `<schedule>@<period>`: the same for every delivery of one period's run. */
   idempotencyKey: string;
+}
+
+/** One (hour, location) of `analytics.fleet.report`: totals since the hour began. */
+export interface FleetReportRow {
+  /** The hour's start, ISO 8601 UTC (`2026-11-30T10:00:00.000Z`). */
+  hour: string;
+  location: string;
+  /** Successful redemptions. */
+  redemptions: number;
+  /** Redemptions refused as TOKEN_REUSED. */
+  reused: number;
+  /** Redemptions refused as NO_CAPACITY. */
+  noCapacity: number;
+  /** Redemptions refused for an invalid token (bad signature, unknown key, malformed). */
+  invalid: number;
+  /** Sum and count of node load samples (pulses) in the location during the hour. */
+  loadSum: number;
+  loadSamples: number;
+}
+
+export interface FleetReport {
+  /** When the totals were read (ms since the epoch): the later report for a row wins. */
+  version: number;
+  rows: FleetReportRow[];
 }
 
 export interface PingReply {
