@@ -12,7 +12,8 @@
 #   node   a VPN node in a network namespace (node-daemon's namespace suites, tools/e2e, the
 #          `nft -c` check, the platform's local node)
 #   test   what other suites call: docker-compose (validates infra/'s compose file offline; no
-#          Docker engine is needed), openssl (auth-service's App Store test certificates)
+#          Docker engine is needed), openssl (auth-service's App Store test certificates),
+#          chromium and fonts-dejavu-core (analytics-service's /dashboard in headless Chromium)
 #   bench  wrk, the issuance benchmark's load generator
 #
 # --no-install-recommends: the suites need none of the recommended packages, and they are large —
@@ -25,7 +26,7 @@ DEPS_GROUP_stack=(postgresql redis-server clickhouse-server clickhouse-client py
 # shellcheck disable=SC2034
 DEPS_GROUP_node=(wireguard-go wireguard-tools nftables iproute2 iputils-ping)
 # shellcheck disable=SC2034
-DEPS_GROUP_test=(docker-compose openssl)
+DEPS_GROUP_test=(docker-compose openssl chromium fonts-dejavu-core)
 # shellcheck disable=SC2034
 DEPS_GROUP_bench=(wrk)
 
@@ -43,6 +44,7 @@ deps_present() {
     nftables) command -v nft >/dev/null ;;
     iproute2) command -v ip >/dev/null ;;
     iputils-ping) command -v ping >/dev/null ;;
+    fonts-dejavu-core) [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] ;;
     *) command -v "$1" >/dev/null ;; # the program is named as its package
   esac
 }
