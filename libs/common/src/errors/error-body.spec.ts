@@ -20,6 +20,7 @@ describe('error codes', () => {
     [ErrorCode.UNAVAILABLE, 503],
     [ErrorCode.INVALID_TOKEN, 401],
     [ErrorCode.UNKNOWN_LOCATION, 404],
+    [ErrorCode.UNKNOWN_PANEL, 404],
     [ErrorCode.BAD_SIGNATURE, 400],
     [ErrorCode.TRIAL_USED, 409],
   ])('maps %s to %i as API.md says', (code, status) => {

@@ -19,6 +19,7 @@ export const ErrorCode = {
   // 404
   NOT_FOUND: 'NOT_FOUND',
   UNKNOWN_LOCATION: 'UNKNOWN_LOCATION',
+  UNKNOWN_PANEL: 'UNKNOWN_PANEL',
   // 405
   METHOD_NOT_ALLOWED: 'METHOD_NOT_ALLOWED',
   // 409
@@ -64,6 +65,7 @@ export function httpStatusFor(code: ErrorCode): number {
       return 403;
     case ErrorCode.NOT_FOUND:
     case ErrorCode.UNKNOWN_LOCATION:
+    case ErrorCode.UNKNOWN_PANEL:
       return 404;
     case ErrorCode.METHOD_NOT_ALLOWED:
       return 405;
