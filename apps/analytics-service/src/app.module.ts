@@ -4,6 +4,7 @@ import { PlatformModule } from '@phoenix/common';
 import { CLICKHOUSE, ClickHouseModule, REDIS, RedisModule, clickhouseReadiness, redisReadiness } from '@phoenix/database';
 import type Redis from 'ioredis';
 import type { AnalyticsConfig } from './config';
+import { CoreModule } from './core/core.module';
 
 @Module({})
 export class AppModule {
@@ -21,6 +22,7 @@ export class AppModule {
             useFactory: (ch: ClickHouseClient, redis: Redis) => [clickhouseReadiness(ch), redisReadiness(redis)],
           },
         }),
+        CoreModule.forRoot(config),
       ],
     };
   }
