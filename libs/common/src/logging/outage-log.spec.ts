@@ -78,6 +78,16 @@ describe('OutageLog', () => {
     expect(lines[1]).toMatchObject({ level: 'info', msg: 'Redis available again', failures: 2 });
   });
 
+  it('names another dependency when told which (a ClickHouse the inserter cannot reach)', () => {
+    const { sink, lines } = recorder();
+    const log = new OutageLog('inserter', sink, { now: clock, intervalMs: 1000, dependency: 'ClickHouse' });
+    log.failure(log, refused(8123));
+    t += 1000;
+    log.failure(log, refused(8123));
+    log.ready(log);
+    expect(lines.map((l) => l.msg)).toEqual(['ClickHouse unavailable', 'ClickHouse still unavailable', 'ClickHouse available again']);
+  });
+
   it('describes errors without a message (Node’s AggregateError of a dual-stack connect) by their code', () => {
     const { sink, lines } = recorder();
     new OutageLog('cache', sink, { now: clock }).failure({}, Object.assign(new AggregateError([], ''), { code: 'ECONNREFUSED' }));

@@ -12,6 +12,8 @@ export interface OutageLogOptions {
   intervalMs?: number;
   /** Milliseconds since the epoch (tests inject a fake clock). */
   now?: () => number;
+  /** What is out, as the lines name it (default `Redis`; e.g. `ClickHouse`). */
+  dependency?: string;
 }
 
 /** What a reconnecting client emits (an ioredis client, say): `error` on every failed attempt, `ready` once usable. */
@@ -51,6 +53,7 @@ export class OutageLog {
   private outage: Outage | null = null;
   private readonly intervalMs: number;
   private readonly now: () => number;
+  private readonly dependency: string;
 
   constructor(
     readonly connection: string,
@@ -59,6 +62,7 @@ export class OutageLog {
   ) {
     this.intervalMs = options.intervalMs ?? DEFAULT_INTERVAL_MS;
     this.now = options.now ?? Date.now;
+    this.dependency = options.dependency ?? 'Redis';
   }
 
   /** True between the first failure and the recovery. */
@@ -73,14 +77,14 @@ export class OutageLog {
     const o = this.outage;
     if (o === null) {
       this.outage = { since: now, lastLineAt: now, failures: 1, unreported: 0 };
-      this.sink.warn({ msg: 'Redis unavailable', connection: this.connection, ...errorFields(error) });
+      this.sink.warn({ msg: `${this.dependency} unavailable`, connection: this.connection, ...errorFields(error) });
       return;
     }
     o.failures += 1;
     o.unreported += 1;
     if (now - o.lastLineAt < this.intervalMs) return;
     this.sink.warn({
-      msg: 'Redis still unavailable',
+      msg: `${this.dependency} still unavailable`,
       connection: this.connection,
       ...errorFields(error),
       failures: o.unreported,
@@ -96,7 +100,7 @@ export class OutageLog {
     const o = this.outage;
     if (o === null || this.down.size > 0) return;
     this.outage = null;
-    this.sink.info({ msg: 'Redis available again', connection: this.connection, failures: o.failures, downForSec: Math.round((this.now() - o.since) / 1000) });
+    this.sink.info({ msg: `${this.dependency} available again`, connection: this.connection, failures: o.failures, downForSec: Math.round((this.now() - o.since) / 1000) });
   }
 
   /** Listens to `client`'s `error` and `ready` events; being a listener, it also keeps ioredis from printing errors raw. */
