@@ -17,6 +17,14 @@ export class RedisKeys {
     return `${this.prefix}node:${nodeId}:assigned`;
   }
 
+  /**
+   * The fleet totals of one UTC hour (hash `<location>:<counter>` → count; shared by replicas).
+   * `hour` is the hour's start as `YYYY-MM-DDTHH`: the key names a time and nothing else.
+   */
+  fleetHour(hour: string): string {
+    return `${this.prefix}fleet:${hour}`;
+  }
+
   /** A maintenance lock so that one replica runs a command every replica received. */
   lock(name: string): string {
     return `${this.prefix}lock:${name}`;

@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
 import { EnrollmentGuard } from './enrollment.guard';
+import { FleetCounters } from './fleet-counters.store';
+import { FleetReporter } from './fleet-reporter';
 import { FleetController } from './fleet.controller';
 import { FleetService } from './fleet.service';
 import { NodeAuthGuard } from './node-auth.guard';
@@ -10,7 +12,7 @@ import { PeerAnnouncer } from './peer-announcer';
 
 @Module({
   controllers: [FleetController],
-  providers: [FleetService, NodesRepository, NodeMetricsStore, NodeSelectionService, PeerAnnouncer, NodeAuthGuard, EnrollmentGuard],
-  exports: [NodesRepository, NodeMetricsStore, NodeSelectionService, PeerAnnouncer],
+  providers: [FleetService, NodesRepository, NodeMetricsStore, NodeSelectionService, PeerAnnouncer, NodeAuthGuard, EnrollmentGuard, FleetCounters, FleetReporter],
+  exports: [NodesRepository, NodeMetricsStore, NodeSelectionService, PeerAnnouncer, FleetCounters],
 })
 export class FleetModule {}

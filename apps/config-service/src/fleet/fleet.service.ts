@@ -5,6 +5,7 @@ import { allocatableCount, formatCidr, normalizeHost, parseCidr } from '@phoenix
 import type { NetworkConfig } from '../config';
 import { NodeView, PeerSetResponse, PulseDto } from './dto/pulse.dto';
 import type { RegisterNodeDto, RegisterNodeResponse } from './dto/register-node.dto';
+import { FleetCounters } from './fleet-counters.store';
 import { NodeMetricsStore } from './node-metrics.store';
 import { NodeRecord, NodesRepository } from './nodes.repository';
 import { NodeSelectionService } from './node-selection.service';
@@ -28,6 +29,7 @@ export class FleetService {
     private readonly announcer: PeerAnnouncer,
     private readonly clock: Clock,
     private readonly selection: NodeSelectionService,
+    private readonly counters: FleetCounters,
   ) {}
 
   async register(dto: RegisterNodeDto): Promise<{ created: boolean; body: RegisterNodeResponse }> {
@@ -59,11 +61,13 @@ export class FleetService {
   }
 
   async pulse(id: string, dto: PulseDto): Promise<{ generation: number }> {
-    const generation = await this.nodes.recordPulse(id, dto.healthy);
-    if (generation === null) throw nodeGone();
+    const pulsed = await this.nodes.recordPulse(id, dto.healthy);
+    if (pulsed === null) throw nodeGone();
     this.selection.invalidate();
     await this.metrics.recordPulse(id, dto, this.clock.nowMs(), this.config.PULSE_INTERVAL_SEC);
-    return { generation };
+    // Counted once the pulse is answered 200 (a pulse that failed is retried and would count twice).
+    this.counters.load(pulsed.locationId, dto.load);
+    return { generation: pulsed.generation };
   }
 
   async peers(id: string): Promise<PeerSetResponse> {

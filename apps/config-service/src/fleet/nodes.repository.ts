@@ -180,7 +180,8 @@ export class NodesRepository {
    * or silent (more than 3 intervals) gets `recovered_at = now()`, which ramps its share of new leases.
    * @returns the node's generation, or null when it is decommissioned or unknown
    */
-  async recordPulse(id: string, healthy: boolean): Promise<number | null> {
+  /** Records a pulse; null for an unknown or decommissioned node. */
+  async recordPulse(id: string, healthy: boolean): Promise<{ generation: number; locationId: string } | null> {
     const result: unknown = await this.ds.query(
       `UPDATE node SET
          recovered_at = CASE WHEN $2 AND last_pulse_at IS NOT NULL
@@ -190,11 +191,11 @@ export class NodesRepository {
          healthy = $2,
          last_pulse_at = now()
        WHERE id = $1 AND status <> 'decommissioned'
-       RETURNING generation`,
+       RETURNING generation, location_id`,
       [id, healthy],
     );
     const list = rowsOf(result);
-    return list[0] ? Number(list[0].generation) : null;
+    return list[0] ? { generation: Number(list[0].generation), locationId: list[0].location_id as string } : null;
   }
 
   /** Nodes that may take leases in `location` (`auto`: anywhere); eligibility is decided by selection. */

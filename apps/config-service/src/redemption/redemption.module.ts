@@ -4,6 +4,7 @@ import { IssuerDirectoryModule } from '../issuer-directory/issuer-directory.modu
 import { LeasesModule } from '../leases/leases.module';
 import { LocationsModule } from '../locations/locations.module';
 import { RedemptionController } from './redemption.controller';
+import { RedemptionOutcomes } from './redemption-outcomes';
 import { RedemptionService } from './redemption.service';
 import { SpentTokensStore } from './spent-tokens.store';
 import { TokenChallenge } from './token-challenge';
@@ -12,6 +13,6 @@ import { TokenRequiredGuard } from './token-required.guard';
 @Module({
   imports: [FleetModule, LeasesModule, LocationsModule, IssuerDirectoryModule],
   controllers: [RedemptionController],
-  providers: [RedemptionService, SpentTokensStore, TokenChallenge, TokenRequiredGuard],
+  providers: [RedemptionService, RedemptionOutcomes, SpentTokensStore, TokenChallenge, TokenRequiredGuard],
 })
 export class RedemptionModule {}

@@ -58,6 +58,7 @@ function build(key: IssuerKeyPair, overrides: Partial<Record<'select' | 'spend' 
       jest.fn(async () => ({ id: 'l', ipv4: '100.64.7.9', ipv6: 'fd00:6a:1::77', expiresAt: new Date(Date.now() + 86_400_000), generation: 5, superseded: false })),
   };
   const announcer = { announce: jest.fn() };
+  const outcomes = { success: jest.fn(), reused: jest.fn(), noCapacity: jest.fn(), invalid: jest.fn() };
   const challenge = new TokenChallenge(config);
   const service = new RedemptionService(
     config,
@@ -71,8 +72,14 @@ function build(key: IssuerKeyPair, overrides: Partial<Record<'select' | 'spend' 
     announcer as never,
     new Random(),
     new Clock(),
+    outcomes as never,
   );
-  return { service, challenge, directory, selection, metrics, locations, spent, leases, announcer };
+  return { service, challenge, directory, selection, metrics, locations, spent, leases, announcer, outcomes };
+}
+
+/** The outcomes counted, as `[kind, location]` pairs. */
+function counted(outcomes: Record<string, jest.Mock>): [string, unknown][] {
+  return Object.entries(outcomes).flatMap(([kind, fn]) => fn.mock.calls.map((c) => [kind, c[0]] as [string, unknown]));
 }
 
 describe('RedemptionService: the order of the steps', () => {
@@ -94,18 +101,21 @@ describe('RedemptionService: the order of the steps', () => {
     expect(res.interface).toEqual({ addresses: ['100.64.7.9/32', 'fd00:6a:1::77/128'], dns: ['100.64.0.1', 'fd00:6a:1::1'] });
     expect(res.peer.endpoint).toBe('198.18.0.10:51820');
     expect(t.spent.unspend).not.toHaveBeenCalled();
+    expect(counted(t.outcomes)).toEqual([['success', 'de-fra']]);
   });
 
   it('does not spend the token when no node has room (NO_CAPACITY)', async () => {
     const t = build(key, { select: jest.fn(async () => null), exists: jest.fn(async () => true) });
     await expect(t.service.redeem({ token: tokenFor(t.challenge), location: 'de-fra', publicKey: wgPublicKey() })).rejects.toMatchObject({ code: 'NO_CAPACITY', status: 503 });
     expect(t.spent.spend).not.toHaveBeenCalled();
+    expect(counted(t.outcomes)).toEqual([['noCapacity', 'de-fra']]);
   });
 
   it('answers UNKNOWN_LOCATION for a location without nodes that does not exist', async () => {
     const t = build(key, { select: jest.fn(async () => null), exists: jest.fn(async () => false) });
     await expect(t.service.redeem({ token: tokenFor(t.challenge), location: 'zz-zzz', publicKey: wgPublicKey() })).rejects.toMatchObject({ code: 'UNKNOWN_LOCATION' });
     expect(t.spent.spend).not.toHaveBeenCalled();
+    expect(counted(t.outcomes)).toEqual([]);
   });
 
   it('answers TOKEN_REUSED and writes nothing when the spend loses', async () => {
@@ -113,6 +123,8 @@ describe('RedemptionService: the order of the steps', () => {
     await expect(t.service.redeem({ token: tokenFor(t.challenge), location: 'auto', publicKey: wgPublicKey() })).rejects.toMatchObject({ code: 'TOKEN_REUSED', status: 409 });
     expect(t.leases.create).not.toHaveBeenCalled();
     expect(t.announcer.announce).not.toHaveBeenCalled();
+    // Counted where the chosen node is, though any location would have done.
+    expect(counted(t.outcomes)).toEqual([['reused', 'de-fra']]);
   });
 
   it.each([
@@ -126,6 +138,8 @@ describe('RedemptionService: the order of the steps', () => {
     expect(t.spent.unspend).toHaveBeenCalledWith(expect.any(Uint8Array), 'spend-id');
     expect(t.metrics.unassign).toHaveBeenCalledWith(record.id);
     expect(t.announcer.announce).not.toHaveBeenCalled();
+    // An outage is no outcome of the token: only NO_CAPACITY counts.
+    expect(counted(t.outcomes)).toEqual(code === 'NO_CAPACITY' ? [['noCapacity', 'de-fra']] : []);
   });
 
   it('records the nullifier (hash of the nonce) with the day its key stops being redeemable, in the lease write', async () => {
@@ -143,12 +157,14 @@ describe('RedemptionService: the order of the steps', () => {
     expect(t.spent.unspend).not.toHaveBeenCalled();
     expect(t.metrics.unassign).toHaveBeenCalledWith(record.id);
     expect(t.announcer.announce).not.toHaveBeenCalled();
+    expect(counted(t.outcomes)).toEqual([['reused', 'de-fra']]);
   });
 
   it('fails closed when Redis is down at the spend: 503 and nothing written', async () => {
     const t = build(key, { spend: jest.fn(() => Promise.reject(AppError.unavailable('redis'))) });
     await expect(t.service.redeem({ token: tokenFor(t.challenge), location: 'auto', publicKey: wgPublicKey() })).rejects.toMatchObject({ code: 'UNAVAILABLE' });
     expect(t.leases.create).not.toHaveBeenCalled();
+    expect(counted(t.outcomes)).toEqual([]);
   });
 
   it('checks the token before touching anything else', async () => {
@@ -158,11 +174,29 @@ describe('RedemptionService: the order of the steps', () => {
     await expect(t.service.redeem({ token: bad, location: 'auto', publicKey: wgPublicKey() })).rejects.toMatchObject({ code: 'INVALID_TOKEN', status: 401 });
     expect(t.selection.select).not.toHaveBeenCalled();
     expect(t.spent.spend).not.toHaveBeenCalled();
+    expect(counted(t.outcomes)).toEqual([['invalid', 'auto']]);
+  });
+
+  // RFC 9578 Token: token_type (2) | nonce (32) | challenge_digest (32) | token_key_id (32) | authenticator.
+  const flip = (token: Uint8Array, at: number) => Uint8Array.from(token, (b, i) => (i === at ? b ^ 0xff : b));
+  it.each([
+    ['of the wrong length', (token: Uint8Array) => token.subarray(0, token.length - 1), false, 400],
+    ['of another token type', (token: Uint8Array) => flip(token, 1), false, 401],
+    ['for another challenge', (token: Uint8Array) => flip(token, 2 + 32), false, 401],
+    ['under an unknown key', (token: Uint8Array) => flip(token, 2 + 32 + 32), true, 401],
+    ['with a bad signature', (token: Uint8Array) => flip(token, token.length - 1), false, 401],
+  ])('counts a token %s as invalid for the location asked for', async (_name, spoil, unknownKey, status) => {
+    const t = build(key);
+    if (unknownKey) t.directory.keyFor.mockResolvedValue(null as never);
+    await expect(t.service.redeem({ token: spoil(tokenFor(t.challenge)), location: 'nl-ams', publicKey: wgPublicKey() })).rejects.toMatchObject({ status });
+    expect(counted(t.outcomes)).toEqual([['invalid', 'nl-ams']]);
+    expect(t.selection.select).not.toHaveBeenCalled();
   });
 
   it('refuses publicKey together with sealTo, and neither', async () => {
     const t = build(key);
     await expect(t.service.redeem({ token: tokenFor(t.challenge), location: 'auto', publicKey: wgPublicKey(), sealTo: wgPublicKey() })).rejects.toMatchObject({ status: 400 });
     await expect(t.service.redeem({ token: tokenFor(t.challenge), location: 'auto' })).rejects.toMatchObject({ status: 400 });
+    expect(counted(t.outcomes)).toEqual([]);
   });
 });

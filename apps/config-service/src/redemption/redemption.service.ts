@@ -24,6 +24,7 @@ import { AddressesExhaustedError, NodeNotActiveError, TokenAlreadySpentError } f
 import { LocationsRepository } from '../locations/locations.repository';
 import { RedeemResponse, TokenChallengeView } from './dto/redeem.dto';
 import { badRequest, invalidToken, noCapacity, tokenReused } from './redemption.errors';
+import { RedemptionOutcomes } from './redemption-outcomes';
 import { dayOf, forgetAt, tokenNullifier } from './nullifier';
 import { SpentTokensStore } from './spent-tokens.store';
 import { TokenChallenge } from './token-challenge';
@@ -54,6 +55,10 @@ const PERSISTENT_KEEPALIVE = 25;
  *  5. announce to the node (fire and forget: the node also reconciles from its peer set);
  *  6. answer with the config.
  * Redis or Postgres down at any step is `503 UNAVAILABLE` (fail closed, never a config).
+ *
+ * The outcome — a config, `TOKEN_REUSED`, `NO_CAPACITY` or a token refused as invalid or
+ * malformed — is counted per location and hour for the fleet totals ({@link RedemptionOutcomes}),
+ * fire and forget. Bad input other than the token, unknown locations and outages are not counted.
  */
 @Injectable()
 export class RedemptionService {
@@ -69,6 +74,7 @@ export class RedemptionService {
     private readonly announcer: PeerAnnouncer,
     private readonly random: Random,
     private readonly clock: Clock,
+    private readonly outcomes: RedemptionOutcomes,
   ) {}
 
   tokenChallenge(): TokenChallengeView {
@@ -85,7 +91,7 @@ export class RedemptionService {
     // 1. Inputs, then the token.
     if (input.publicKey !== undefined && input.sealTo !== undefined) throw badRequest('give either publicKey or sealTo, not both');
     if (input.publicKey === undefined && input.sealTo === undefined) throw badRequest('publicKey (or, for a server-made key pair, sealTo) is required');
-    const { token, key } = await this.verify(input.token);
+    const { token, key } = await this.verify(input.token, input.location);
 
     // Server-made key pair: the private key leaves only sealed to the client and is never stored.
     let publicKey = input.publicKey;
@@ -110,17 +116,21 @@ export class RedemptionService {
       if (input.location !== 'auto' && !(await this.locations.exists(input.location))) {
         throw new AppError(ErrorCode.UNKNOWN_LOCATION, `unknown location ${input.location}`);
       }
+      this.outcomes.noCapacity(input.location);
       throw noCapacity();
     }
 
     // 3. Spend: exactly one concurrent redemption of this token gets past here.
     const forgetAtSec = forgetAt(key.notBefore, this.clock.nowMs() / 1000, this.config.SPENT_TOKEN_TTL_SEC);
     const spendId = await this.spent.spend(token.nonce, forgetAtSec);
-    if (spendId === null) throw tokenReused();
+    const record = node.record;
+    if (spendId === null) {
+      this.outcomes.reused(record.locationId);
+      throw tokenReused();
+    }
 
     // 4. Nullifier and lease in one transaction. Every failure from here returns the token, except
     // finding it spent before.
-    const record = node.record;
     const dns = this.config.VPN_DNS ?? [gatewayAddress(record.tunnelCidrV4), ...(record.tunnelCidrV6 ? [gatewayAddress(record.tunnelCidrV6)] : [])];
     let lease: NewLease;
     let assigned = false;
@@ -141,8 +151,14 @@ export class RedemptionService {
       const spentBefore = e instanceof TokenAlreadySpentError;
       if (!spentBefore) await this.spent.unspend(token.nonce, spendId);
       if (assigned) await this.metrics.unassign(record.id);
-      if (spentBefore) throw tokenReused();
-      if (e instanceof NodeNotActiveError || e instanceof AddressesExhaustedError) throw noCapacity();
+      if (spentBefore) {
+        this.outcomes.reused(record.locationId);
+        throw tokenReused();
+      }
+      if (e instanceof NodeNotActiveError || e instanceof AddressesExhaustedError) {
+        this.outcomes.noCapacity(record.locationId);
+        throw noCapacity();
+      }
       throw e instanceof AppError ? e : AppError.unavailable('database', e);
     }
 
@@ -162,7 +178,7 @@ export class RedemptionService {
       dns,
       peer: { publicKey: record.publicKey, endpoint, allowedIps: CLIENT_ALLOWED_IPS, persistentKeepalive: PERSISTENT_KEEPALIVE },
     });
-    return {
+    const response: RedeemResponse = {
       config,
       interface: { addresses, dns },
       peer: { publicKey: record.publicKey, endpoint: formatEndpoint(endpoint), allowedIps: CLIENT_ALLOWED_IPS, persistentKeepalive: PERSISTENT_KEEPALIVE },
@@ -170,22 +186,32 @@ export class RedemptionService {
       expiresAt: lease.expiresAt.toISOString(),
       ...(sealedPrivateKey !== undefined ? { sealedPrivateKey } : {}),
     };
+    this.outcomes.success(record.locationId);
+    return response;
   }
 
-  /** RFC 9578 §6.4 origin checks: type, key id (a listed key in force), challenge digest, signature. */
-  private async verify(bytes: Uint8Array): Promise<{ token: Token; key: IssuerKey }> {
+  /**
+   * RFC 9578 §6.4 origin checks: type, key id (a listed key in force), challenge digest, signature.
+   * A refused token is counted as invalid for `location` (the one asked for).
+   */
+  private async verify(bytes: Uint8Array, location: string): Promise<{ token: Token; key: IssuerKey }> {
+    const refuse = (why: string): Promise<AppError> => {
+      this.outcomes.invalid(location);
+      return this.invalid(why);
+    };
     let token: Token;
     try {
       token = decodeToken(bytes);
     } catch (e) {
-      if (isCryptoError(e, CryptoErrorCode.UNSUPPORTED_TOKEN_TYPE)) throw await this.invalid('token type is not 2 (Blind RSA)');
-      if (isCryptoError(e)) throw badRequest('token is not an RFC 9578 Token of the right length');
-      throw e;
+      if (isCryptoError(e, CryptoErrorCode.UNSUPPORTED_TOKEN_TYPE)) throw await refuse('token type is not 2 (Blind RSA)');
+      if (!isCryptoError(e)) throw e;
+      this.outcomes.invalid(location);
+      throw badRequest('token is not an RFC 9578 Token of the right length');
     }
     const key = await this.directory.keyFor(token.tokenKeyId);
-    if (!key) throw await this.invalid('token was issued under an unknown or retired key');
-    if (!equalBytes(token.challengeDigest, this.challenge.digest)) throw await this.invalid('token answers another challenge');
-    if (!verifyToken(key.publicKey, token, this.challenge.digest)) throw await this.invalid('token signature does not verify');
+    if (!key) throw await refuse('token was issued under an unknown or retired key');
+    if (!equalBytes(token.challengeDigest, this.challenge.digest)) throw await refuse('token answers another challenge');
+    if (!verifyToken(key.publicKey, token, this.challenge.digest)) throw await refuse('token signature does not verify');
     return { token, key };
   }
 

@@ -1,0 +1,309 @@
+import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { Logger } from '@nestjs/common';
+import { ClientProxy, ClientProxyFactory } from '@nestjs/microservices';
+import { FleetReport, FleetReportRow, Patterns, ServiceLogger, loadConfig, redisClientOptions } from '@phoenix/common';
+import { FakeClock, ThrowawayRedis, dropRedisPrefix, sideRedisUrl } from '@phoenix/common/testing';
+import { base64urlDecode, base64urlEncode } from '@phoenix/crypto';
+import { createRedis } from '@phoenix/database';
+import Redis from 'ioredis';
+import { LocalIssuer, Registered, RunningApp, TestDb, addNode, createNetworkDb, env, getChallenge, mintToken, pulse, redeem, startApp, testEnv, uniquePrefix, wgPublicKey } from '../../test/support';
+import { configShape } from '../config';
+import { RedisKeys } from '../core/redis-keys';
+import { FLEET_TOTALS_TTL_SEC, FleetCounters } from './fleet-counters.store';
+import { FleetReporter } from './fleet-reporter';
+
+const ROW_FIELDS = ['hour', 'location', 'redemptions', 'reused', 'noCapacity', 'invalid', 'loadSum', 'loadSamples'].sort();
+const COUNTER = /^([a-z]{2}-[a-z0-9]{2,16}|auto):(redemptions|reused|noCapacity|invalid|loadSum|loadSamples)$/;
+
+async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** A location id no other suite uses (ClickHouse and Redis are shared). */
+const uniqueLocation = () => `zf-${randomBytes(6).toString('hex')}`;
+
+/** Every fleet hash under `prefix` (admin connection: SCAN), summed per location across hours. */
+async function totalsUnder(redis: Redis, prefix: string): Promise<{ keys: string[]; fields: Record<string, string>; byLocation: Map<string, Record<string, number>> }> {
+  const keys: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}fleet:*`, 'COUNT', 1000);
+    keys.push(...found);
+    cursor = next;
+  } while (cursor !== '0');
+  keys.sort();
+  const fields: Record<string, string> = {};
+  const byLocation = new Map<string, Record<string, number>>();
+  for (const key of keys) {
+    for (const [field, value] of Object.entries(await redis.hgetall(key))) {
+      fields[`${key}|${field}`] = value;
+      const [location, counter] = field.split(':') as [string, string];
+      const row = byLocation.get(location) ?? {};
+      row[counter] = (row[counter] ?? 0) + Number(value);
+      byLocation.set(location, row);
+    }
+  }
+  return { keys, fields, byLocation };
+}
+
+describe('fleet totals: redemption outcomes and node load per location and hour, shared by replicas, reported to analytics', () => {
+  let db: TestDb;
+  let issuer: LocalIssuer;
+  let a: RunningApp;
+  let b: RunningApp;
+  let redis: Redis;
+  let listener: Redis;
+  let reports: FleetReport[];
+  let node: Registered;
+  let bClosed = false;
+  const prefix = uniquePrefix();
+  const full = uniqueLocation();
+  const empty = uniqueLocation();
+  const secrets: string[] = [];
+
+  beforeAll(async () => {
+    [db, issuer] = await Promise.all([createNetworkDb(), LocalIssuer.start()]);
+    // Two replicas on one database and one Redis namespace; only b reports, every second.
+    a = await startApp(testEnv(db, issuer, { REDIS_KEY_PREFIX: prefix, FLEET_REPORT_INTERVAL_SEC: '0' }));
+    b = await startApp(testEnv(db, issuer, { REDIS_KEY_PREFIX: prefix, FLEET_REPORT_INTERVAL_SEC: '1' }));
+    redis = new Redis(env('REDIS_URL'));
+    // Hears the reports as analytics-service does: its side's Redis user.
+    listener = new Redis(sideRedisUrl('analytics-service'));
+    reports = [];
+    await listener.subscribe(Patterns.ANALYTICS_FLEET_REPORT);
+    listener.on('message', (_c: string, m: string) => reports.push((JSON.parse(m) as { data: FleetReport }).data));
+    for (const id of [full, empty]) {
+      const res = await fetch(`${a.base}/admin/locations/${id}`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${a.config.ADMIN_TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ country: 'ZZ', city: 'Fleet test' }),
+      });
+      expect(res.status).toBe(201);
+    }
+    node = await addNode(a.base, a.config, { location: full, capacity: 10 }); // pulses load 10
+    secrets.push(node.id, node.nodeToken, node.publicKey);
+  });
+
+  afterAll(async () => {
+    listener?.disconnect();
+    redis?.disconnect();
+    await a?.close();
+    if (!bClosed) await b?.close();
+    await dropRedisPrefix(prefix);
+    await issuer?.close();
+    await db?.drop();
+  });
+
+  it('counts each outcome and pulse once, on whichever replica, into the same totals; nothing in them names a node, token or key', async () => {
+    const challenge = await getChallenge(a.base);
+    const mint = () => {
+      const t = mintToken(issuer.current, challenge);
+      secrets.push(t);
+      return t;
+    };
+    const publicKey = () => {
+      const k = wgPublicKey();
+      secrets.push(k);
+      return k;
+    };
+    const status = async (res: Promise<Response>) => (await res).status;
+
+    const once = mint();
+    expect(await status(redeem(a.base, once, { location: full, publicKey: publicKey() }))).toBe(200);
+    expect(await status(redeem(b.base, once, { location: full, publicKey: publicKey() }))).toBe(409);
+    expect(await status(redeem(b.base, mint(), { location: 'auto', publicKey: publicKey() }))).toBe(200);
+    expect(await status(redeem(a.base, mint(), { location: empty, publicKey: publicKey() }))).toBe(503);
+    const spoiled = base64urlDecode(mint());
+    spoiled[spoiled.length - 1] ^= 0xff;
+    expect(await status(redeem(b.base, base64urlEncode(spoiled), { location: full, publicKey: publicKey() }))).toBe(401);
+    // A location that does not exist: counted as `auto`, never under the made-up id.
+    expect(await status(redeem(a.base, base64urlEncode(spoiled), { location: 'zz-madeup', publicKey: publicKey() }))).toBe(401);
+    expect(await status(redeem(a.base, base64urlEncode(spoiled.subarray(0, 100)), { location: full, publicKey: publicKey() }))).toBe(400);
+    // Not a redemption outcome: bad input besides the token, and unknown locations with a good token.
+    expect(await status(redeem(a.base, mint(), { location: full, publicKey: 'not-a-key' }))).toBe(400);
+    expect(await status(redeem(a.base, mint(), { location: 'zz-madeup', publicKey: publicKey() }))).toBe(404);
+
+    expect((await pulse(a.base, node, { load: 30, peers: 1, healthy: true })).status).toBe(200);
+    expect((await pulse(b.base, node, { load: 50.5, peers: 2, healthy: true })).status).toBe(200);
+
+    const expected = {
+      [full]: { redemptions: 2, reused: 1, invalid: 2, loadSum: 90.5, loadSamples: 3 },
+      [empty]: { noCapacity: 1 },
+      auto: { invalid: 1 },
+    };
+    const counted = (t: Awaited<ReturnType<typeof totalsUnder>>) => Object.fromEntries([...t.byLocation].sort(([x], [y]) => x.localeCompare(y)));
+    const t = await until('the counts to land', 10_000, async () => {
+      const now = await totalsUnder(redis, prefix);
+      try {
+        expect(counted(now)).toEqual(expected);
+        return now;
+      } catch {
+        return undefined;
+      }
+    }).catch(async (e: Error) => {
+      throw new Error(`${e.message}: ${JSON.stringify(counted(await totalsUnder(redis, prefix)))}`);
+    });
+
+    // One key per hour, one field per location and counter: a time, a location, a number.
+    for (const key of t.keys) {
+      expect(key).toMatch(new RegExp(`^${prefix}fleet:\\d{4}-\\d{2}-\\d{2}T\\d{2}$`));
+      const ttl = await redis.ttl(key);
+      expect(ttl).toBeGreaterThan(FLEET_TOTALS_TTL_SEC - 60);
+      expect(ttl).toBeLessThanOrEqual(FLEET_TOTALS_TTL_SEC);
+    }
+    for (const [name, value] of Object.entries(t.fields)) {
+      expect(name.split('|')[1]).toMatch(COUNTER);
+      expect(value).toMatch(/^\d+(\.\d+)?$/);
+    }
+    const dump = JSON.stringify(t);
+    for (const s of secrets) expect(dump).not.toContain(s);
+  });
+
+  it('reports the current and previous hour as FleetReportRow fields only, and a replica that reports on its timer stops when it shuts down', async () => {
+    const before = Date.now();
+    const report = await a.app.get(FleetReporter).report();
+    expect(report).not.toBeNull();
+    const sent = report as FleetReport;
+    expect(Object.keys(sent).sort()).toEqual(['rows', 'version']);
+    expect(sent.version).toBeGreaterThanOrEqual(before);
+    expect(sent.version).toBeLessThanOrEqual(Date.now());
+    const mine = sent.rows.filter((r) => [full, empty, 'auto'].includes(r.location));
+    expect(mine.length).toBeGreaterThanOrEqual(3);
+    const sum = (loc: string, k: keyof FleetReportRow) => mine.filter((r) => r.location === loc).reduce((n, r) => n + Number(r[k]), 0);
+    expect([sum(full, 'redemptions'), sum(full, 'reused'), sum(full, 'invalid'), sum(full, 'loadSum'), sum(full, 'loadSamples')]).toEqual([2, 1, 2, 90.5, 3]);
+    expect([sum(empty, 'noCapacity'), sum('auto', 'invalid')]).toEqual([1, 1]);
+
+    // What went over the wire is exactly that report (the pattern's `data`), nothing more.
+    const heard = await until('the report on the channel', 5000, () => reports.find((r) => r.version === sent.version && JSON.stringify(r) === JSON.stringify(sent)));
+    for (const row of heard.rows) {
+      expect(Object.keys(row).sort()).toEqual(ROW_FIELDS);
+      expect(row.hour).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:00:00\.000Z$/);
+      expect(row.location).toMatch(/^([a-z]{2}-[a-z0-9]{2,16}|auto)$/);
+    }
+    const wire = JSON.stringify(reports);
+    for (const s of secrets) expect(wire).not.toContain(s);
+
+    // b reports by itself every second, with the same totals (the replicas share them).
+    const fromTimer = await until('a report from the timer', 5000, () => reports.find((r) => r.version !== sent.version && r.rows.some((row) => row.location === full)));
+    expect(fromTimer.rows.filter((r) => r.location === full).reduce((n, r) => n + r.redemptions, 0)).toBe(2);
+
+    await b.close();
+    bClosed = true;
+    const heardBefore = reports.length;
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(reports.length).toBe(heardBefore);
+  });
+});
+
+describe('FleetReporter on a driven clock: which hours a report carries', () => {
+  const prefix = uniquePrefix();
+  const loc = uniqueLocation();
+  const clock = new FakeClock(Date.parse('2030-01-01T10:59:59.999Z'));
+  const config = loadConfig(configShape, {
+    NETWORK_DATABASE_URL: 'postgres://u:p@127.0.0.1:5432/unused',
+    REDIS_URL: sideRedisUrl('config-service'),
+    ISSUER_DIRECTORY_URL: 'http://127.0.0.1:1/unused',
+    REDIS_KEY_PREFIX: prefix,
+  });
+  let redis: Redis;
+  let client: ClientProxy;
+  let counters: FleetCounters;
+  let reporter: FleetReporter;
+
+  beforeAll(async () => {
+    redis = createRedis(config.REDIS_URL, 'fleet-spec', { enableOfflineQueue: true });
+    client = ClientProxyFactory.create(redisClientOptions('fleet-spec', config.REDIS_URL) as never) as unknown as ClientProxy;
+    counters = new FleetCounters(redis, new RedisKeys(prefix), clock);
+    reporter = new FleetReporter(config, counters, client, clock);
+  });
+
+  afterAll(async () => {
+    await client?.close();
+    redis?.disconnect();
+    await dropRedisPrefix(prefix);
+  });
+
+  const rowsOf = (r: FleetReport | null) => (r?.rows ?? []).filter((row) => row.location === loc);
+
+  it('counts into the hour of the clock, and reports this hour and the one before until the next begins', async () => {
+    counters.redemption('success', loc);
+    counters.redemption('success', loc);
+    clock.t = Date.parse('2030-01-01T11:00:00.000Z');
+    counters.redemption('reused', loc);
+    counters.load(loc, 40);
+    await until('the counts', 5000, async () => ((await redis.hget(`${prefix}fleet:2030-01-01T11`, `${loc}:loadSamples`)) === '1' && (await redis.hget(`${prefix}fleet:2030-01-01T10`, `${loc}:redemptions`)) === '2' ? true : undefined));
+
+    clock.t = Date.parse('2030-01-01T11:00:30.000Z');
+    const first = await reporter.report();
+    expect(first?.version).toBe(clock.t);
+    expect(rowsOf(first)).toEqual([
+      { hour: '2030-01-01T10:00:00.000Z', location: loc, redemptions: 2, reused: 0, noCapacity: 0, invalid: 0, loadSum: 0, loadSamples: 0 },
+      { hour: '2030-01-01T11:00:00.000Z', location: loc, redemptions: 0, reused: 1, noCapacity: 0, invalid: 0, loadSum: 40, loadSamples: 1 },
+    ]);
+
+    clock.t = Date.parse('2030-01-01T12:00:00.000Z');
+    const second = await reporter.report();
+    expect(second?.version).toBe(clock.t);
+    expect(rowsOf(second)).toEqual([{ hour: '2030-01-01T11:00:00.000Z', location: loc, redemptions: 0, reused: 1, noCapacity: 0, invalid: 0, loadSum: 40, loadSamples: 1 }]);
+
+    clock.t = Date.parse('2030-01-01T13:00:00.000Z');
+    expect(await reporter.report()).toBeNull();
+  });
+});
+
+describe('FleetCounters while Redis is down: counting never fails its caller', () => {
+  let server: ThrowawayRedis;
+  let redis: Redis;
+  let chunks: string[];
+  const lines = () => chunks.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+
+  beforeAll(async () => {
+    server = await ThrowawayRedis.start();
+    chunks = [];
+    const out = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        chunks.push(chunk.toString());
+        cb();
+      },
+    });
+    Logger.overrideLogger(new ServiceLogger('config-service', 'info', out));
+    redis = createRedis(server.url, 'fleet-down-spec');
+    await until('Redis', 5000, () => (redis.status === 'ready' ? true : undefined));
+  });
+
+  afterAll(async () => {
+    redis?.disconnect();
+    await server?.dispose();
+    Logger.overrideLogger(true);
+  });
+
+  it('returns at once, logs the outage once through the outage log, and counts again once Redis is back', async () => {
+    const counters = new FleetCounters(redis, new RedisKeys('network:'), new FakeClock(Date.parse('2030-01-01T10:00:00.000Z')));
+    counters.redemption('success', 'de-fra');
+    const hour = [Date.parse('2030-01-01T10:00:00.000Z')];
+    await until('the first count', 5000, async () => ((await counters.read(hour))[0]?.redemptions === 1 ? true : undefined));
+
+    await server.stop('SIGKILL');
+    for (let i = 0; i < 20; i++) {
+      expect(counters.redemption('success', 'de-fra')).toBeUndefined();
+      expect(counters.load('de-fra', 50)).toBeUndefined();
+    }
+    await until('the outage line', 5000, () => lines().find((l) => l.msg === 'Redis unavailable' && l.connection === 'fleet-counters'));
+
+    await server.start();
+    await until('Redis again', 10_000, () => (redis.status === 'ready' ? true : undefined));
+    counters.redemption('success', 'de-fra');
+    // The server came back empty (no persistence): the one count after the outage is all there is.
+    await until('a count after the outage', 5000, async () => ((await counters.read(hour).catch(() => []))[0]?.redemptions === 1 ? true : undefined));
+    await until('the recovery line', 5000, () => lines().find((l) => l.msg === 'Redis available again' && l.connection === 'fleet-counters'));
+    expect(lines().filter((l) => l.connection === 'fleet-counters' && l.msg === 'Redis unavailable')).toHaveLength(1);
+    expect(chunks.join('')).not.toContain('127.0.0.1');
+  }, 30_000);
+});
