@@ -5,3 +5,4 @@ export * from './hostile-json';
 export * from './redis-server';
 export * from './fake-clock';
 export * from './redis-keys';
+export * from './tcp-proxy';
