@@ -5,6 +5,7 @@ import { CLICKHOUSE, ClickHouseModule, REDIS, RedisModule, clickhouseReadiness, 
 import type Redis from 'ioredis';
 import type { AnalyticsConfig } from './config';
 import { CoreModule } from './core/core.module';
+import { FleetModule } from './fleet/fleet.module';
 
 @Module({})
 export class AppModule {
@@ -23,6 +24,7 @@ export class AppModule {
           },
         }),
         CoreModule.forRoot(config),
+        FleetModule,
       ],
     };
   }
