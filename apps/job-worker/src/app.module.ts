@@ -3,6 +3,7 @@ import { BullModule } from '@nestjs/bullmq';
 import { PlatformModule } from '@phoenix/common';
 import { REDIS, RedisModule, redisReadiness } from '@phoenix/database';
 import type Redis from 'ioredis';
+import { BlocklistModule } from './blocklist/blocklist.module';
 import { BoardModule } from './board/board.module';
 import type { JobsConfig } from './config';
 import { CoreModule } from './core/core.module';
@@ -21,6 +22,7 @@ export class AppModule {
         RedisModule.forRoot(config.REDIS_URL, 'job-worker'),
         BullModule.forRoot({ connection: bullConnection(config.REDIS_URL), prefix: config.JOBS_PREFIX }),
         schedules,
+        BlocklistModule.forRoot(schedules),
         BoardModule.forRoot(config),
         PlatformModule.forRoot({
           service: 'job-worker',

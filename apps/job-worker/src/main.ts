@@ -1,10 +1,10 @@
 import 'reflect-metadata';
 import { loadConfigOrExit, startService } from '@phoenix/common';
 import { AppModule } from './app.module';
-import { configShape } from './config';
+import { configShape, jobsConfigRules } from './config';
 
 async function main(): Promise<void> {
-  const config = loadConfigOrExit('job-worker', configShape);
+  const config = loadConfigOrExit('job-worker', configShape, jobsConfigRules);
   await startService({
     service: 'job-worker',
     module: AppModule.forRoot(config),

@@ -121,4 +121,14 @@ describe('BlocklistOrigin', () => {
     expect(reads).toBeGreaterThan(10);
     expect(listing().filter((n) => n.endsWith('.bin'))).toHaveLength(3);
   });
+
+  it('keeps the source state beside blocklist/, never in the served directory', async () => {
+    const origin = new BlocklistOrigin(root);
+    expect(await origin.sourceState()).toBeNull();
+    const state = { url: 'http://127.0.0.1/hosts', sha256: 'a'.repeat(64), etag: '"x"', lastModified: 'Tue, 01 Dec 2026 04:15:00 GMT' };
+    await origin.saveSourceState(state);
+    expect(await origin.sourceState()).toEqual(state);
+    expect(existsSync(join(root, 'source-state.json'))).toBe(true);
+    expect(existsSync(join(root, 'blocklist'))).toBe(false);
+  });
 });

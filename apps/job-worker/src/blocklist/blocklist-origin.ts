@@ -6,7 +6,8 @@
 // Publishing writes the filter first, then replaces latest.json atomically (temp file, fsync,
 // rename), so a reader never sees a manifest that names a missing file; then it keeps the last N
 // versions and deletes older manifests and the filters no kept manifest names. One publisher at a
-// time (the compile job); readers need no lock.
+// time (the compile job); readers need no lock. Beside `blocklist/`, never served:
+//   source-state.json                    what the last compile learnt of its source (ETag…)
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -16,6 +17,19 @@ import { type BlocklistManifest, serializeManifest, verifyFilterFile } from '@ph
 export const LATEST = 'latest.json';
 export const VERSIONS_DIR = 'versions';
 export const DEFAULT_KEEP_VERSIONS = 5;
+export const SOURCE_STATE = 'source-state.json';
+
+/**
+ * What the compile job remembers of the source it last took, for its next conditional GET. Kept
+ * with the published files (not in Redis) so it can never describe a filter that is not there.
+ */
+export interface SourceState {
+  url: string;
+  /** SHA-256 of the source bytes, hex. */
+  sha256: string;
+  etag?: string;
+  lastModified?: string;
+}
 
 export class BlocklistOriginError extends Error {
   override readonly name = 'BlocklistOriginError';
@@ -57,6 +71,22 @@ export class BlocklistOrigin {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw error;
     }
+  }
+
+  /** The source state saved by {@link saveSourceState}, or null. */
+  async sourceState(): Promise<SourceState | null> {
+    try {
+      return JSON.parse(await readFile(join(this.root, SOURCE_STATE), 'utf8')) as SourceState;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT' || error instanceof SyntaxError) return null;
+      throw error;
+    }
+  }
+
+  /** Replaces the source state (atomically, outside the served `blocklist/` directory). */
+  async saveSourceState(state: SourceState): Promise<void> {
+    await mkdir(this.root, { recursive: true });
+    await this.writeAtomically(join(this.root, SOURCE_STATE), `${JSON.stringify(state)}\n`);
   }
 
   /**

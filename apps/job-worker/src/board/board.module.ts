@@ -4,7 +4,7 @@ import { FastifyAdapter } from '@bull-board/fastify';
 import { BullBoardModule } from '@bull-board/nestjs';
 import type { FastifyInstance, FastifyPluginCallback } from 'fastify';
 import type { JobsConfig } from '../config';
-import { SCHEDULES_QUEUE } from '../schedules/schedules.queue';
+import { BLOCKLIST_QUEUE, SCHEDULES_QUEUE } from '../schedules/schedules.queue';
 import { adminOnly } from './admin-auth';
 
 const BOARD_ROUTE = '/admin/queues';
@@ -36,7 +36,7 @@ export class BoardModule {
       module: BoardModule,
       imports: [
         BullBoardModule.forRoot({ route: BOARD_ROUTE, adapter: guardedAdapter(config.ADMIN_TOKEN) }),
-        BullBoardModule.forFeature({ name: SCHEDULES_QUEUE, adapter: BullMQAdapter }),
+        BullBoardModule.forFeature({ name: SCHEDULES_QUEUE, adapter: BullMQAdapter }, { name: BLOCKLIST_QUEUE, adapter: BullMQAdapter }),
       ],
     };
   }

@@ -8,7 +8,7 @@ import type { JobsConfig } from '../config';
 import { BullConnectionLog } from './bull-connection';
 import { ScheduleRunsStore } from './schedule-runs.store';
 import { SchedulePlan, desiredSchedules, planSchedules } from './schedules.catalogue';
-import { SCHEDULES_QUEUE } from './schedules.queue';
+import { BLOCKLIST_QUEUE, type QueueName, SCHEDULES_QUEUE } from './schedules.queue';
 
 const LOCK_TTL_MS = 30_000;
 const LOCK_POLL_MS = 200;
@@ -30,15 +30,22 @@ export class ScheduleRegistrar implements OnApplicationBootstrap, OnApplicationS
   private retry?: NodeJS.Timeout;
   private stopped = false;
   private failures = 0;
+  private readonly queues: ReadonlyMap<QueueName, Queue>;
 
   constructor(
-    @InjectQueue(SCHEDULES_QUEUE) private readonly queue: Queue,
+    @InjectQueue(SCHEDULES_QUEUE) schedules: Queue,
+    @InjectQueue(BLOCKLIST_QUEUE) blocklist: Queue,
     @Inject(REDIS) private readonly redis: Redis,
     @InjectConfig() private readonly config: JobsConfig,
     private readonly store: ScheduleRunsStore,
   ) {
-    // The queue's errors must be heard from its first connection attempt on.
-    new BullConnectionLog('jobs-queue').watch(queue);
+    this.queues = new Map<QueueName, Queue>([
+      [SCHEDULES_QUEUE, schedules],
+      [BLOCKLIST_QUEUE, blocklist],
+    ]);
+    // The queues' errors must be heard from their first connection attempt on.
+    new BullConnectionLog('jobs-queue').watch(schedules);
+    new BullConnectionLog('jobs-queue-blocklist').watch(blocklist);
   }
 
   /** True once this process has seen the schedule set reconciled (readiness). */
@@ -75,25 +82,32 @@ export class ScheduleRegistrar implements OnApplicationBootstrap, OnApplicationS
       });
   }
 
-  /** Reconciles the schedules in Redis with the config, under the registrar lock. */
+  /** Reconciles the schedules in Redis with the config, queue by queue, under the registrar lock. */
   async reconcile(): Promise<SchedulePlan> {
     // The shared client fails fast while it connects (no offline queue): give it a moment at start.
     await waitForRedis(this.redis, RETRY_MS);
     const release = await this.lock();
     try {
-      const existing = await this.queue.getJobSchedulers(0, -1);
-      const plan = planSchedules(
-        existing.map((s) => ({ key: s.key, pattern: s.pattern, tz: s.tz, fingerprint: (s.template?.data as { fingerprint?: unknown } | undefined)?.fingerprint })),
-        desiredSchedules(this.config),
-      );
-      for (const id of plan.remove) await this.queue.removeJobScheduler(id);
-      for (const s of plan.upsert) await this.queue.upsertJobScheduler(s.id, { pattern: s.pattern, tz: s.tz }, s.template);
-      if (plan.remove.length || plan.upsert.length) {
-        this.logger.log({ msg: 'schedules reconciled', removed: plan.remove, upserted: plan.upsert.map((s) => `${s.id} (${s.pattern})`), unchanged: plan.unchanged });
-      } else {
-        this.logger.log({ msg: 'schedules as configured', unchanged: plan.unchanged });
+      const desired = desiredSchedules(this.config);
+      const all: SchedulePlan = { remove: [], upsert: [], unchanged: [] };
+      for (const [name, queue] of this.queues) {
+        const existing = await queue.getJobSchedulers(0, -1);
+        const plan = planSchedules(
+          existing.map((s) => ({ key: s.key, pattern: s.pattern, tz: s.tz, fingerprint: (s.template?.data as { fingerprint?: unknown } | undefined)?.fingerprint })),
+          desired.filter((d) => d.queue === name),
+        );
+        for (const id of plan.remove) await queue.removeJobScheduler(id);
+        for (const s of plan.upsert) await queue.upsertJobScheduler(s.id, { pattern: s.pattern, tz: s.tz }, s.template);
+        all.remove.push(...plan.remove);
+        all.upsert.push(...plan.upsert);
+        all.unchanged.push(...plan.unchanged);
       }
-      return plan;
+      if (all.remove.length || all.upsert.length) {
+        this.logger.log({ msg: 'schedules reconciled', removed: all.remove, upserted: all.upsert.map((s) => `${s.id} (${s.pattern})`), unchanged: all.unchanged });
+      } else {
+        this.logger.log({ msg: 'schedules as configured', unchanged: all.unchanged });
+      }
+      return all;
     } finally {
       await release();
     }

@@ -29,6 +29,14 @@ describe('the schedule catalogue', () => {
     expect(new Set(SCHEDULES.map((s) => s.env)).size).toBe(SCHEDULES.length);
   });
 
+  it('runs blocklist.compile daily in its own queue, only where an origin directory is set', () => {
+    expect(desiredSchedules(config()).map((d) => d.id)).not.toContain('blocklist.compile');
+    const withOrigin = desiredSchedules(config({ BLOCKLIST_ORIGIN_DIR: '/srv/origin' }));
+    expect(withOrigin.find((d) => d.id === 'blocklist.compile')).toMatchObject({ queue: 'blocklist', pattern: '15 4 * * *', template: { name: 'blocklist.compile' } });
+    expect(withOrigin.filter((d) => d.id !== 'blocklist.compile').every((d) => d.queue === 'schedules')).toBe(true);
+    expect(desiredSchedules(config({ BLOCKLIST_ORIGIN_DIR: '/srv/origin', SCHEDULE_BLOCKLIST_COMPILE: 'off' })).map((d) => d.id)).not.toContain('blocklist.compile');
+  });
+
   it('changes the fingerprint when the pattern or the job options change, and only then', () => {
     const fp = (env: Record<string, string>) => desiredSchedules(config(env)).find((d) => d.id === 'network.leases.expire')!.template.data.fingerprint;
     expect(fp({})).toBe(fp({}));

@@ -4,7 +4,7 @@ import { METRICS_REGISTRY, ServiceMetrics } from '@phoenix/common';
 import type { Queue } from 'bullmq';
 import { Gauge, Histogram } from 'prom-client';
 import { ScheduleRunsStore } from './schedule-runs.store';
-import { SCHEDULES_QUEUE } from './schedules.queue';
+import { BLOCKLIST_QUEUE, type QueueName, SCHEDULES_QUEUE } from './schedules.queue';
 
 const STATES = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'failed', 'completed'] as const;
 /** A scrape never waits on Redis longer than this (during an outage the series are left out). */
@@ -33,13 +33,18 @@ export class ScheduleMetrics {
 
   constructor(
     @Inject(METRICS_REGISTRY) metrics: ServiceMetrics,
-    @InjectQueue(SCHEDULES_QUEUE) private readonly queue: Queue,
+    @InjectQueue(SCHEDULES_QUEUE) schedules: Queue,
+    @InjectQueue(BLOCKLIST_QUEUE) blocklist: Queue,
     private readonly store: ScheduleRunsStore,
   ) {
     const registers = [metrics.registry];
+    const queues: Array<[QueueName, Queue]> = [
+      [SCHEDULES_QUEUE, schedules],
+      [BLOCKLIST_QUEUE, blocklist],
+    ];
     // `collect` runs with the metric as `this`: the queries are closed over instead.
-    const jobCounts = () => this.read('job counts', () => this.queue.getJobCounts(...STATES));
-    const schedulers = () => this.read('job schedulers', () => this.queue.getJobSchedulers(0, -1));
+    const jobCounts = (name: QueueName, queue: Queue) => this.read(`${name} job counts`, () => queue.getJobCounts(...STATES));
+    const schedulers = async () => (await Promise.all(queues.map(([name, q]) => this.read(`${name} job schedulers`, () => q.getJobSchedulers(0, -1))))).flatMap((s) => s ?? []);
     const lastSuccesses = () => this.read('last successes', () => this.store.lastSuccesses());
     new Gauge({
       name: 'jobs_queue_jobs',
@@ -48,8 +53,10 @@ export class ScheduleMetrics {
       registers,
       async collect() {
         this.reset();
-        const counts = await jobCounts();
-        if (counts) for (const state of STATES) this.set({ queue: SCHEDULES_QUEUE, state }, counts[state] ?? 0);
+        for (const [name, queue] of queues) {
+          const counts = await jobCounts(name, queue);
+          if (counts) for (const state of STATES) this.set({ queue: name, state }, counts[state] ?? 0);
+        }
       },
     });
     new Gauge({
@@ -59,7 +66,7 @@ export class ScheduleMetrics {
       registers,
       async collect() {
         this.reset();
-        for (const s of (await schedulers()) ?? []) if (typeof s.next === 'number') this.set({ schedule: s.key }, s.next / 1000);
+        for (const s of await schedulers()) if (typeof s.next === 'number') this.set({ schedule: s.key }, s.next / 1000);
       },
     });
     new Gauge({
@@ -81,8 +88,8 @@ export class ScheduleMetrics {
     });
   }
 
-  observeRun(schedule: string, outcome: RunOutcome, seconds: number): void {
-    this.duration.observe({ queue: SCHEDULES_QUEUE, schedule, outcome }, seconds);
+  observeRun(schedule: string, outcome: RunOutcome, seconds: number, queue: QueueName = SCHEDULES_QUEUE): void {
+    this.duration.observe({ queue, schedule, outcome }, seconds);
   }
 
   private async read<T>(what: string, query: () => Promise<T>): Promise<T | undefined> {

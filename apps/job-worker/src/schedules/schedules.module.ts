@@ -6,9 +6,12 @@ import { ScheduleRegistrar } from './schedule.registrar';
 import { ScheduleRunsStore } from './schedule-runs.store';
 import { ScheduleMetrics } from './schedules.metrics';
 import { SchedulesProcessor } from './schedules.processor';
-import { SCHEDULES_QUEUE } from './schedules.queue';
+import { BLOCKLIST_QUEUE, SCHEDULES_QUEUE } from './schedules.queue';
 
-/** The `schedules` queue: its registrar, its processor, its metrics. Needs `BullModule.forRoot`. */
+/**
+ * The queues (`schedules`, and `blocklist` whose sandboxed worker is BlocklistModule's), their
+ * schedules' registrar, the `schedules` processor, the metrics. Needs `BullModule.forRoot`.
+ */
 @Module({})
 export class SchedulesModule {
   static forRoot(config: JobsConfig): DynamicModule {
@@ -23,9 +26,9 @@ export class SchedulesModule {
     })(SchedulesProcessor);
     return {
       module: SchedulesModule,
-      imports: [BullModule.registerQueue({ name: SCHEDULES_QUEUE }), ControlModule.forRoot(config.REDIS_URL)],
+      imports: [BullModule.registerQueue({ name: SCHEDULES_QUEUE }, { name: BLOCKLIST_QUEUE }), ControlModule.forRoot(config.REDIS_URL)],
       providers: [ScheduleRunsStore, ScheduleRegistrar, ScheduleMetrics, SchedulesProcessor],
-      exports: [ScheduleRegistrar, BullModule],
+      exports: [ScheduleRegistrar, ScheduleMetrics, BullModule],
     };
   }
 }

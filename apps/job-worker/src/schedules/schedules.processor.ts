@@ -9,6 +9,7 @@ import { BullConnectionLog } from './bull-connection';
 import { ScheduleRunsStore } from './schedule-runs.store';
 import { scheduleDefinition } from './schedules.catalogue';
 import { RunOutcome, ScheduleMetrics } from './schedules.metrics';
+import { SCHEDULES_QUEUE } from './schedules.queue';
 
 /** What a run returns (the job's return value in Bull Board). */
 export interface RunResult {
@@ -74,6 +75,7 @@ export class SchedulesProcessor extends WorkerHost implements OnApplicationBoots
   private async run(job: Job): Promise<RunResult> {
     const schedule = scheduleDefinition(job.name);
     if (!schedule) throw new UnrecoverableError(`no schedule is named ${job.name}`);
+    if (schedule.queue !== SCHEDULES_QUEUE) throw new UnrecoverableError(`${job.name} runs in the ${schedule.queue} queue, not here`);
     const period = periodOf(job);
     if ((await this.runs.completed(schedule.id, period)) !== null) {
       this.logger.log({ msg: 'period already ran, nothing sent', schedule: schedule.id, period, jobId: job.id });
