@@ -4,6 +4,7 @@ import { ApiError, UnreachableError } from './errors';
 export interface Endpoints {
   authUrl: string;
   configUrl: string;
+  analyticsUrl: string;
   /** `host:port` of the Firebase Auth emulator, or null for the real Firebase (then `firebaseApiKey`). */
   firebaseEmulator: string | null;
   firebaseApiKey: string;
@@ -143,3 +144,9 @@ export interface VpnConfigReply {
 /** `POST /vpn/config` with `Authorization: PrivateToken token="…"` and our own public key. */
 export const redeemToken = async (e: Endpoints, authorization: string, location: string, publicKey: string) =>
   (await call<VpnConfigReply>('config-service', `${e.configUrl}/vpn/config`, jsonInit('POST', { location, publicKey }, { authorization }))).body;
+
+// ---------------------------------------------------------------- analytics-service (anonymous: no identity, no ids)
+
+/** `POST /v1/events` (1 to 500 events) → `202 {"accepted": n}` once the batch is durably queued. */
+export const postEvents = async (e: Endpoints, events: readonly object[]) =>
+  (await call<{ accepted: number }>('analytics-service', `${e.analyticsUrl}/v1/events`, jsonInit('POST', { events }))).body;

@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { COMMANDS, commandHelp, mainHelp, parse, parseCount, Parsed, run } from './cli';
+import { COMMANDS, commandHelp, mainHelp, parse, parseCount, parseEventCount, Parsed, run } from './cli';
 import { UsageError } from './errors';
 
 describe('client command line', () => {
@@ -35,7 +35,15 @@ describe('client command line', () => {
   });
 
   it('has local-stack defaults, overridden by environment then flags', () => {
-    expect((parse(['locations'], env) as Parsed).endpoints).toEqual({ authUrl: 'http://127.0.0.1:3001', configUrl: 'http://127.0.0.1:3002', firebaseEmulator: '127.0.0.1:59099', firebaseApiKey: 'fake-api-key' });
+    expect((parse(['locations'], env) as Parsed).endpoints).toEqual({
+      authUrl: 'http://127.0.0.1:3001',
+      configUrl: 'http://127.0.0.1:3002',
+      analyticsUrl: 'http://127.0.0.1:3003',
+      firebaseEmulator: '127.0.0.1:59099',
+      firebaseApiKey: 'fake-api-key',
+    });
+    expect((parse(['telemetry'], { ...env, PHOENIX_ANALYTICS_URL: 'http://an:3/' }) as Parsed).endpoints.analyticsUrl).toBe('http://an:3');
+    expect((parse(['telemetry', '--analytics-url', 'http://flag:4'], { ...env, PHOENIX_ANALYTICS_URL: 'http://an:3' }) as Parsed).endpoints.analyticsUrl).toBe('http://flag:4');
     expect((parse(['locations'], env) as Parsed).stateDir).toBe('/home/u/.phoenix-client');
     const p = parse(['tokens', '--count', '3', '--state-dir', '/s', '--auth-url', 'http://a:1/', '--firebase-emulator', 'none'], { ...env, PHOENIX_CONFIG_URL: 'http://c:2', FIREBASE_API_KEY: 'k' }) as Parsed;
     expect(p).toMatchObject({ command: 'tokens', stateDir: '/s', values: { count: '3' }, endpoints: { authUrl: 'http://a:1', configUrl: 'http://c:2', firebaseEmulator: null, firebaseApiKey: 'k' } });
@@ -46,6 +54,7 @@ describe('client command line', () => {
     [['tokens', '--bogus']],
     [['redeem', 'positional']],
     [['tokens', '--count']],
+    [['locations', '--analytics-url', 'http://x']],
   ])('refuses bad usage %j with exit code 2', async (argv) => {
     expect(() => parse(argv, env)).toThrow(UsageError);
     let err = '';
@@ -57,6 +66,13 @@ describe('client command line', () => {
     expect(parseCount(undefined)).toBe(5);
     expect(parseCount('20')).toBe(20);
     for (const bad of ['0', '21', '-1', '2.5', 'x', '']) expect(() => parseCount(bad)).toThrow(UsageError);
+  });
+
+  it('takes telemetry --count 1..100000, default 2000', () => {
+    expect(parseEventCount(undefined)).toBe(2000);
+    expect(parseEventCount('1')).toBe(1);
+    expect(parseEventCount('100000')).toBe(100_000);
+    for (const bad of ['0', '100001', '-1', '2.5', 'x', '']) expect(() => parseEventCount(bad)).toThrow(UsageError);
   });
 
   it('asks to sign in before account commands, without touching the network', async () => {

@@ -7,6 +7,7 @@ import * as api from './api';
 import { checkName, parsePublicKey, updateBlocklist } from './blocklist';
 import { ApiError, ClientError, describeError, exitCodeFor, UsageError } from './errors';
 import { issueTokens, MAX_BATCH, redeem, tokenSpentBy } from './protocol';
+import { batches, countByType, DEFAULT_EVENT_COUNT, generateTelemetry, MAX_EVENT_COUNT, MAX_EVENTS_PER_BATCH } from './telemetry';
 import { ClientState, defaultStateDir, jwtExpiry, loadState, saveState, usableTokens, withoutToken, withPrivateKey, writeSecretFile } from './state';
 import { down, up } from './tunnel';
 
@@ -91,6 +92,12 @@ export const COMMANDS: Record<string, Command> = {
       'Looks the name, then each parent domain, up in the filter held by `blocklist update`, as DNS blockers do; nothing is sent anywhere. Exit code 0 when blocked, 1 when not (like grep), 2 bad usage, 4 no filter held. Bloom filter: "blocked" can be a false positive at the published rate; "not blocked" is certain.',
     options: {},
   },
+  telemetry: {
+    summary: 'send a realistic mix of anonymous telemetry to analytics-service',
+    usage: `telemetry [--count N] [--analytics-url <url>]      (N: 1-${MAX_EVENT_COUNT}, default ${DEFAULT_EVENT_COUNT})`,
+    details: `Makes N events of the four types of API.md (connection, throughput, session, blocking) for the locations of GET /locations, spread over a few hours of the last day, and sends them to analytics-service (POST /v1/events, --analytics-url, PHOENIX_ANALYTICS_URL, default http://127.0.0.1:3003) in batches of at most ${MAX_EVENTS_PER_BATCH}. Prints how many were accepted. The events carry no identity and no ids: platform, app version, hour, location and coarse numbers only. A refused batch (400 VALIDATION_FAILED, 503 UNAVAILABLE with Retry-After) stops the run and says how far it got.`,
+    options: { count: { type: 'string' }, 'analytics-url': { type: 'string' } },
+  },
   status: { summary: 'show what the state file holds (no secrets)', usage: 'status', details: 'Session email, tokens held, current lease.', options: {} },
 };
 
@@ -155,6 +162,7 @@ export function parse(argv: string[], env: NodeJS.ProcessEnv): Parsed | { help: 
     endpoints: {
       authUrl: (str('auth-url') ?? env.PHOENIX_AUTH_URL ?? 'http://127.0.0.1:3001').replace(/\/$/, ''),
       configUrl: (str('config-url') ?? env.PHOENIX_CONFIG_URL ?? 'http://127.0.0.1:3002').replace(/\/$/, ''),
+      analyticsUrl: (str('analytics-url') ?? env.PHOENIX_ANALYTICS_URL ?? 'http://127.0.0.1:3003').replace(/\/$/, ''),
       firebaseEmulator: emulator === 'none' ? null : emulator,
       firebaseApiKey: env.FIREBASE_API_KEY ?? 'fake-api-key',
     },
@@ -166,6 +174,14 @@ export function parseCount(value: string | boolean | undefined): number {
   if (value === undefined) return 5;
   const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : NaN;
   if (!Number.isInteger(n) || n < 1 || n > MAX_BATCH) throw new UsageError(`--count must be an integer from 1 to ${MAX_BATCH}`);
+  return n;
+}
+
+/** `telemetry --count`: an integer 1..MAX_EVENT_COUNT, default DEFAULT_EVENT_COUNT. */
+export function parseEventCount(value: string | boolean | undefined): number {
+  if (value === undefined) return DEFAULT_EVENT_COUNT;
+  const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isInteger(n) || n < 1 || n > MAX_EVENT_COUNT) throw new UsageError(`--count must be an integer from 1 to ${MAX_EVENT_COUNT}`);
   return n;
 }
 
@@ -312,6 +328,28 @@ async function execute(p: Parsed, io: Io): Promise<number | void> {
       const r = checkName(p.stateDir, String(p.values.name));
       io.out(r.blockedBy === null ? `${r.name}: not blocked (blocklist version ${r.version})` : `${r.name}: blocked${r.blockedBy !== r.name ? ` (listed: ${r.blockedBy})` : ''} (blocklist version ${r.version})`);
       return r.blockedBy === null ? 1 : 0;
+    }
+    case 'telemetry': {
+      const count = parseEventCount(p.values.count);
+      const locations = await api.getLocations(e);
+      if (locations.length === 0) throw new ClientError('config-service lists no locations: nothing to send telemetry for');
+      const events = generateTelemetry({ locations, count, now: now(), random: Math.random });
+      const parts = batches(events);
+      let accepted = 0;
+      for (const [i, batch] of parts.entries()) {
+        try {
+          accepted += (await api.postEvents(e, batch)).accepted;
+        } catch (error) {
+          io.err(`batch ${i + 1} of ${parts.length} refused; ${accepted} of ${events.length} events were accepted before it`);
+          throw error;
+        }
+      }
+      const c = countByType(events);
+      const hours = new Set(events.map((x) => x.at.slice(0, 13))).size;
+      io.out(
+        `analytics-service accepted ${accepted} of ${events.length} events (${c.connection} connection, ${c.throughput} throughput, ${c.session} session, ${c.blocking} blocking) for ${locations.length} locations over ${hours} hours, in ${parts.length} batch(es)`,
+      );
+      return;
     }
     case 'status': {
       const tokens = usableTokens(state.tokens, now());

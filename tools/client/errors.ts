@@ -65,7 +65,7 @@ export function describeError(error: unknown): string {
       case 'UNKNOWN_LOCATION':
         return 'no such location: `locations` lists them (or use --location auto).';
       case 'UNAVAILABLE':
-        return `${s} is temporarily unavailable (one of its dependencies is down). Nothing was spent or changed: try again shortly.`;
+        return `${s} is temporarily unavailable (${error.status} UNAVAILABLE: one of its dependencies is down). Nothing was spent or changed: try again ${error.retryAfter !== undefined ? `in ${formatDuration(error.retryAfter)} (Retry-After: ${error.retryAfter})` : 'shortly'}.`;
       case 'UNAUTHENTICATED':
         return 'not signed in, or the session expired: run `signin` (or `signup`).';
       case 'TRIAL_USED':
