@@ -6,7 +6,7 @@ import { Random } from './random';
 import { RedisKeys } from './redis-keys';
 import { RedisLock } from './redis-lock';
 
-/** The Redis transport client config-service emits node announcements on. */
+/** The Redis transport client config-service emits its events on (node announcements, fleet reports). */
 export const NODE_TRANSPORT = Symbol('NODE_TRANSPORT');
 
 @Injectable()
