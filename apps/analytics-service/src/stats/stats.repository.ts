@@ -1,0 +1,55 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { type ClickHouseClient, ClickHouseError } from '@clickhouse/client';
+import { AppError } from '@phoenix/common';
+import { CLICKHOUSE } from '@phoenix/database';
+import { CELL_EVENTS, PanelName, allCellsSql, panelFields } from './panels';
+import type { StatsWindow } from './stats-window';
+
+export type StatsRow = Record<string, string | number | null>;
+
+/** One cell of a panel: its API row and the number of events it is built from. */
+export interface StatsCell {
+  row: StatsRow;
+  events: number;
+}
+
+/**
+ * ClickHouse: the cells of a stats panel over a window. ClickHouse 18.16 has no server-side query
+ * parameters: the only values put into the SQL are the window's integers and k, both numbers the
+ * service parsed itself.
+ */
+@Injectable()
+export class StatsRepository {
+  constructor(@Inject(CLICKHOUSE) private readonly ch: ClickHouseClient) {}
+
+  async cells(panel: PanelName, window: StatsWindow, k: number): Promise<StatsCell[]> {
+    const query = allCellsSql(panel, { start: `toDateTime(${window.startSec})`, end: `toDateTime(${window.endSec})`, k: String(Math.trunc(k)) });
+    let raw: Array<Record<string, unknown>>;
+    try {
+      const rs = await this.ch.query({ query, format: 'JSONEachRow', clickhouse_settings: { output_format_json_quote_64bit_integers: 0 } });
+      raw = await rs.json<Record<string, unknown>>();
+    } catch (e) {
+      throw clickHouseOutage(e) ? AppError.unavailable('ClickHouse', e) : e;
+    }
+    const fields = panelFields(panel);
+    return raw.map((r) => ({
+      row: Object.fromEntries(fields.map((f) => [f, r[f] as string | number | null])),
+      events: Number(r[CELL_EVENTS]),
+    }));
+  }
+}
+
+/**
+ * Whether a failed query means ClickHouse is out of reach rather than that the query is wrong:
+ * anything ClickHouse did not answer itself (a refused or reset connection, the client's request
+ * timeout), or a table that is not there yet (60 UNKNOWN_TABLE: the schema is not migrated, and
+ * readiness says so too). An error ClickHouse reports about the SQL stays a bug (500).
+ */
+function clickHouseOutage(e: unknown): boolean {
+  // Not `instanceof Error`: socket errors are made in Node's own realm (a Jest sandbox has another).
+  const message = typeof e === 'object' && e !== null ? (e as { message?: unknown }).message : undefined;
+  if (typeof message !== 'string') return false;
+  // ClickHouse 18.16's error text predates the client's parser: read its code from the message.
+  const code = e instanceof ClickHouseError ? e.code : /^Code: (\d+)/.exec(message)?.[1];
+  return code === undefined || code === '60';
+}
