@@ -8,7 +8,8 @@
 #
 # Groups:
 #   stack  the servers of the local stack and what tools/stack drives them with (python3-aiosmtpd:
-#          the SMTP sink auth-service's notification mails land in)
+#          the SMTP sink auth-service's notification mails land in; nginx-light: the blocklist's
+#          CDN origin, later the per-service gateways)
 #   node   a VPN node in a network namespace (node-daemon's namespace suites, tools/e2e, the
 #          `nft -c` check, the platform's local node)
 #   test   what other suites call: docker-compose (validates infra/'s compose file offline; no
@@ -22,7 +23,7 @@
 # `apt-get install -s` on Debian 12: 94 packages with recommends, 56 without.
 
 # shellcheck disable=SC2034 # read through a nameref in deps_missing
-DEPS_GROUP_stack=(postgresql redis-server clickhouse-server clickhouse-client python3-aiosmtpd curl util-linux procps)
+DEPS_GROUP_stack=(postgresql redis-server clickhouse-server clickhouse-client python3-aiosmtpd nginx-light curl util-linux procps)
 # shellcheck disable=SC2034
 DEPS_GROUP_node=(wireguard-go wireguard-tools nftables iproute2 iputils-ping)
 # shellcheck disable=SC2034
@@ -38,6 +39,8 @@ deps_present() {
     redis-server) command -v redis-server >/dev/null && command -v redis-cli >/dev/null ;;
     util-linux) command -v runuser >/dev/null && command -v setsid >/dev/null ;;
     procps) command -v ps >/dev/null ;;
+    # Debian 12's nginx-light brings the `nginx` binary (in /usr/sbin, not on a user's PATH).
+    nginx-light) command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] ;;
     # A Python module: present when Debian's python3 (not one a version manager put first on PATH) imports it.
     python3-aiosmtpd) /usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 ;;
     wireguard-tools) command -v wg >/dev/null ;;

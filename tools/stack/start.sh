@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Starts the local stack of real servers Phoenix needs, idempotently:
 #   PostgreSQL (Debian's), Redis, ClickHouse (Debian's clickhouse-server), Firebase Auth emulator,
-#   an SMTP sink (Debian's python3-aiosmtpd) that keeps every mail it receives in .stack/mail/.
+#   an SMTP sink (Debian's python3-aiosmtpd) that keeps every mail it receives in .stack/mail/,
+#   nginx (Debian's nginx-light) serving the blocklist's CDN origin .stack/blocklist-origin/.
 # Data and logs live under .stack/ (git-ignored); connection URLs go to .stack/env, which the apps
 # (tools/platform) and the integration tests read. Stop with tools/stack/stop.sh.
 set -euo pipefail
@@ -187,12 +188,25 @@ start_smtp() {
   wait_for "SMTP sink" 30 smtp_ready || die "SMTP sink did not start (see $SMTPDIR/smtp.log)"
 }
 
+# ---------------------------------------------------------------- nginx
+# The CDN origin of the published blocklist: job-worker publishes into BLOCKLIST_ORIGIN_DIR, nginx
+# serves it at BLOCKLIST_PUBLIC_URL/blocklist/… (config: tools/stack/nginx/, one server block per
+# purpose in conf.d/, so the per-service gateways can join it). .stack/upstream/ is served at
+# /upstream/ (npm run platform puts a local copy of the hosts list there).
+NGINXDIR=$STACK_DIR/nginx
+BLOCKLIST_ORIGIN=$STACK_DIR/blocklist-origin
+start_nginx() {
+  bash "$ROOT/tools/stack/nginx/nginx.sh" start "$NGINXDIR" "$NGINX_PORT" "$BLOCKLIST_ORIGIN" "$STACK_DIR/upstream" \
+    || die "nginx did not start (see $NGINXDIR/error.log)"
+}
+
 start_postgres
 setup_databases
 start_redis
 start_clickhouse
 start_firebase
 start_smtp
+start_nginx
 
 ENV_FILE=$STACK_DIR/env
 umask 077
@@ -212,6 +226,8 @@ FIREBASE_PROJECT_ID=$FIREBASE_PROJECT_ID
 FIREBASE_AUTH_EMULATOR_HOST=127.0.0.1:$FIREBASE_AUTH_PORT
 SMTP_URL=smtp://127.0.0.1:$SMTP_PORT
 PHOENIX_MAIL_DIR=$MAILDIR
+BLOCKLIST_PUBLIC_URL=http://127.0.0.1:$NGINX_PORT
+BLOCKLIST_ORIGIN_DIR=$BLOCKLIST_ORIGIN
 ENV
 umask 022
 log "stack ready; connection settings in $ENV_FILE:"

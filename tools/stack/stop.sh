@@ -18,6 +18,7 @@ stop_pidfile() { # NAME PIDFILE [GROUP]
   log "$name stopped"
 }
 
+stop_pidfile nginx "$STACK_DIR/nginx/nginx.pid" group
 stop_pidfile "SMTP sink" "$STACK_DIR/smtp/smtp.pid" group
 stop_pidfile "Firebase Auth emulator" "$STACK_DIR/firebase/emulator.pid" group
 stop_pidfile ClickHouse "$STACK_DIR/clickhouse/clickhouse.pid"

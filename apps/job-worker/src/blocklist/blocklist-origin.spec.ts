@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -120,6 +120,15 @@ describe('BlocklistOrigin', () => {
     expect(problems).toEqual([]);
     expect(reads).toBeGreaterThan(10);
     expect(listing().filter((n) => n.endsWith('.bin'))).toHaveLength(3);
+  });
+
+  it("sets latest.json's modification time to its version, so a web server's ETag changes with every version", async () => {
+    const origin = new BlocklistOrigin(root);
+    for (const v of [1_796_098_500, 1_796_098_501]) {
+      const p = version(2);
+      await origin.publish({ ...p.manifest, version: v }, p.bytes);
+    }
+    expect(statSync(join(root, 'blocklist/latest.json')).mtimeMs).toBe(1_796_098_501_000);
   });
 
   it('keeps the source state beside blocklist/, never in the served directory', async () => {

@@ -9,7 +9,7 @@
 // time (the compile job); readers need no lock. Beside `blocklist/`, never served:
 //   source-state.json                    what the last compile learnt of its source (ETag…)
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, rename, rm, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { type BlocklistManifest, serializeManifest, verifyFilterFile } from '@phoenix/blocklist';
@@ -105,9 +105,12 @@ export class BlocklistOrigin {
     await this.writeAtomically(join(this.dir, `${manifest.sha256}.bin`), filterBytes);
     await this.syncDir(this.dir);
     // 2. The version's record, then 3. latest.json: each replaced by a rename, never half-written.
+    // latest.json's modification time is its version (Unix seconds for the compile job's versions,
+    // strictly increasing): nginx's ETag (mtime-size) and Last-Modified then differ for every
+    // version, even two published within one second with manifests of the same length.
     const text = `${serializeManifest(manifest)}\n`;
     await this.writeAtomically(join(this.dir, VERSIONS_DIR, `${manifest.version}.json`), text);
-    await this.writeAtomically(join(this.dir, LATEST), text);
+    await this.writeAtomically(join(this.dir, LATEST), text, manifest.version);
     await this.syncDir(this.dir);
     // 4. Prune: keep the newest N versions and the filters they name.
     return { file: manifest.file, ...(await this.prune(manifest)) };
@@ -140,8 +143,11 @@ export class BlocklistOrigin {
     return { kept, deleted };
   }
 
-  /** Writes `content` to a temp file beside `file`, fsyncs it, then renames it over `file`. */
-  private async writeAtomically(file: string, content: string | Uint8Array): Promise<void> {
+  /**
+   * Writes `content` to a temp file beside `file` (with `mtimeSec` as its modification time when
+   * given), fsyncs it, then renames it over `file`.
+   */
+  private async writeAtomically(file: string, content: string | Uint8Array, mtimeSec?: number): Promise<void> {
     const tmp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
     const handle = await open(tmp, 'wx', 0o644);
     try {
@@ -151,6 +157,7 @@ export class BlocklistOrigin {
       await handle.close();
     }
     try {
+      if (mtimeSec !== undefined) await utimes(tmp, mtimeSec, mtimeSec);
       await rename(tmp, file);
     } catch (error) {
       await rm(tmp, { force: true });
