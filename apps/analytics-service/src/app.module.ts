@@ -5,6 +5,7 @@ import { CLICKHOUSE, ClickHouseModule, REDIS, RedisModule, clickhouseReadiness, 
 import type Redis from 'ioredis';
 import type { AnalyticsConfig } from './config';
 import { CoreModule } from './core/core.module';
+import { DashboardModule } from './dashboard/dashboard.module';
 import { FleetModule } from './fleet/fleet.module';
 
 @Module({})
@@ -24,6 +25,7 @@ export class AppModule {
           },
         }),
         CoreModule.forRoot(config),
+        DashboardModule, // /dashboard and, through StatsModule, /v1/stats/:panel
         FleetModule,
       ],
     };
