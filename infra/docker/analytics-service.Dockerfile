@@ -18,6 +18,8 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm install --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=build /src/dist/apps/analytics-service ./dist
+# The dashboard's page, script and styles are read beside the compiled dashboard module (tsc copies no assets).
+COPY apps/analytics-service/src/dashboard/public ./dist/apps/analytics-service/src/dashboard/public
 COPY infra/clickhouse ./infra/clickhouse
 USER node
 EXPOSE 3003
