@@ -9,5 +9,5 @@ describeServiceBasics(
     const config = loadConfig(configShape, { ...process.env, REDIS_URL: sideRedisUrl('analytics-service') });
     return createServiceApp({ service: 'analytics-service', module: AppModule.forRoot(config), port: 0, host: '127.0.0.1', description: 'test' });
   },
-  ['clickhouse', 'redis'],
+  ['redis'],
 );

@@ -1,11 +1,11 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import type { ClickHouseClient } from '@clickhouse/client';
 import { PlatformModule } from '@phoenix/common';
-import { CLICKHOUSE, ClickHouseModule, REDIS, RedisModule, clickhouseReadiness, redisReadiness } from '@phoenix/database';
+import { ClickHouseModule, REDIS, RedisModule, redisReadiness } from '@phoenix/database';
 import type Redis from 'ioredis';
 import type { AnalyticsConfig } from './config';
 import { CoreModule } from './core/core.module';
 import { DashboardModule } from './dashboard/dashboard.module';
+import { IngestModule } from './ingest/ingest.module';
 import { FleetModule } from './fleet/fleet.module';
 
 @Module({})
@@ -19,13 +19,14 @@ export class AppModule {
         PlatformModule.forRoot({
           service: 'analytics-service',
           logLevel: config.LOG_LEVEL,
-          readiness: {
-            inject: [CLICKHOUSE, REDIS],
-            useFactory: (ch: ClickHouseClient, redis: Redis) => [clickhouseReadiness(ch), redisReadiness(redis)],
-          },
+          // Ready = the queue is there. ClickHouse is deliberately not a check: while it is down,
+          // POST /v1/events keeps taking batches into the queue (up to ANALYTICS_MAX_BACKLOG), which
+          // a gateway would stop sending if every replica said "not ready" (README "Readiness").
+          readiness: { inject: [REDIS], useFactory: (redis: Redis) => [redisReadiness(redis)] },
         }),
         CoreModule.forRoot(config),
         DashboardModule, // /dashboard and, through StatsModule, /v1/stats/:panel
+        IngestModule,
         FleetModule,
       ],
     };

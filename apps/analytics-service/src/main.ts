@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { loadConfigOrExit, startService } from '@phoenix/common';
 import { AppModule } from './app.module';
 import { configShape } from './config';
+import { EVENTS_BODY_LIMIT } from './ingest/ingest.controller';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit('analytics-service', configShape);
@@ -12,6 +13,7 @@ async function main(): Promise<void> {
     host: config.HOST,
     description: 'The Observer: anonymous telemetry into ClickHouse and dashboards.',
     redisTransportUrl: config.REDIS_URL,
+    bodyLimit: EVENTS_BODY_LIMIT,
   });
 }
 
