@@ -6,6 +6,7 @@ import type { AnalyticsConfig } from './config';
 import { CoreModule } from './core/core.module';
 import { DashboardModule } from './dashboard/dashboard.module';
 import { IngestModule } from './ingest/ingest.module';
+import { RetentionModule } from './retention/retention.module';
 import { FleetModule } from './fleet/fleet.module';
 
 @Module({})
@@ -27,6 +28,7 @@ export class AppModule {
         CoreModule.forRoot(config),
         DashboardModule, // /dashboard and, through StatsModule, /v1/stats/:panel
         IngestModule,
+        RetentionModule,
         FleetModule,
       ],
     };
