@@ -139,6 +139,8 @@ export function testEnv(db: TestDb, issuer: LocalIssuer, extra: Record<string, s
     ISSUER_DIRECTORY_URL: issuer.url,
     REDIS_KEY_PREFIX: uniquePrefix(),
     MAINTENANCE_FALLBACK_INTERVAL_SEC: '0',
+    // No fleet reports from suites by default: an analytics-service on the same Redis would store them.
+    FLEET_REPORT_INTERVAL_SEC: '0',
     LOG_LEVEL: process.env.CFG_TEST_LOG_LEVEL ?? 'silent',
     ...extra,
   };

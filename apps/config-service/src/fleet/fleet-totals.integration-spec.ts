@@ -1,11 +1,11 @@
-import { randomBytes } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { Logger } from '@nestjs/common';
 import { ClientProxy, ClientProxyFactory } from '@nestjs/microservices';
 import { FleetReport, FleetReportRow, Patterns, ServiceLogger, loadConfig, redisClientOptions } from '@phoenix/common';
 import { FakeClock, ThrowawayRedis, dropRedisPrefix, sideRedisUrl } from '@phoenix/common/testing';
 import { base64urlDecode, base64urlEncode } from '@phoenix/crypto';
-import { createRedis } from '@phoenix/database';
+import { createClickHouse, createRedis } from '@phoenix/database';
 import Redis from 'ioredis';
 import { LocalIssuer, Registered, RunningApp, TestDb, addNode, createNetworkDb, env, getChallenge, mintToken, pulse, redeem, startApp, testEnv, uniquePrefix, wgPublicKey } from '../../test/support';
 import { configShape } from '../config';
@@ -26,8 +26,12 @@ async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T 
   }
 }
 
-/** A location id no other suite uses (ClickHouse and Redis are shared). */
-const uniqueLocation = () => `zf-${randomBytes(6).toString('hex')}`;
+/**
+ * A location id no other suite uses, letters only (no scan of stored data mistakes it for an id).
+ * Reports of the suite reach any analytics-service listening on the stack's Redis: afterAll deletes
+ * whatever one stored for these locations.
+ */
+const uniqueLocation = () => `zf-${Array.from({ length: 12 }, () => String.fromCharCode(97 + randomInt(26))).join('')}`;
 
 /** Every fleet hash under `prefix` (admin connection: SCAN), summed per location across hours. */
 async function totalsUnder(redis: Redis, prefix: string): Promise<{ keys: string[]; fields: Record<string, string>; byLocation: Map<string, Record<string, number>> }> {
@@ -51,6 +55,16 @@ async function totalsUnder(redis: Redis, prefix: string): Promise<{ keys: string
     }
   }
   return { keys, fields, byLocation };
+}
+
+/** Deletes what an analytics-service running beside the suite may have stored of its reports. */
+async function forgetReports(locations: string[]): Promise<void> {
+  const ch = createClickHouse(env('CLICKHOUSE_URL'));
+  try {
+    await ch.command({ query: `ALTER TABLE fleet_hourly DELETE WHERE location IN (${locations.map((l) => `'${l}'`).join(', ')})` });
+  } finally {
+    await ch.close();
+  }
 }
 
 describe('fleet totals: redemption outcomes and node load per location and hour, shared by replicas, reported to analytics', () => {
@@ -97,6 +111,7 @@ describe('fleet totals: redemption outcomes and node load per location and hour,
     await a?.close();
     if (!bClosed) await b?.close();
     await dropRedisPrefix(prefix);
+    await forgetReports([full, empty]);
     await issuer?.close();
     await db?.drop();
   });
@@ -228,6 +243,7 @@ describe('FleetReporter on a driven clock: which hours a report carries', () => 
     await client?.close();
     redis?.disconnect();
     await dropRedisPrefix(prefix);
+    await forgetReports([loc]);
   });
 
   const rowsOf = (r: FleetReport | null) => (r?.rows ?? []).filter((row) => row.location === loc);
