@@ -52,8 +52,7 @@ export const configShape = {
   SCHEDULE_NODES_REAP: schedule('* * * * *'),
   SCHEDULE_BILLING_RECONCILE: schedule('20 * * * *'),
   SCHEDULE_TRIAL_ENDING: schedule('0 9 * * *'),
-  // Off until analytics-service handles `analytics.retention` (the analytics issue): then `30 3 * * *`.
-  SCHEDULE_ANALYTICS_RETENTION: schedule('off'),
+  SCHEDULE_ANALYTICS_RETENTION: schedule('30 3 * * *'),
   SCHEDULE_PROBE: schedule('off'),
   /** How long a command waits for its owner's reply before the run fails (and is retried). */
   JOBS_COMMAND_TIMEOUT_MS: env.int(60_000, 100, 3_600_000),

@@ -14,6 +14,7 @@ describe('the schedule catalogue', () => {
       'network.nodes.reap': '* * * * *',
       'identity.billing.reconcile': '20 * * * *',
       'identity.notifications.trial-ending': '0 9 * * *',
+      'analytics.retention': '30 3 * * *',
     });
     for (const d of desired) {
       expect(d.tz).toBe('UTC');
