@@ -2,7 +2,7 @@
 // 127.0.0.1 (node:http in this test), built with @phoenix/blocklist from a small hosts file and a
 // test key pair.
 import { createServer, type Server } from 'node:http';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -40,7 +40,7 @@ function publish(hosts: string, version: number, key = secretKey): { manifest: B
 async function client(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const code = await run(argv, { out: (l) => (out += `${l}\n`), err: (l) => (err += `${l}\n`), env: { HOME: stateDir, PHOENIX_CLIENT_STATE_DIR: stateDir, PHOENIX_BLOCKLIST_URL: baseUrl, PHOENIX_BLOCKLIST_PUBLIC_KEY: publicKeyB64 } });
+  const code = await run(argv, { out: (l) => (out += `${l}\n`), err: (l) => (err += `${l}\n`), env: { HOME: stateDir, PHOENIX_CLIENT_STATE_DIR: stateDir, PHOENIX_STACK_DIR: stateDir, PHOENIX_BLOCKLIST_URL: baseUrl, PHOENIX_BLOCKLIST_PUBLIC_KEY: publicKeyB64 } });
   return { code, out, err };
 }
 
@@ -158,10 +158,23 @@ describe('client blocklist commands', () => {
 
   it('needs the URL and the key, and says when the origin has nothing', async () => {
     let err = '';
-    const code = await run(['blocklist', 'update'], { out: () => undefined, err: (l) => (err += l), env: { PHOENIX_CLIENT_STATE_DIR: stateDir } });
+    const code = await run(['blocklist', 'update'], { out: () => undefined, err: (l) => (err += l), env: { PHOENIX_CLIENT_STATE_DIR: stateDir, PHOENIX_STACK_DIR: stateDir } });
     expect(code).toBe(2);
     expect(err).toContain('--blocklist-url');
+    expect(err).toContain(join(stateDir, 'platform', 'blocklist.env'));
     expect(await client('blocklist', 'update', '--blocklist-key', 'short')).toMatchObject({ code: 2 });
     expect(await client('blocklist', 'update')).toMatchObject({ code: 1, err: expect.stringContaining('404') });
+  });
+
+  it('takes the URL and key npm run platform wrote when given neither', async () => {
+    publish(V1, 1);
+    mkdirSync(join(stateDir, 'platform'));
+    writeFileSync(join(stateDir, 'platform', 'blocklist.env'), `# Written by tools/platform/run.sh\nPHOENIX_BLOCKLIST_URL=${baseUrl}\nPHOENIX_BLOCKLIST_PUBLIC_KEY=${publicKeyB64}\n`);
+    let out = '';
+    const env = { PHOENIX_CLIENT_STATE_DIR: stateDir, PHOENIX_STACK_DIR: stateDir };
+    expect(await run(['blocklist', 'update'], { out: (l) => (out += l), err: () => undefined, env })).toBe(0);
+    expect(out).toContain('blocklist version 1');
+    // A flag or the environment still wins: a wrong key given is refused, not replaced.
+    expect(await run(['blocklist', 'update', '--blocklist-key', Buffer.alloc(32, 7).toString('base64')], { out: () => undefined, err: () => undefined, env })).toBe(4);
   });
 });

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs, ParseArgsConfig } from 'node:util';
 import { LabLayout, NODE_GATEWAY_V4, PLATFORM_LAB } from '../platform/netns';
 import * as api from './api';
-import { checkName, parsePublicKey, updateBlocklist } from './blocklist';
+import { checkName, parsePublicKey, platformBlocklistFile, platformBlocklistSettings, updateBlocklist } from './blocklist';
 import { ApiError, ClientError, describeError, exitCodeFor, UsageError } from './errors';
 import { issueTokens, MAX_BATCH, redeem, tokenSpentBy } from './protocol';
 import { batches, countByType, DEFAULT_EVENT_COUNT, generateTelemetry, MAX_EVENT_COUNT, MAX_EVENTS_PER_BATCH } from './telemetry';
@@ -80,9 +80,9 @@ export const COMMANDS: Record<string, Command> = {
   down: { summary: 'development: take the tunnel down', usage: 'down', details: 'Stops the client\'s wireguard-go (by pid) and deletes namespace phx-client with its link.', options: {} },
   'blocklist update': {
     summary: 'download and verify the published blocklist',
-    usage: 'blocklist update --blocklist-url <url> --blocklist-key <public key>',
+    usage: 'blocklist update [--blocklist-url <url> --blocklist-key <public key>]',
     details:
-      'GET <url>/blocklist/latest.json (--blocklist-url, PHOENIX_BLOCKLIST_URL: BLOCKLIST_PUBLIC_URL), checks its Ed25519 signature against the pinned public key (--blocklist-key, PHOENIX_BLOCKLIST_PUBLIC_KEY: 32 bytes, base64 or hex), downloads the filter it names and checks its size and sha256, refuses a version older than the one held, and keeps filter and manifest in <state-dir>/blocklist (mode 0600). A rejected download leaves the held filter in place (exit code 4).',
+      'GET <url>/blocklist/latest.json (--blocklist-url, PHOENIX_BLOCKLIST_URL: BLOCKLIST_PUBLIC_URL), checks its Ed25519 signature against the pinned public key (--blocklist-key, PHOENIX_BLOCKLIST_PUBLIC_KEY: 32 bytes, base64 or hex; without either, the URL and key npm run platform wrote to .stack/platform/blocklist.env), downloads the filter it names and checks its size and sha256, refuses a version older than the one held, and keeps filter and manifest in <state-dir>/blocklist (mode 0600). A rejected download leaves the held filter in place (exit code 4).',
     options: { 'blocklist-url': { type: 'string' }, 'blocklist-key': { type: 'string' } },
   },
   'blocklist check': {
@@ -311,10 +311,13 @@ async function execute(p: Parsed, io: Io): Promise<number | void> {
       return;
     }
     case 'blocklist update': {
-      const url = (typeof p.values['blocklist-url'] === 'string' ? p.values['blocklist-url'] : undefined) ?? io.env.PHOENIX_BLOCKLIST_URL;
-      const key = (typeof p.values['blocklist-key'] === 'string' ? p.values['blocklist-key'] : undefined) ?? io.env.PHOENIX_BLOCKLIST_PUBLIC_KEY;
-      if (!url) throw new UsageError(`--blocklist-url (or PHOENIX_BLOCKLIST_URL) is required\n\n${commandHelp(p.command)}`);
-      if (!key) throw new UsageError(`--blocklist-key (or PHOENIX_BLOCKLIST_PUBLIC_KEY) is required: the pinned Ed25519 public key\n\n${commandHelp(p.command)}`);
+      // Flag, then environment, then what a development `npm run platform` wrote.
+      const platform = platformBlocklistSettings(io.env);
+      const url = (typeof p.values['blocklist-url'] === 'string' ? p.values['blocklist-url'] : undefined) ?? io.env.PHOENIX_BLOCKLIST_URL ?? platform.url;
+      const key = (typeof p.values['blocklist-key'] === 'string' ? p.values['blocklist-key'] : undefined) ?? io.env.PHOENIX_BLOCKLIST_PUBLIC_KEY ?? platform.key;
+      const none = `(${platformBlocklistFile(io.env)}, written by npm run platform, is not there either)`;
+      if (!url) throw new UsageError(`--blocklist-url (or PHOENIX_BLOCKLIST_URL) is required ${none}\n\n${commandHelp(p.command)}`);
+      if (!key) throw new UsageError(`--blocklist-key (or PHOENIX_BLOCKLIST_PUBLIC_KEY) is required: the pinned Ed25519 public key ${none}\n\n${commandHelp(p.command)}`);
       const r = await updateBlocklist(p.stateDir, url, parsePublicKey(key));
       const m = r.manifest;
       io.out(

@@ -34,6 +34,17 @@ node -r @swc-node/register apps/analytics-service/src/database/migrate.ts
 
 mkdir -p "$RUN_DIR"
 
+# ---------------------------------------------------------------- the blocklist's source
+# blocklist.compile fetches its hosts list from the stack's nginx (/upstream/hosts), a real server
+# that answers its conditional GETs: the StevenBlack list of the shared test data when it is there,
+# else a small committed sample. (These settings are job-worker's here, not dev.env's: the
+# integration tests read dev.env, and no test's job-worker may compile into the stack's origin.)
+# BLOCKED_EXAMPLE: a name the list blocks, for the hint printed at the end.
+UPSTREAM_HOSTS=$(cd "$ROOT/.." && pwd)/shared/data/stevenblack-hosts BLOCKED_EXAMPLE=ad.doubleclick.net
+[ -r "$UPSTREAM_HOSTS" ] || UPSTREAM_HOSTS=$ROOT/tools/platform/blocklist-sample.hosts BLOCKED_EXAMPLE=ads.example
+mkdir -p "$STACK_DIR/upstream"
+ln -sfn "$UPSTREAM_HOSTS" "$STACK_DIR/upstream/hosts"
+
 # ---------------------------------------------------------------- the local VPN node's namespace
 # As root, install what the node needs from Debian's packages (tools/deps/debian.sh, as tools/stack
 # does for the servers); without them the namespace check below says what is missing.
@@ -86,7 +97,9 @@ for entry in "${SERVICES[@]}"; do
     config-service) redis_url=$REDIS_URL_NETWORK ;;
     node-daemon) redis_url=$REDIS_URL_NODE ;;
     analytics-service) redis_url=$REDIS_URL_ANALYTICS ;;
-    job-worker) redis_url=$REDIS_URL_JOBS ;;
+    # Publishes a blocklist at start when none is (BLOCKLIST_ORIGIN_DIR is the stack's, .stack/env).
+    job-worker) redis_url=$REDIS_URL_JOBS
+      extra+=("BLOCKLIST_SOURCE_URL=${PHOENIX_BLOCKLIST_SOURCE_URL:-$BLOCKLIST_PUBLIC_URL/upstream/hosts}" BLOCKLIST_COMPILE_AT_START=if-missing) ;;
   esac
   extra+=("REDIS_URL=$redis_url")
   PORT=$port setsid env "${extra[@]}" node -r @swc-node/register "apps/$app/src/main.ts" >"$RUN_DIR/$app.log" 2>&1 </dev/null &
@@ -108,6 +121,22 @@ for entry in "${SERVICES[@]}"; do
   done
 done
 
+# The first blocklist: job-worker enqueued a compile at start if none was published; wait for it
+# (bounded), then tell the client where it is and which key it is signed with.
+BLOCKLIST_KEY=$(node -r @swc-node/register apps/job-worker/src/blocklist/blocklist-key.ts)
+for _ in $(seq 1 120); do [ -s "$BLOCKLIST_ORIGIN_DIR/blocklist/latest.json" ] && break; sleep 0.5; done
+if [ -s "$BLOCKLIST_ORIGIN_DIR/blocklist/latest.json" ]; then
+  BLOCKLIST_STATUS="version $(sed -E 's/.*"version":([0-9]+).*/\1/' "$BLOCKLIST_ORIGIN_DIR/blocklist/latest.json") published"
+else
+  BLOCKLIST_STATUS="nothing published yet: see the blocklist queue in Bull Board and $RUN_DIR/job-worker.log"
+fi
+# The reference client reads this when given no --blocklist-url/--blocklist-key (tools/client/README.md).
+cat >"$RUN_DIR/blocklist.env" <<ENV
+# Written by tools/platform/run.sh: the platform's published blocklist, for npm run client -- blocklist update.
+PHOENIX_BLOCKLIST_URL=$BLOCKLIST_PUBLIC_URL
+PHOENIX_BLOCKLIST_PUBLIC_KEY=$BLOCKLIST_KEY
+ENV
+
 log "Phoenix is up (ready in $((SECONDS - started)) s after the stack, $SECONDS s in all):"
 for entry in "${SERVICES[@]}"; do
   app=${entry%%:*} port=${entry##*:}
@@ -115,6 +144,8 @@ for entry in "${SERVICES[@]}"; do
 done
 printf '  %-18s http://127.0.0.1:3004/admin/queues   (Bearer ADMIN_TOKEN, or any user name and the token as password; dev: dev-admin-token-job-worker)\n' 'schedules'
 printf '  %-18s %s   (the SMTP sink: every mail auth-service sends, one file each)\n' 'mail' "${PHOENIX_MAIL_DIR:-.stack/mail}/new"
+printf '  %-18s %s/blocklist/latest.json   (%s; public key %s; source %s)\n' 'blocklist' "$BLOCKLIST_PUBLIC_URL" "$BLOCKLIST_STATUS" "$BLOCKLIST_KEY" "$UPSTREAM_HOSTS"
+printf '  %-18s npm run client -- blocklist update && npm run client -- blocklist check %s\n' '' "$BLOCKED_EXAMPLE"
 if $NODE_LAB; then
   printf '  %-18s namespace phx-node, WireGuard 198.18.0.2:51820, tunnel gateway 100.64.0.1 / fd00:70:1::1\n' 'VPN node'
   printf '  %-18s npm run client -- --help   (walkthrough: tools/client/README.md)\n' 'client'

@@ -5,8 +5,8 @@
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BlocklistManifest, buildFilter, filterContains, filterFromBytes, manifestPublicKey, parseHosts, sha256Hex, verifyPublished } from '@phoenix/blocklist';
-import { dropRedisPrefix, sideRedisUrl } from '@phoenix/common/testing';
+import { type BlocklistManifest, buildFilter, filterContains, filterFromBytes, findBlocked, manifestPublicKey, parseHosts, sha256Hex, verifyPublished } from '@phoenix/blocklist';
+import { WORKSPACE_ROOT, dropRedisPrefix, sideRedisUrl } from '@phoenix/common/testing';
 import { UnrecoverableError } from 'bullmq';
 import Redis from 'ioredis';
 import pino from 'pino';
@@ -164,6 +164,19 @@ describe('blocklist.compile (the processor function, real Redis and a loopback u
     const bytes = readFileSync(join(origin, now.file));
     expect(() => verifyPublished(latestText(), bytes, manifestPublicKey(parseSigningKey(ROTATED_KEY)))).not.toThrow();
     expect(() => verifyPublished(latestText(), bytes, publicKey())).toThrow(/signature/);
+  });
+
+  it("compiles the platform's fallback sample list (tools/platform/blocklist-sample.hosts) into a fresh origin", async () => {
+    const fresh = mkdtempSync(join(tmpdir(), 'phx-blocklist-origin-'));
+    try {
+      upstream.serve(readFileSync(join(WORKSPACE_ROOT, 'tools/platform/blocklist-sample.hosts')));
+      expect(await run(undefined, configure({ BLOCKLIST_ORIGIN_DIR: fresh }))).toMatchObject({ outcome: 'published', domains: 10, skipped: { invalid: 0 } });
+      const m = JSON.parse(readFileSync(join(fresh, 'blocklist/latest.json'), 'utf8')) as BlocklistManifest;
+      const filter = filterFromBytes(readFileSync(join(fresh, m.file)), m.bits, m.hashes);
+      expect(findBlocked(filter, 'cdn.ads.example')).toBe('ads.example');
+    } finally {
+      rmSync(fresh, { recursive: true, force: true });
+    }
   });
 
   it('refuses a job of another name in its queue', async () => {

@@ -127,6 +127,13 @@ describe('the blocklist origin served by nginx (tools/stack/nginx)', () => {
     expect((await fetch(`${base}/upstream/hosts`, { headers: { 'if-none-match': tag } })).status).toBe(304);
   });
 
+  it('logs no client address (privacy invariant 6)', () => {
+    const access = readFileSync(join(dir, 'access.log'), 'utf8');
+    expect(access).toContain('"GET /blocklist/latest.json HTTP/1.1" 304 0');
+    const logs = `${access}${existsSync(join(dir, 'error.log')) ? readFileSync(join(dir, 'error.log'), 'utf8') : ''}`;
+    expect(logs.match(/\b127\.0\.0\.1\b|\b\d{1,3}(\.\d{1,3}){3}\b/g)).toBeNull();
+  });
+
   it('is what the stack runs at BLOCKLIST_PUBLIC_URL', async () => {
     const url = process.env.BLOCKLIST_PUBLIC_URL;
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
