@@ -89,7 +89,10 @@ export const configShape = {
   BLOCKLIST_MAX_INVALID: fraction(0.01),
   /** Versions (manifest + filter) kept published. */
   BLOCKLIST_KEEP_VERSIONS: env.int(5, 1, 100),
-  /** `if-missing`: at start-up, enqueue one compile when nothing is published yet (the platform sets it). */
+  /**
+   * `if-missing`: at start-up, enqueue one compile when nothing is published yet, or what is does
+   * not verify under BLOCKLIST_SIGNING_KEY (a rotated key). `npm run platform` sets it.
+   */
   BLOCKLIST_COMPILE_AT_START: z.enum(['if-missing', 'off']).default('off'),
 };
 

@@ -1,6 +1,7 @@
 import { join, resolve } from 'node:path';
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
+import { manifestPublicKey, verifyManifest } from '@phoenix/blocklist';
 import { InjectConfig } from '@phoenix/common';
 import { type Job, type Queue, Worker } from 'bullmq';
 import { type JobsConfig, blocklistEnabled } from '../config';
@@ -27,7 +28,7 @@ export function processorFile(): string {
  * The `blocklist` queue's Worker, built from a processor *file* (a sandboxed processor: each run
  * in a child process), one run at a time per job-worker. Only where `BLOCKLIST_ORIGIN_DIR` is set.
  * With `BLOCKLIST_COMPILE_AT_START=if-missing` it also enqueues one run at start-up when nothing
- * is published yet.
+ * is published yet (or what is, is signed with another key).
  */
 @Injectable()
 export class BlocklistCompileWorker implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -82,13 +83,29 @@ export class BlocklistCompileWorker implements OnApplicationBootstrap, OnApplica
     await this.worker?.close();
   }
 
-  /** Enqueues one run when the origin has no latest.json; the job id is returned, or null. */
+  /**
+   * Enqueues one run when the origin has no latest.json, or one that does not verify under the
+   * configured key (a rotated key: apps pinning the new key cannot use it). The job id, or null.
+   */
   async compileIfMissing(): Promise<string | null> {
     const origin = new BlocklistOrigin(resolve(this.config.BLOCKLIST_ORIGIN_DIR as string));
-    if ((await origin.latest()) !== null) return null;
+    const latest = await origin.latest();
+    if (latest !== null && this.signedWithOurKey(latest)) {
+      this.logger.log({ msg: 'a blocklist signed with this key is published: no compile at start', version: latest.version });
+      return null;
+    }
     const job = await this.queue.add(BLOCKLIST_COMPILE, {}, { ...runOptions(this.config), deduplication: { id: AT_START_ID } });
-    this.logger.log({ msg: 'nothing published yet: blocklist.compile enqueued', jobId: job.id });
+    this.logger.log({ msg: latest ? 'the published blocklist is not signed with this key: blocklist.compile enqueued' : 'nothing published yet: blocklist.compile enqueued', jobId: job.id });
     return job.id ?? null;
+  }
+
+  private signedWithOurKey(manifest: unknown): boolean {
+    try {
+      verifyManifest(manifest, manifestPublicKey(parseSigningKey(this.config.BLOCKLIST_SIGNING_KEY)));
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   private observe(job: Job, outcome: 'done' | 'duplicate' | 'failed'): void {

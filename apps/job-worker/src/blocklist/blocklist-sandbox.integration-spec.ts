@@ -15,6 +15,8 @@ import { BLOCKLIST_QUEUE } from '../schedules/schedules.queue';
 import type { BlocklistRunResult } from './blocklist-compile.processor';
 import { DEV_BLOCKLIST_SIGNING_KEY, parseSigningKey, publicKeyBase64 } from './signing-key';
 
+const ROTATED_KEY = '9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60';
+
 async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 90_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -106,5 +108,26 @@ describe('blocklist.compile in the sandboxed worker of a job-worker process', ()
     expect(retried.state).toBe('completed');
     expect(retried.job.returnvalue).toMatchObject({ outcome: 'unchanged', reason: '304' });
     expect(latestText()).toBe(before);
+  });
+
+  it('at start-up, re-signs a blocklist signed with another key (a rotation), and leaves a current one alone', async () => {
+    await worker?.stop();
+    const settings = { ...onlySchedules({}), BLOCKLIST_ORIGIN_DIR: origin, BLOCKLIST_SOURCE_URL: upstream.url, BLOCKLIST_COMPILE_AT_START: 'if-missing', BLOCKLIST_SIGNING_KEY: ROTATED_KEY };
+    const before = JSON.parse(latestText()) as BlocklistManifest;
+    worker = await JobWorker.start(prefix, settings);
+    await worker.ready();
+    const rotated = await until('a manifest signed with the rotated key', () => {
+      const m = JSON.parse(latestText()) as BlocklistManifest;
+      return m.version > before.version ? m : undefined;
+    });
+    expect(rotated.sha256).toBe(before.sha256);
+    expect(() => verifyPublished(latestText(), readFileSync(join(origin, rotated.file)), manifestPublicKey(parseSigningKey(ROTATED_KEY)))).not.toThrow();
+    // Restarted with the same key, it finds nothing to do.
+    await worker.stop();
+    worker = await JobWorker.start(prefix, settings);
+    await worker.ready();
+    await until('the start-up check', () => (worker?.lines().some((l) => String(l.msg).includes('no compile at start')) ? true : undefined));
+    expect(worker.lines().filter((l) => String(l.msg).includes('blocklist.compile enqueued'))).toEqual([]);
+    expect((JSON.parse(latestText()) as BlocklistManifest).version).toBe(rotated.version);
   });
 });
