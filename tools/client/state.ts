@@ -5,6 +5,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { withPrivateKey as fillPrivateKey } from '@phoenix/client-protocol';
 
 export interface Session {
   email: string;
@@ -122,11 +123,11 @@ export function jwtExpiry(jwt: string): number | null {
   }
 }
 
-/** The wg-quick file: config-service's config with this client's private key filled in. */
+/** The wg-quick file: config-service's config with this client's private key filled in (the web app's too: @phoenix/client-protocol). */
 export function withPrivateKey(config: string, privateKey: string): string {
-  const lines = config.split('\n').filter((l) => !/^\s*PrivateKey\s*=/.test(l));
-  const at = lines.findIndex((l) => l.trim() === '[Interface]');
-  if (at < 0) throw new StateError('the config from config-service has no [Interface] section');
-  lines.splice(at + 1, 0, `PrivateKey = ${privateKey}`);
-  return lines.join('\n').replace(/\n*$/, '\n');
+  try {
+    return fillPrivateKey(config, privateKey);
+  } catch (error) {
+    throw new StateError((error as Error).message);
+  }
 }
