@@ -121,14 +121,14 @@ for entry in "${SERVICES[@]}"; do
   done
 done
 
-# The first blocklist: job-worker enqueued a compile at start if none was published; wait for it
-# (bounded), then tell the client where it is and which key it is signed with.
+# The first blocklist: job-worker enqueued a compile at start if none was published (or it is
+# signed with another key); wait until one verifies under the key (bounded), then tell the client
+# where it is and which key to pin.
 BLOCKLIST_KEY=$(node -r @swc-node/register apps/job-worker/src/blocklist/blocklist-key.ts)
-for _ in $(seq 1 120); do [ -s "$BLOCKLIST_ORIGIN_DIR/blocklist/latest.json" ] && break; sleep 0.5; done
-if [ -s "$BLOCKLIST_ORIGIN_DIR/blocklist/latest.json" ]; then
-  BLOCKLIST_STATUS="version $(sed -E 's/.*"version":([0-9]+).*/\1/' "$BLOCKLIST_ORIGIN_DIR/blocklist/latest.json") published"
+if version=$(node -r @swc-node/register apps/job-worker/src/blocklist/blocklist-key.ts --wait-published "$BLOCKLIST_ORIGIN_DIR" 90); then
+  BLOCKLIST_STATUS="version $version published"
 else
-  BLOCKLIST_STATUS="nothing published yet: see the blocklist queue in Bull Board and $RUN_DIR/job-worker.log"
+  BLOCKLIST_STATUS="none signed with this key published yet: see the blocklist queue in Bull Board and $RUN_DIR/job-worker.log"
 fi
 # The reference client reads this when given no --blocklist-url/--blocklist-key (tools/client/README.md).
 cat >"$RUN_DIR/blocklist.env" <<ENV
