@@ -1,5 +1,6 @@
 // The CDN origin of the published blocklist (API.md "Published blocklist", issue 14 item 4): a
-// directory that a web server (nginx, later) serves as `BLOCKLIST_PUBLIC_URL`. Layout:
+// directory that a web server (locally the stack's nginx, tools/stack/nginx) serves as
+// `BLOCKLIST_PUBLIC_URL`. Layout:
 //   blocklist/<sha256>.bin               the filters, content-addressed (long cache lifetime)
 //   blocklist/latest.json                the signed manifest apps download (short cache lifetime)
 //   blocklist/versions/<version>.json    the last N manifests, which say which filters to keep
