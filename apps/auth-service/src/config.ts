@@ -22,6 +22,8 @@ export const configShape = {
     .string()
     .regex(/^identity:[\w:.-]{1,55}$/, { message: 'must be identity: then 1-55 characters of [A-Za-z0-9_:.-]' })
     .default('identity:bull'),
+  /** The web app's origin (API.md "Web"): the only origin CORS answers; unset, no CORS at all. */
+  WEB_ORIGIN: env.origin().optional(),
   FIREBASE_PROJECT_ID: z.string().regex(/^[a-z0-9-]{4,40}$/, { message: 'must be a Firebase project id' }),
   FIREBASE_AUTH_EMULATOR_HOST: z.string().regex(/^[\w.-]+:\d+$/, { message: 'must be host:port' }).optional(),
   STRIPE_SECRET_KEY: env.secret('dev-stripe-secret-key-not-real'),

@@ -1,4 +1,4 @@
-import type { ServiceOptions } from '@phoenix/common';
+import { webCorsPolicy, type ServiceOptions } from '@phoenix/common';
 import { AppModule } from './app.module';
 import type { AuthConfig } from './config';
 import { TokenRequestRoute } from './issuance/token-request.route';
@@ -15,6 +15,8 @@ export function authServiceOptions(config: AuthConfig, overrides: Partial<Servic
     description: AUTH_SERVICE_DESCRIPTION,
     // The issuance hot path, ahead of Fastify and Nest (see TokenRequestRoute).
     rawRoutes: (app) => [app.get(TokenRequestRoute).route()],
+    // The account pages: GET/PUT/DELETE /account…, POST /account/trial, /auth/vpn-token, /billing/*.
+    cors: webCorsPolicy(config.WEB_ORIGIN, ['GET', 'POST', 'PUT', 'DELETE']),
     ...overrides,
   };
 }

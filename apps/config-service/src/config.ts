@@ -18,6 +18,8 @@ export const configShape = {
   NETWORK_DATABASE_URL: env.url(['postgres:', 'postgresql:']),
   REDIS_URL: env.url(['redis:', 'rediss:']),
   ISSUER_DIRECTORY_URL: env.url(['http:', 'https:']),
+  /** The web app's origin (API.md "Web"): the only origin CORS answers; unset, no CORS at all. */
+  WEB_ORIGIN: env.origin().optional(),
   NODE_ENROLLMENT_TOKEN: env.secret('dev-node-enrollment-token'),
   ADMIN_TOKEN: env.secret('dev-admin-token-config-service'),
   /** issuer_name of the TokenChallenge; default: the host of ISSUER_DIRECTORY_URL. */

@@ -19,7 +19,7 @@ import {
   renderIssuerDirectory,
 } from '@phoenix/crypto';
 import { createPostgresDataSource, createTestDatabase, runMigrations } from '@phoenix/database';
-import { AppModule } from '../src/app.module';
+import { configServiceOptions } from '../src/http';
 import { NetworkConfig, configShape } from '../src/config';
 import { applyLocationSeeds, defaultSeedDir, readLocationSeeds } from '../src/database/location-seed';
 import { NETWORK_ENTITIES, NETWORK_MIGRATIONS } from '../src/database/network-schema';
@@ -156,7 +156,7 @@ export interface RunningApp {
 /** The app in-process on an ephemeral port, ready (database connected). */
 export async function startApp(envVars: Record<string, string>): Promise<RunningApp> {
   const config = loadConfig(configShape, envVars);
-  const app = await createServiceApp({ service: 'config-service', module: AppModule.forRoot(config), port: 0, host: '127.0.0.1', description: 'test' });
+  const app = await createServiceApp(configServiceOptions(config, { port: 0, host: '127.0.0.1', description: 'test' }));
   await app.listen(0, '127.0.0.1');
   const base = await app.getUrl();
   const deadline = Date.now() + 15_000;

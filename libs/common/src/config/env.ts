@@ -25,6 +25,20 @@ export const env = {
       { message: `must be a URL (${protocols.join(' or ')})` },
     );
   },
+  /** An exact web origin, `http(s)://host[:port]` with no path, query or trailing slash (CORS). */
+  origin() {
+    return z.string().refine(
+      (v) => {
+        try {
+          const u = new URL(v);
+          return (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === v;
+        } catch {
+          return false;
+        }
+      },
+      { message: 'must be an origin like https://app.example or http://127.0.0.1:4200 (no path, no trailing slash)' },
+    );
+  },
   port(defaultPort: number) {
     return z.coerce.number().int().min(1).max(65535).default(defaultPort);
   },

@@ -11,6 +11,7 @@ import { ErrorCode } from '../errors/error-codes';
 import { ServiceLogger } from '../logging/logger';
 import { METRICS_REGISTRY, ServiceMetrics } from '../metrics/metrics';
 import { redisTransportOptions } from '../transport/redis-transport';
+import { CorsPolicy, installCors } from './cors';
 import { DEFAULT_JSON_LIMITS, JSON_LIMITS_ROUTE_CONFIG, JsonLimits, jsonLimitExceeded } from './json-limits';
 import { RawRoute, RawRouter } from './raw-route';
 
@@ -29,6 +30,8 @@ export interface ServiceOptions {
    * providers. Keep this to the one or two routes whose per-request cost sets the capacity.
    */
   rawRoutes?: (app: NestFastifyApplication) => RawRoute[];
+  /** CORS for the web app's origin (`webCorsPolicy(WEB_ORIGIN, …)`); none when unset. */
+  cors?: CorsPolicy;
   /** Extra setup before listening (content-type parsers, hooks). */
   configure?: (app: NestFastifyApplication) => void | Promise<void>;
 }
@@ -116,6 +119,7 @@ export async function createServiceApp(opts: ServiceOptions): Promise<NestFastif
 
   const fastify = app.getHttpAdapter().getInstance();
   registerJsonParser(fastify);
+  if (opts.cors) installCors(fastify, opts.cors);
   const metrics = app.get<ServiceMetrics>(METRICS_REGISTRY);
   // One hook per finished request: the route-template histogram and the request log line.
   fastify.addHook('onResponse', (req, reply, done) => {

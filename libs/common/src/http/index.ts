@@ -4,3 +4,4 @@ export * from './raw-route';
 export * from './json-limits';
 export * from './bearer';
 export * from './admin.guard';
+export * from './cors';
