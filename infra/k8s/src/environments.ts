@@ -43,7 +43,7 @@ export interface Environment {
   /** HTTPS listeners (certificates from the `<gateway>-tls` Secrets) or plain HTTP ones. */
   tls: boolean;
   hosts: { auth: string; config: string; nodes: string; analytics: string };
-  /** Where the web app is served (Stripe return URLs). */
+  /** Where the web app is served: the one CORS origin of auth-service and config-service, and Stripe's return URLs. */
   webOrigin: string;
   image: { registry: string; tag: string };
   /** Spread replicas over zones and hosts. */

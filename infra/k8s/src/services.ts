@@ -125,6 +125,8 @@ export const SERVICES: Record<ServiceName, ServiceSpec> = {
     drainSeconds: 30,
     settings: (env) => ({
       ...common(3001),
+      // CORS for the web app's origin only (API.md "Web").
+      WEB_ORIGIN: env.webOrigin,
       FIREBASE_PROJECT_ID: `phoenix-${env.name}`,
       GOOGLE_APPLICATION_CREDENTIALS: `${FIREBASE_CREDENTIALS_DIR}/service-account.json`,
       ISSUER_REQUEST_URI: `${scheme(env)}://${env.hosts.auth}/token-request`,
@@ -214,6 +216,7 @@ export const SERVICES: Record<ServiceName, ServiceSpec> = {
       ISSUER_DIRECTORY_URL: `http://auth-service.${env.namespace}.svc.cluster.local:3001/.well-known/private-token-issuer-directory`,
       // The TokenChallenge names the issuer clients know, not the in-cluster host of the URL above.
       TOKEN_ISSUER_NAME: env.hosts.auth,
+      WEB_ORIGIN: env.webOrigin,
     }),
     secrets: [
       { key: 'NETWORK_DATABASE_URL', source: 'operator', what: 'postgres:// URL of the network database, as its own role (phoenix_network)' },
