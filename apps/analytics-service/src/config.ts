@@ -28,6 +28,8 @@ export const configShape = {
   ANALYTICS_INSERT_BATCH_ROWS: env.int(10_000, 1000, 1_000_000),
   /** …or once the oldest row it holds waited this long, whichever comes first. */
   ANALYTICS_INSERT_INTERVAL_MS: env.int(1000, 50, 1000),
+  /** Inserts one replica's inserter has under way at once (ClickHouse parses each on its own thread). */
+  ANALYTICS_INSERT_CONCURRENCY: env.int(4, 1, 16),
   /** Queued batches a consumer (a replica that died) left unacknowledged this long are taken over. */
   ANALYTICS_CLAIM_IDLE_MS: env.int(30_000, 500, 3_600_000),
   /** Whole monthly partitions whose newest possible hour is older than this are dropped (`analytics.retention`). */

@@ -77,6 +77,8 @@ export async function startIngestApp(db: TelemetryDb, env: Record<string, string
     ...process.env,
     REDIS_URL: sideRedisUrl('analytics-service'),
     CLICKHOUSE_URL: db.url,
+    // Never the default `analytics:`: the platform's service (and every other suite) share this Redis.
+    REDIS_KEY_PREFIX: testPrefix(),
     LOG_LEVEL: 'warn',
     ...env,
   });
