@@ -2,7 +2,8 @@
 # Starts the local stack of real servers Phoenix needs, idempotently:
 #   PostgreSQL (Debian's), Redis, ClickHouse (Debian's clickhouse-server), Firebase Auth emulator,
 #   an SMTP sink (Debian's python3-aiosmtpd) that keeps every mail it receives in .stack/mail/,
-#   nginx (Debian's nginx-light) serving the blocklist's CDN origin .stack/blocklist-origin/.
+#   nginx (Debian's nginx-light) serving the blocklist's CDN origin .stack/blocklist-origin/ and the
+#   per-service gateways in front of auth-service, config-service and analytics-service.
 # Data and logs live under .stack/ (git-ignored); connection URLs go to .stack/env, which the apps
 # (tools/platform) and the integration tests read. Stop with tools/stack/stop.sh.
 set -euo pipefail
@@ -191,12 +192,18 @@ start_smtp() {
 # ---------------------------------------------------------------- nginx
 # The CDN origin of the published blocklist: job-worker publishes into BLOCKLIST_ORIGIN_DIR, nginx
 # serves it at BLOCKLIST_PUBLIC_URL/blocklist/… (config: tools/stack/nginx/, one server block per
-# purpose in conf.d/, so the per-service gateways can join it). .stack/upstream/ is served at
-# /upstream/ (npm run platform puts a local copy of the hosts list there).
+# purpose in conf.d/). .stack/upstream/ is served at /upstream/ (npm run platform puts a local copy
+# of the hosts list there). The per-service gateways listen on their own ports in front of the
+# services' default ports (3001-3003, where npm run platform runs them); until the services run
+# they answer 503 UNAVAILABLE.
 NGINXDIR=$STACK_DIR/nginx
 BLOCKLIST_ORIGIN=$STACK_DIR/blocklist-origin
 start_nginx() {
-  bash "$ROOT/tools/stack/nginx/nginx.sh" start "$NGINXDIR" "$NGINX_PORT" "$BLOCKLIST_ORIGIN" "$STACK_DIR/upstream" \
+  NGINX_LISTEN=127.0.0.1 \
+    NGINX_AUTH_GATEWAY_PORT=$AUTH_GATEWAY_PORT NGINX_AUTH_SERVICE=127.0.0.1:3001 \
+    NGINX_CONFIG_GATEWAY_PORT=$CONFIG_GATEWAY_PORT NGINX_CONFIG_SERVICE=127.0.0.1:3002 \
+    NGINX_ANALYTICS_GATEWAY_PORT=$ANALYTICS_GATEWAY_PORT NGINX_ANALYTICS_SERVICE=127.0.0.1:3003 \
+    bash "$ROOT/tools/stack/nginx/nginx.sh" start "$NGINXDIR" "$NGINX_PORT" "$BLOCKLIST_ORIGIN" "$STACK_DIR/upstream" \
     || die "nginx did not start (see $NGINXDIR/error.log)"
 }
 
@@ -228,6 +235,9 @@ SMTP_URL=smtp://127.0.0.1:$SMTP_PORT
 PHOENIX_MAIL_DIR=$MAILDIR
 BLOCKLIST_PUBLIC_URL=http://127.0.0.1:$NGINX_PORT
 BLOCKLIST_ORIGIN_DIR=$BLOCKLIST_ORIGIN
+PHOENIX_AUTH_GATEWAY_URL=http://127.0.0.1:$AUTH_GATEWAY_PORT
+PHOENIX_CONFIG_GATEWAY_URL=http://127.0.0.1:$CONFIG_GATEWAY_PORT
+PHOENIX_ANALYTICS_GATEWAY_URL=http://127.0.0.1:$ANALYTICS_GATEWAY_PORT
 ENV
 umask 022
 log "stack ready; connection settings in $ENV_FILE:"
