@@ -137,7 +137,22 @@ PHOENIX_BLOCKLIST_URL=$BLOCKLIST_PUBLIC_URL
 PHOENIX_BLOCKLIST_PUBLIC_KEY=$BLOCKLIST_KEY
 ENV
 
+for url in "$PHOENIX_AUTH_GATEWAY_URL/.well-known/private-token-issuer-directory" "$PHOENIX_CONFIG_GATEWAY_URL/locations"; do
+  curl -fsS -o /dev/null "$url" 2>/dev/null || log "WARNING: $url does not answer 200 through its gateway (see $STACK_DIR/nginx/gateway-access.log)"
+done
+# The per-service gateways (the stack's nginx, in front of 3001-3003): the reference client uses
+# these when given no --auth-url/--config-url/--analytics-url (tools/client/README.md).
+cat >"$RUN_DIR/gateways.env" <<ENV
+# Written by tools/platform/run.sh: the gateways in front of the services, for npm run client.
+PHOENIX_AUTH_URL=$PHOENIX_AUTH_GATEWAY_URL
+PHOENIX_CONFIG_URL=$PHOENIX_CONFIG_GATEWAY_URL
+PHOENIX_ANALYTICS_URL=$PHOENIX_ANALYTICS_GATEWAY_URL
+ENV
+
 log "Phoenix is up (ready in $((SECONDS - started)) s after the stack, $SECONDS s in all):"
+printf '  %-18s %s   (public routes only; client address dropped; sign-in and issuance rate-limited)\n' 'auth gateway' "$PHOENIX_AUTH_GATEWAY_URL"
+printf '  %-18s %s   (GET /locations, /vpn/…; client address dropped)\n' 'config gateway' "$PHOENIX_CONFIG_GATEWAY_URL"
+printf '  %-18s %s   (POST /v1/events; client address dropped)\n' 'analytics gateway' "$PHOENIX_ANALYTICS_GATEWAY_URL"
 for entry in "${SERVICES[@]}"; do
   app=${entry%%:*} port=${entry##*:}
   printf '  %-18s http://127.0.0.1:%s   (docs http://127.0.0.1:%s/docs, log %s)\n' "$app" "$port" "$port" "$RUN_DIR/$app.log"
