@@ -4,7 +4,7 @@
 // older than the one held) and keeps them in `<state-dir>/blocklist/`; `blocklist check <name>`
 // answers from that local copy only — no name a user looks up ever leaves the machine.
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 
 import {
   type BlocklistManifest,
@@ -18,6 +18,7 @@ import {
 } from '@phoenix/blocklist';
 
 import { ApiError, ClientError, UnreachableError, UsageError } from './errors';
+import { platformFile, platformSettings } from './platform';
 
 export const BLOCKLIST_DIR = 'blocklist';
 export const MANIFEST_FILE = 'manifest.json';
@@ -27,23 +28,17 @@ export class BlocklistRejectedError extends ClientError {}
 
 /**
  * The file `npm run platform` writes with the URL and public key of the blocklist it publishes
- * (`PHOENIX_BLOCKLIST_URL=…`, `PHOENIX_BLOCKLIST_PUBLIC_KEY=…`): `<stack dir>/platform/blocklist.env`,
- * the stack dir being `PHOENIX_STACK_DIR` or this checkout's `.stack`.
+ * (`PHOENIX_BLOCKLIST_URL=…`, `PHOENIX_BLOCKLIST_PUBLIC_KEY=…`): `<stack dir>/platform/blocklist.env`
+ * ({@link platformFile}).
  */
 export function platformBlocklistFile(env: NodeJS.ProcessEnv): string {
-  return join(env.PHOENIX_STACK_DIR || resolve(__dirname, '../../.stack'), 'platform', 'blocklist.env');
+  return platformFile(env, 'blocklist.env');
 }
 
 /** The development platform's blocklist URL and key, from {@link platformBlocklistFile}; empty when it has not run. */
 export function platformBlocklistSettings(env: NodeJS.ProcessEnv): { url?: string; key?: string } {
-  let text: string;
-  try {
-    text = readFileSync(platformBlocklistFile(env), 'utf8');
-  } catch {
-    return {};
-  }
-  const value = (name: string) => new RegExp(`^${name}=(.+)$`, 'm').exec(text)?.[1]?.trim() || undefined;
-  return { url: value('PHOENIX_BLOCKLIST_URL'), key: value('PHOENIX_BLOCKLIST_PUBLIC_KEY') };
+  const s = platformSettings(env, 'blocklist.env', ['PHOENIX_BLOCKLIST_URL', 'PHOENIX_BLOCKLIST_PUBLIC_KEY'] as const);
+  return { url: s.PHOENIX_BLOCKLIST_URL, key: s.PHOENIX_BLOCKLIST_PUBLIC_KEY };
 }
 
 /** Decodes the pinned public key: 32 bytes as base64 (standard or url) or 64 hex digits. */

@@ -1,10 +1,14 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { COMMANDS, commandHelp, mainHelp, parse, parseCount, parseEventCount, Parsed, run } from './cli';
 import { UsageError } from './errors';
 
 describe('client command line', () => {
-  const env = { HOME: '/home/u' };
+  // No platform file there: the defaults are the services' own ports whatever this machine runs.
+  const env = { HOME: '/home/u', PHOENIX_STACK_DIR: join(tmpdir(), `phx-cli-no-stack-${process.pid}`) };
 
   it('prints the main help without a command, and per command with --help', async () => {
     expect(parse([], env)).toEqual({ help: mainHelp() });
@@ -34,7 +38,7 @@ describe('client command line', () => {
     }
   });
 
-  it('has local-stack defaults, overridden by environment then flags', () => {
+  it('has local-stack defaults (without a platform file), overridden by environment then flags', () => {
     expect((parse(['locations'], env) as Parsed).endpoints).toEqual({
       authUrl: 'http://127.0.0.1:3001',
       configUrl: 'http://127.0.0.1:3002',
@@ -47,6 +51,23 @@ describe('client command line', () => {
     expect((parse(['locations'], env) as Parsed).stateDir).toBe('/home/u/.phoenix-client');
     const p = parse(['tokens', '--count', '3', '--state-dir', '/s', '--auth-url', 'http://a:1/', '--firebase-emulator', 'none'], { ...env, PHOENIX_CONFIG_URL: 'http://c:2', FIREBASE_API_KEY: 'k' }) as Parsed;
     expect(p).toMatchObject({ command: 'tokens', stateDir: '/s', values: { count: '3' }, endpoints: { authUrl: 'http://a:1', configUrl: 'http://c:2', firebaseEmulator: null, firebaseApiKey: 'k' } });
+  });
+
+  it('defaults to the gateways npm run platform wrote (.stack/platform/gateways.env), below environment and flags', () => {
+    const stack = mkdtempSync(join(tmpdir(), 'phx-cli-'));
+    try {
+      mkdirSync(join(stack, 'platform'));
+      writeFileSync(
+        join(stack, 'platform', 'gateways.env'),
+        '# Written by tools/platform/run.sh\nPHOENIX_AUTH_URL=http://127.0.0.1:58081\nPHOENIX_CONFIG_URL=http://127.0.0.1:58082\nPHOENIX_ANALYTICS_URL=http://127.0.0.1:58083\n',
+      );
+      const env = { HOME: '/home/u', PHOENIX_STACK_DIR: stack };
+      expect((parse(['locations'], env) as Parsed).endpoints).toMatchObject({ authUrl: 'http://127.0.0.1:58081', configUrl: 'http://127.0.0.1:58082', analyticsUrl: 'http://127.0.0.1:58083' });
+      expect((parse(['locations'], { ...env, PHOENIX_CONFIG_URL: 'http://c:2' }) as Parsed).endpoints).toMatchObject({ authUrl: 'http://127.0.0.1:58081', configUrl: 'http://c:2' });
+      expect((parse(['locations', '--auth-url', 'http://a:1'], env) as Parsed).endpoints.authUrl).toBe('http://a:1');
+    } finally {
+      rmSync(stack, { recursive: true, force: true });
+    }
   });
 
   it.each([

@@ -6,6 +6,7 @@ import { LabLayout, NODE_GATEWAY_V4, PLATFORM_LAB } from '../platform/netns';
 import * as api from './api';
 import { checkName, parsePublicKey, platformBlocklistFile, platformBlocklistSettings, updateBlocklist } from './blocklist';
 import { ApiError, ClientError, describeError, exitCodeFor, UsageError } from './errors';
+import { platformGateways } from './platform';
 import { issueTokens, MAX_BATCH, redeem, tokenSpentBy } from './protocol';
 import { batches, countByType, DEFAULT_EVENT_COUNT, generateTelemetry, MAX_EVENT_COUNT, MAX_EVENTS_PER_BATCH } from './telemetry';
 import { ClientState, defaultStateDir, jwtExpiry, loadState, saveState, usableTokens, withoutToken, withPrivateKey, writeSecretFile } from './state';
@@ -95,7 +96,7 @@ export const COMMANDS: Record<string, Command> = {
   telemetry: {
     summary: 'send a realistic mix of anonymous telemetry to analytics-service',
     usage: `telemetry [--count N] [--analytics-url <url>]      (N: 1-${MAX_EVENT_COUNT}, default ${DEFAULT_EVENT_COUNT})`,
-    details: `Makes N events of the four types of API.md (connection, throughput, session, blocking) for the locations of GET /locations, spread over a few hours of the last day, and sends them to analytics-service (POST /v1/events, --analytics-url, PHOENIX_ANALYTICS_URL, default http://127.0.0.1:3003) in batches of at most ${MAX_EVENTS_PER_BATCH}. Prints how many were accepted. The events carry no identity and no ids: platform, app version, hour, location and coarse numbers only. A refused batch (400 VALIDATION_FAILED, 503 UNAVAILABLE with Retry-After) stops the run and says how far it got.`,
+    details: `Makes N events of the four types of API.md (connection, throughput, session, blocking) for the locations of GET /locations, spread over a few hours of the last day, and sends them to analytics-service (POST /v1/events, --analytics-url, PHOENIX_ANALYTICS_URL; default: its gateway from .stack/platform/gateways.env, else http://127.0.0.1:3003) in batches of at most ${MAX_EVENTS_PER_BATCH}. Prints how many were accepted. The events carry no identity and no ids: platform, app version, hour, location and coarse numbers only. A refused batch (400 VALIDATION_FAILED, 503 UNAVAILABLE with Retry-After) stops the run and says how far it got.`,
     options: { count: { type: 'string' }, 'analytics-url': { type: 'string' } },
   },
   status: { summary: 'show what the state file holds (no secrets)', usage: 'status', details: 'Session email, tokens held, current lease.', options: {} },
@@ -113,8 +114,10 @@ export function mainHelp(): string {
     '',
     'options of every command:',
     '  --state-dir <dir>          state file directory (PHOENIX_CLIENT_STATE_DIR, default ~/.phoenix-client)',
-    '  --auth-url <url>           auth-service (PHOENIX_AUTH_URL, default http://127.0.0.1:3001)',
-    '  --config-url <url>         config-service (PHOENIX_CONFIG_URL, default http://127.0.0.1:3002)',
+    '  --auth-url <url>           auth-service (PHOENIX_AUTH_URL; default: its gateway, as npm run platform wrote',
+    '                             it to .stack/platform/gateways.env, else http://127.0.0.1:3001)',
+    '  --config-url <url>         config-service (PHOENIX_CONFIG_URL; default: its gateway from the same file,',
+    '                             else http://127.0.0.1:3002)',
     '  --firebase-emulator <h:p>  Firebase Auth emulator (FIREBASE_AUTH_EMULATOR_HOST, default 127.0.0.1:59099;',
     '                             "none" with FIREBASE_API_KEY for the real Firebase)',
   ].join('\n');
@@ -155,14 +158,17 @@ export function parse(argv: string[], env: NodeJS.ProcessEnv): Parsed | { help: 
   }
   const str = (k: string) => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
   const emulator = str('firebase-emulator') ?? env.FIREBASE_AUTH_EMULATOR_HOST ?? (env.FIREBASE_API_KEY ? 'none' : '127.0.0.1:59099');
+  // Flag, then environment, then the gateways a development `npm run platform` wrote, then the
+  // services' own ports.
+  const gateways = platformGateways(env);
   return {
     command,
     values,
     stateDir: resolve(str('state-dir') ?? defaultStateDir(env)),
     endpoints: {
-      authUrl: (str('auth-url') ?? env.PHOENIX_AUTH_URL ?? 'http://127.0.0.1:3001').replace(/\/$/, ''),
-      configUrl: (str('config-url') ?? env.PHOENIX_CONFIG_URL ?? 'http://127.0.0.1:3002').replace(/\/$/, ''),
-      analyticsUrl: (str('analytics-url') ?? env.PHOENIX_ANALYTICS_URL ?? 'http://127.0.0.1:3003').replace(/\/$/, ''),
+      authUrl: (str('auth-url') ?? env.PHOENIX_AUTH_URL ?? gateways.PHOENIX_AUTH_URL ?? 'http://127.0.0.1:3001').replace(/\/$/, ''),
+      configUrl: (str('config-url') ?? env.PHOENIX_CONFIG_URL ?? gateways.PHOENIX_CONFIG_URL ?? 'http://127.0.0.1:3002').replace(/\/$/, ''),
+      analyticsUrl: (str('analytics-url') ?? env.PHOENIX_ANALYTICS_URL ?? gateways.PHOENIX_ANALYTICS_URL ?? 'http://127.0.0.1:3003').replace(/\/$/, ''),
       firebaseEmulator: emulator === 'none' ? null : emulator,
       firebaseApiKey: env.FIREBASE_API_KEY ?? 'fake-api-key',
     },

@@ -6,6 +6,7 @@ describe('API failures as messages', () => {
   it.each<[string, ApiError, RegExp]>([
     ['QUOTA_EXCEEDED with Retry-After', api('QUOTA_EXCEEDED', 429, 3600), /quota reached .*Try again in 60 min \(Retry-After: 3600\)/],
     ['QUOTA_EXCEEDED without', api('QUOTA_EXCEEDED', 429), /quota reached.*Try again later/],
+    ['RATE_LIMITED (the auth gateway) with Retry-After', api('RATE_LIMITED', 429, 6), /too many requests from this address \(auth-service's gateway .*Try again in 6 s \(Retry-After: 6\)/],
     ['NOT_ENTITLED', api('NOT_ENTITLED', 403), /no active subscription or trial.*`trial`/],
     ['TOKEN_REUSED', api('TOKEN_REUSED', 409, undefined, 'config-service'), /already spent.*removed/],
     ['INVALID_TOKEN', api('INVALID_TOKEN', 401, undefined, 'config-service'), /refused the token/],

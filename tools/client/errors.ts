@@ -54,6 +54,8 @@ export function describeError(error: unknown): string {
     switch (error.code) {
       case 'QUOTA_EXCEEDED':
         return `token quota reached for today (${s}).${error.retryAfter !== undefined ? ` Try again in ${formatDuration(error.retryAfter)} (Retry-After: ${error.retryAfter}).` : ' Try again later.'}`;
+      case 'RATE_LIMITED':
+        return `too many requests from this address (${s}'s gateway limits sign-in and token requests per address).${error.retryAfter !== undefined ? ` Try again in ${formatDuration(error.retryAfter)} (Retry-After: ${error.retryAfter}).` : ' Try again shortly.'}`;
       case 'NOT_ENTITLED':
         return 'no active subscription or trial, so no tokens: start the trial with `trial`, or subscribe (POST /billing/checkout). Tokens you already hold still work until they expire.';
       case 'TOKEN_REUSED':
