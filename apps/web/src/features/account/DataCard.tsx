@@ -49,11 +49,12 @@ export function DataCard() {
       await api.deleteAccount();
       // The tokens in this browser were paid for by this account: they go with it.
       await tokens.clear();
+      // Leave the signed-in pages first: once the session ends they would redirect on their own.
+      navigate('/signin', { replace: true, state: { deleted: true } });
       // Then the Firebase account (auth-service README "What erasure keeps"); if Firebase wants a
       // fresh sign-in for that, the Phoenix data is gone anyway and the session just ends.
       await auth.deleteUser().catch(() => undefined);
       await auth.signOut();
-      navigate('/signin', { replace: true, state: { deleted: true } });
     } catch (e) {
       setDeleteError(describeError(e));
       setDeleting(false);

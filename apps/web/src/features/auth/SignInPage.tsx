@@ -36,7 +36,8 @@ export function SignInPage({ mode }: { mode: 'signin' | 'signup' }) {
   const [failure, setFailure] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const signup = mode === 'signup';
-  const next = (location.state as { from?: string } | null)?.from ?? (signup ? '/account' : '/config');
+  const state = location.state as { from?: string; deleted?: boolean } | null;
+  const next = state?.from ?? (signup ? '/account' : '/config');
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -82,6 +83,11 @@ export function SignInPage({ mode }: { mode: 'signin' | 'signup' }) {
       <PageTitle lead={signup ? 'Your account handles billing. The configs you get are not linked to it.' : 'Sign in to manage your subscription and get WireGuard configs.'}>
         {signup ? 'Create your account' : 'Sign in'}
       </PageTitle>
+      {state?.deleted ? (
+        <div className="mb-4">
+          <Notice kind="success">Your account was deleted.</Notice>
+        </div>
+      ) : null}
       <form noValidate onSubmit={submit} className="space-y-2 rounded-xl border border-slate-200 bg-white p-6 shadow-sm">
         {field(ids.email, 'Email', email, setEmail, 'email', 'email', errors.email)}
         {field(ids.password, 'Password', password, setPassword, 'password', signup ? 'new-password' : 'current-password', errors.password, signup ? `At least ${MIN_PASSWORD} characters.` : undefined)}

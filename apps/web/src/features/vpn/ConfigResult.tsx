@@ -1,13 +1,12 @@
 import { Download, QrCode } from 'lucide-react';
 import QRCode from 'qrcode';
-import { useEffect, useMemo, useState } from 'react';
-import { Loading, Notice } from '../../components/ui';
+import { useEffect, useState } from 'react';
+import { Button, Loading, Notice } from '../../components/ui';
+import { saveFile } from '../account/DataCard';
 import type { ConfigFile } from './vpn-flow';
 
 /** The finished config: a download and a QR code, both made here from the text in memory. */
 export function ConfigResult({ file }: { file: ConfigFile }) {
-  const href = useMemo(() => URL.createObjectURL(new Blob([file.text], { type: 'text/plain' })), [file.text]);
-  useEffect(() => () => URL.revokeObjectURL(href), [href]);
   const [qr, setQr] = useState<string | null>(null);
   const [qrFailed, setQrFailed] = useState(false);
   useEffect(() => {
@@ -27,10 +26,10 @@ export function ConfigResult({ file }: { file: ConfigFile }) {
         <Notice kind="success">
           Your config for <strong>{reply.node.location}</strong> is ready. Its private key was made in this browser and is only in this file: Phoenix never saw it. Save the file now; it is gone when you leave this page.
         </Notice>
-        <a href={href} download={file.fileName} className="inline-flex min-h-10 items-center gap-2 rounded-md bg-orange-700 px-4 py-2 text-sm font-semibold text-white hover:bg-orange-800">
+        <Button onClick={() => saveFile(file.fileName, file.text, 'application/octet-stream')}>
           <Download aria-hidden="true" className="size-4" />
           Download {file.fileName}
-        </a>
+        </Button>
         <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-1 text-sm">
           <dt className="font-medium text-slate-700">Server</dt>
           <dd className="break-all font-mono">{reply.peer.endpoint}</dd>
