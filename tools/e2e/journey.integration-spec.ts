@@ -1,7 +1,10 @@
 // The whole journey, end to end, on the real stack: all five services as their own processes
-// (ports 3931-3935, so neither `npm run platform` on 3001-3005 nor other suites collide), one VPN
-// node (node-daemon + wireguard-go + nftables) in its own network namespace, and the reference
-// client (tools/client, run in-process through its CLI entry) in another:
+// (ports 3931-3935, so neither `npm run platform` on 3001-3005 nor other suites collide), behind
+// the per-service gateways (a real nginx from the stack's templates, tools/gateway/gateways.ts, on
+// free ports), one VPN node (node-daemon + wireguard-go + nftables) in its own network namespace,
+// and the reference client (tools/client, run in-process through its CLI entry) in another. The
+// client, the Stripe webhooks and every public call go through the gateways, as in production;
+// only operators' admin calls and the services' own calls to each other go direct:
 //
 //   sign up → trial → 5 tokens in one batch → redeem → tunnel up in the client namespace → ping
 //   the node's tunnel gateway and an "internet" namespace through NAT → the same token again: 409
@@ -13,8 +16,8 @@
 // no /metrics label of any service and no log line of a network-side service holds the users'
 // ids, emails, Firebase uids or Stripe ids; no row, key, label or log line of any service holds the
 // client's addresses (loopback, its namespace's underlay; its tunnel addresses belong in the lease,
-// so only labels and logs are scanned for those); the identity database and Redis hold no token,
-// blinded message or signature.
+// so only labels and logs are scanned for those), nor does any line of the gateways' nginx logs; the
+// identity database and Redis hold no token, blinded message or signature.
 //
 // Namespaces are tagged (`phx-node-<tag>`, …; tools/platform/netns.ts) so a running platform is
 // untouched. Needs root, `ip netns`, /dev/net/tun, wireguard-go, wg, nft, ping: without one it
@@ -28,6 +31,7 @@ import Stripe from 'stripe';
 import { migrateStackDatabases, sideRedisUrl, spawnService, ServiceProcess, waitForHttp } from '@phoenix/common/testing';
 import { base64urlDecode, generateWireGuardKeyPair, renderAuthorization } from '@phoenix/crypto';
 import { run } from '../client/cli';
+import { Gateways, startGateways } from '../gateway/gateways';
 import { loadState } from '../client/state';
 import { Needle, ScanReport, addressNeedle, assertClean, bytesNeedle, scanKeys, scanLog, scanMetrics, scanPostgres, scanRedis, textNeedle } from './privacy-scan';
 import {
@@ -46,8 +50,9 @@ import {
 } from '../platform/netns';
 
 const PORTS = { auth: 3931, config: 3932, analytics: 3933, jobs: 3934, node: 3935 };
-const AUTH = `http://127.0.0.1:${PORTS.auth}`;
-const CONFIG = `http://127.0.0.1:${PORTS.config}`;
+// The services themselves: for their calls to each other and for operators' admin calls only.
+const AUTH_DIRECT = `http://127.0.0.1:${PORTS.auth}`;
+const CONFIG_DIRECT = `http://127.0.0.1:${PORTS.config}`;
 const STRIPE_WEBHOOK_SECRET = 'dev-stripe-webhook-secret-not-real';
 const CONFIG_ADMIN = 'dev-admin-token-e2e-journey';
 const PASSWORD = 'journey-password-123';
@@ -79,6 +84,10 @@ describe('the whole journey: sign-up to packets through the tunnel', () => {
   const realFetch = globalThis.fetch;
   const users: User[] = [];
   const allTokens: string[] = [];
+  // Where clients reach the services: their gateways (set in beforeAll).
+  let gateways: Gateways | undefined;
+  let AUTH = '';
+  let CONFIG = '';
 
   async function client(user: Pick<User, 'dir'>, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
     let out = '';
@@ -132,8 +141,8 @@ describe('the whole journey: sign-up to packets through the tunnel', () => {
   function start(app: string, port: number, extra: NodeJS.ProcessEnv): void {
     envs[app] = {
       ...process.env,
-      ISSUER_DIRECTORY_URL: `${AUTH}/.well-known/private-token-issuer-directory`,
-      CONFIG_SERVICE_URL: CONFIG,
+      ISSUER_DIRECTORY_URL: `${AUTH_DIRECT}/.well-known/private-token-issuer-directory`,
+      CONFIG_SERVICE_URL: CONFIG_DIRECT,
       LOG_LEVEL: 'info',
       NODE_ENV: 'development',
       PORT: String(port),
@@ -169,6 +178,10 @@ describe('the whole journey: sign-up to packets through the tunnel', () => {
       return res;
     }) as typeof fetch;
 
+    gateways = await startGateways({ auth: `127.0.0.1:${PORTS.auth}`, config: `127.0.0.1:${PORTS.config}`, analytics: `127.0.0.1:${PORTS.analytics}` });
+    AUTH = gateways.urls.auth;
+    CONFIG = gateways.urls.config;
+
     await createNodeLab(lab);
     labMade = true;
     nodeState = mkdtempSync(join(tmpdir(), 'phx-e2e-node-'));
@@ -179,12 +192,12 @@ describe('the whole journey: sign-up to packets through the tunnel', () => {
     start('job-worker', PORTS.jobs, { JOBS_PREFIX: `jobs:{${prefix}}` });
     // config-service loads the issuer directory from auth-service at start: start it once that answers.
     await ready('auth-service', PORTS.auth);
-    await waitForHttp(`${AUTH}/.well-known/private-token-issuer-directory`);
+    await waitForHttp(`${AUTH_DIRECT}/.well-known/private-token-issuer-directory`);
     start('config-service', PORTS.config, { REDIS_KEY_PREFIX: `network:${prefix}:`, ADMIN_TOKEN: CONFIG_ADMIN, PULSE_INTERVAL_SEC: '5' });
     await ready('config-service', PORTS.config);
 
     // The node's own location, so no other node on the shared database is ever chosen.
-    const put = await fetch(`${CONFIG}/admin/locations/${LOCATION}`, {
+    const put = await fetch(`${CONFIG_DIRECT}/admin/locations/${LOCATION}`, {
       method: 'PUT',
       headers: { authorization: `Bearer ${CONFIG_ADMIN}`, 'content-type': 'application/json' },
       body: JSON.stringify({ country: 'ZZ', city: `Journey ${tag}` }),
@@ -224,18 +237,18 @@ describe('the whole journey: sign-up to packets through the tunnel', () => {
     for (const u of users) await run(['down', '--state-dir', u.dir], { out: () => undefined, err: () => undefined, env: process.env, lab }).catch(() => undefined);
     // Decommission this run's node(s) and remove the location from the shared network database.
     const admin = { authorization: `Bearer ${CONFIG_ADMIN}` };
-    const nodes = await realFetch(`${CONFIG}/nodes`, { headers: admin })
+    const nodes = await realFetch(`${CONFIG_DIRECT}/nodes`, { headers: admin })
       .then(async (r) => (r.status === 200 ? ((await r.json()) as Array<{ id: string; location: string }>) : []))
       .catch(() => []);
     for (const n of nodes.filter((x) => x.location === LOCATION || x.id === nodeId)) {
-      await realFetch(`${CONFIG}/nodes/${n.id}`, { method: 'DELETE', headers: admin }).catch(() => undefined);
+      await realFetch(`${CONFIG_DIRECT}/nodes/${n.id}`, { method: 'DELETE', headers: admin }).catch(() => undefined);
     }
-    await realFetch(`${CONFIG}/admin/locations/${LOCATION}`, { method: 'DELETE', headers: { authorization: `Bearer ${CONFIG_ADMIN}` } }).catch(() => undefined);
+    await realFetch(`${CONFIG_DIRECT}/admin/locations/${LOCATION}`, { method: 'DELETE', headers: { authorization: `Bearer ${CONFIG_ADMIN}` } }).catch(() => undefined);
     // This run's users leave as a user would: erasure through the API (identity database and
     // quota), then the Firebase account itself (the emulator's admin endpoint).
     for (const u of users) {
       const idToken = loadState(u.dir).session?.idToken;
-      if (idToken) await realFetch(`${AUTH}/account`, { method: 'DELETE', headers: { authorization: `Bearer ${idToken}` } }).catch(() => undefined);
+      if (idToken) await realFetch(`${AUTH_DIRECT}/account`, { method: 'DELETE', headers: { authorization: `Bearer ${idToken}` } }).catch(() => undefined);
       await realFetch(`http://${process.env.FIREBASE_AUTH_EMULATOR_HOST}/identitytoolkit.googleapis.com/v1/projects/${process.env.FIREBASE_PROJECT_ID}/accounts:delete`, {
         method: 'POST',
         headers: { authorization: 'Bearer owner', 'content-type': 'application/json' },
@@ -243,6 +256,7 @@ describe('the whole journey: sign-up to packets through the tunnel', () => {
       }).catch(() => undefined);
     }
     await Promise.all(Object.values(services).map((s) => s.stop(10_000)));
+    gateways?.stop();
     if (labMade) await destroyLab(lab);
     if (process.env.REDIS_URL) {
       const redis = new Redis(process.env.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
@@ -352,6 +366,28 @@ describe('the whole journey: sign-up to packets through the tunnel', () => {
     expect(loadState(bob.dir).tokens).toHaveLength(2);
   });
 
+  it('the gateways serve the public API only: admin routes are 404 there (the admin token works on the service itself), and analytics-service answers through its own', async () => {
+    const admin = { authorization: `Bearer ${CONFIG_ADMIN}` };
+    expect((await fetch(`${CONFIG_DIRECT}/admin/locations/${LOCATION}`, { headers: admin })).status).toBe(200);
+    const analytics = gateways!.urls.analytics;
+    for (const [base, path] of [
+      [CONFIG, `/admin/locations/${LOCATION}`],
+      [CONFIG, '/nodes'],
+      [CONFIG, '/metrics'],
+      [CONFIG, '/health/ready'],
+      [AUTH, '/admin/tenants'],
+      [AUTH, '/docs-json'],
+      [analytics, '/v1/stats/connections?from=2026-01-01&to=2026-01-02'],
+      [analytics, '/dashboard'],
+    ] as const) {
+      const res = await fetch(`${base}${path}`, { headers: admin });
+      expect([path, res.status, ((await res.json()) as { code: string }).code]).toEqual([path, 404, 'NOT_FOUND']);
+    }
+    // A batch the service refuses (so nothing is stored): its own 400, through the gateway.
+    const refused = await fetch(`${analytics}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ events: [{ type: 'nope' }] }) });
+    expect([refused.status, ((await refused.json()) as { code: string }).code]).toEqual([400, 'VALIDATION_FAILED']);
+  });
+
   describe('privacy, content scans after the run', () => {
     const name = (u: User) => u.email.split('-')[0];
     /** Who the users are (invariant 2): none of it may reach the network or analytics side. */
@@ -412,10 +448,13 @@ describe('the whole journey: sign-up to packets through the tunnel', () => {
       assertClean(reports);
     });
 
-    it("no log line of any service (nor the node's wireguard-go) holds a client address; network-side logs hold no identity", () => {
+    it("no log line of any service (nor the node's wireguard-go, nor the gateways' nginx) holds a client address; network-side logs hold no identity", () => {
       const logs: Record<string, string> = Object.fromEntries(Object.entries(services).map(([app, s]) => [app, s.output()]));
       logs['wireguard-go (node)'] = readFileSync(join(nodeState, `wireguard-go.${lab.iface.wgNode}.log`), 'utf8');
+      logs['nginx (the gateways: access and error logs)'] = Object.values(gateways!.logs()).join('\n');
       expect(logs['config-service']).toContain('/vpn/config'); // request logging was on
+      expect(logs['nginx (the gateways: access and error logs)']).toMatch(/config-gateway "POST \/vpn\/config HTTP\/1\.1" 200 /);
+      expect(logs['nginx (the gateways: access and error logs)']).toMatch(/auth-gateway "POST \/auth\/vpn-token HTTP\/1\.1" 200 /);
       const reports = Object.entries(logs).map(([app, text]) =>
         scanLog(app, text, [...clientAddresses(), ...tunnelAddresses(), ...(app === 'auth-service' ? [] : identity())]),
       );
