@@ -12,6 +12,7 @@ export * from './node-selection';
 export * from './config';
 export * from './dump';
 export * from './peer-diff';
+export * from './peer-set';
 export * from './nftables';
 export * from './adapters/commands';
 export * from './adapters/netns';
