@@ -3,9 +3,10 @@
 // control plane and a state directory (the clock is `FakeClock` of @phoenix/common/testing). An
 // argv the fake host does not know fails the test, so no command goes unnoticed.
 import type { DesiredPeer } from '@phoenix/common';
-import { CommandError, CommandResult, CommandRunner, RunOptions } from '@phoenix/wireguard';
+import { CommandError, CommandResult, CommandRunner, PeerSetChange, RunOptions } from '@phoenix/wireguard';
 import { ControlPlane, ControlPlaneError, DesiredState, PulseRequest, RegisterRequest, Registration } from '../src/control-plane/control-plane';
-import { EMPTY_SNAPSHOT, NodeKey, NodeSnapshot, NodeStore } from '../src/node/node-state.store';
+import { EMPTY_SNAPSHOT, NodeKey, NodeSnapshot, NodeStore, replayJournal } from '../src/node/node-state.store';
+import { NodeSettings } from '../src/node/node-settings';
 import { UserspaceWireGuard } from '../src/node/wireguard-go.process';
 
 export const NODE_PUBLIC = 'HIgo9xNzJMWLKASShiTqIybxZ0U3wGLiUeJ1PKf8ykw=';
@@ -15,6 +16,27 @@ export const KEYS = [
   'gN65BkIKy1eCE9pP1wdc8ROUtkHLF2PfAqYdyYBz6EA=',
   'FpCyhws9cxwWoV4xELtfJvjJN+zQVRPISllRWgeopVE=',
 ] as const;
+
+/** The settings unit specs run the daemon with (wireguard-go on `wg0`, 100.64.0.0/16 and fd00:6a:1::/64). */
+export const NODE_SETTINGS_FIXTURE: NodeSettings = {
+  iface: 'wg0',
+  mode: 'auto',
+  listenPort: 51820,
+  mtu: 1420,
+  tunnelCidrV4: '100.64.0.0/16',
+  tunnelCidrV6: 'fd00:6a:1::/64',
+  egressInterface: 'eth0',
+  adminTcpPorts: [22],
+  publicHost: 'vpn-1.example.net',
+  location: 'de-fra',
+  capacity: 200,
+  ephemeral: false,
+  version: '0.1.0',
+  reconcileIntervalMs: 30_000,
+  backoffBaseMs: 1000,
+  backoffMaxMs: 60_000,
+  interfaceStartTimeoutMs: 5000,
+};
 
 export function peer(i: number, expiresAt = '2999-01-01T00:00:00.000Z'): DesiredPeer {
   return { publicKey: KEYS[i] as string, allowedIps: [`100.64.0.${i + 2}/32`], expiresAt };
@@ -202,10 +224,16 @@ export class FakeControlPlane implements ControlPlane {
   }
 }
 
+/** A state directory in memory: the snapshot and the journal of changes since, replayed on load as the file store does. */
 export class MemoryStore implements NodeStore {
   readonly dir = '/var/lib/phoenix-node-daemon';
   snapshot: NodeSnapshot = { ...EMPTY_SNAPSHOT };
+  journal: PeerSetChange[] = [];
   keyCreations = 0;
+  saves = 0;
+  closes = 0;
+  /** Every append fails (e.g. a full disk). */
+  failAppends = false;
   private key: NodeKey | null = null;
 
   async loadOrCreateKey(): Promise<NodeKey> {
@@ -217,11 +245,22 @@ export class MemoryStore implements NodeStore {
   }
 
   async load(): Promise<NodeSnapshot> {
-    return structuredClone(this.snapshot);
+    return replayJournal(structuredClone(this.snapshot), structuredClone(this.journal));
   }
 
   async save(snapshot: NodeSnapshot): Promise<void> {
+    this.saves++;
     this.snapshot = structuredClone(snapshot);
+    this.journal = [];
+  }
+
+  async append(change: PeerSetChange): Promise<void> {
+    if (this.failAppends) throw new Error('ENOSPC: no space left on device');
+    this.journal.push(structuredClone(change));
+  }
+
+  async close(): Promise<void> {
+    this.closes++;
   }
 }
 

@@ -1,31 +1,13 @@
 import { FakeClock } from '@phoenix/common/testing';
 import { Registry } from 'prom-client';
 import { ControlPlaneError } from '../control-plane/control-plane';
-import { FakeControlPlane, FakeHost, FakeUserspace, KEYS, MemoryStore, NODE_PUBLIC, peer, silentLogger } from '../../test/fakes';
+import { FakeControlPlane, FakeHost, FakeUserspace, KEYS, MemoryStore, NODE_PUBLIC, NODE_SETTINGS_FIXTURE, peer, silentLogger } from '../../test/fakes';
 import { Backoff } from './backoff';
 import { NodeDaemon } from './node-daemon.service';
 import { NodeMetrics } from './node.metrics';
 import { NodeSettings } from './node-settings';
 
-const SETTINGS: NodeSettings = {
-  iface: 'wg0',
-  mode: 'auto',
-  listenPort: 51820,
-  mtu: 1420,
-  tunnelCidrV4: '100.64.0.0/16',
-  tunnelCidrV6: 'fd00:6a:1::/64',
-  egressInterface: 'eth0',
-  adminTcpPorts: [22],
-  publicHost: 'vpn-1.example.net',
-  location: 'de-fra',
-  capacity: 200,
-  ephemeral: false,
-  version: '0.1.0',
-  reconcileIntervalMs: 30_000,
-  backoffBaseMs: 1000,
-  backoffMaxMs: 60_000,
-  interfaceStartTimeoutMs: 5000,
-};
+const SETTINGS = NODE_SETTINGS_FIXTURE;
 
 function setup(overrides: Partial<NodeSettings> = {}) {
   const host = new FakeHost();

@@ -227,6 +227,10 @@ describe('node-daemon in network namespaces (wireguard-go, nftables)', () => {
         return eventually(async () => (await nodePeers()).includes(client2.publicKey), 5, 200);
       }, 10, 0);
       expect(seen).toBe(true);
+      // Applied as a change of its own: one journal line, not a rewritten snapshot.
+      const journal = readFileSync(join(stateDir, 'state.journal'), 'utf8');
+      expect(journal).toContain(`"generation":${generation}`);
+      expect(journal).toContain(client2.publicKey);
     } finally {
       await publisher.close();
     }

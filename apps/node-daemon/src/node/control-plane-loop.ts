@@ -1,0 +1,194 @@
+import { dumpTransferTotals } from '@phoenix/wireguard';
+import { ControlPlane, ControlPlaneError, DesiredState, PulseRequest, Registration } from '../control-plane/control-plane';
+import { Backoff } from './backoff';
+import { messageOf, NodeLogger } from './log';
+import { NodeMetrics } from './node.metrics';
+import { NodeSettings } from './node-settings';
+import { NodeState } from './node-state';
+import { SystemStats } from './system-stats';
+import { WireGuardInterface } from './wireguard-interface';
+
+/** What the loop asks of the node it drives. */
+export interface ControlledNode {
+  publicKey(): string;
+  /** The data plane is in place (for the pulse). */
+  healthy(): boolean;
+  /**
+   * Applies a desired set fetched from config-service, under the node's lock, if `accept` (given
+   * the generation applied at that moment) agrees. Resolves false when nothing was applied.
+   */
+  applyDesired(state: DesiredState, accept: (applied: number | null) => boolean): Promise<boolean>;
+  decommission(reason: string): Promise<void>;
+  /** A reconcile should run now (the loop's own trigger). */
+  reconcileRequested(reason: string): void;
+  registered(): void;
+}
+
+export interface ControlPlaneLoopDeps {
+  controlPlane: ControlPlane;
+  state: NodeState;
+  iface: WireGuardInterface;
+  clock: { nowMs(): number };
+  random: () => number;
+  stats: SystemStats;
+  metrics: NodeMetrics;
+  logger: NodeLogger;
+}
+
+/**
+ * The node's side of the control plane: register (and again when the token is refused), reconcile
+ * against `GET /nodes/:id/peers`, pulse with real figures, and decide what a failure means —
+ * decommissioned, register again, or fail static and back off with jitter.
+ */
+export class ControlPlaneLoop {
+  private readonly controlBackoff: Backoff;
+  private readonly pulseBackoff: Backoff;
+  private registration: Registration | null = null;
+  private olderGenerationSeen = 0;
+  private down = false;
+
+  constructor(
+    private readonly settings: NodeSettings,
+    private readonly deps: ControlPlaneLoopDeps,
+    private readonly node: ControlledNode,
+  ) {
+    this.controlBackoff = new Backoff(settings.backoffBaseMs, settings.backoffMaxMs, deps.random);
+    this.pulseBackoff = new Backoff(settings.backoffBaseMs, settings.backoffMaxMs, deps.random);
+  }
+
+  get registeredNodeId(): string | null {
+    return this.registration?.id ?? null;
+  }
+
+  /**
+   * One round of the control loop: register if needed, then reconcile. Returns the wait before
+   * the next round: the interval after a success, a jittered exponential backoff after a failure,
+   * `Infinity` once decommissioned.
+   */
+  async controlStep(): Promise<number> {
+    if (this.deps.state.decommissioned) return Infinity;
+    try {
+      if (this.registration === null) await this.register();
+      await this.reconcile();
+      this.recovered();
+      return this.settings.reconcileIntervalMs;
+    } catch (error) {
+      return this.failed(error, this.controlBackoff);
+    }
+  }
+
+  /** Registers (idempotent on config-service's side: the same public key is the same node). */
+  async register(): Promise<Registration> {
+    const { settings } = this;
+    const registration = await this.deps.controlPlane.register({
+      publicKey: this.node.publicKey(),
+      endpoint: { host: settings.publicHost, port: settings.listenPort },
+      location: settings.location,
+      capacity: settings.capacity,
+      tunnelCidrV4: settings.tunnelCidrV4,
+      ...(settings.tunnelCidrV6 ? { tunnelCidrV6: settings.tunnelCidrV6 } : {}),
+      ephemeral: settings.ephemeral,
+      version: settings.version,
+    });
+    this.registration = registration;
+    await this.deps.state.adoptNodeId(registration.id);
+    this.deps.logger.log(`registered as node ${registration.id} (pulse every ${registration.pulseIntervalSec} s)`);
+    this.node.registered();
+    return registration;
+  }
+
+  /** Fetches the desired set from config-service and has the node apply exactly the difference. */
+  async reconcile(): Promise<void> {
+    const registration = this.registration;
+    if (registration === null) throw new Error('not registered');
+    const { metrics } = this.deps;
+    let state: DesiredState;
+    try {
+      state = await this.deps.controlPlane.desiredPeers(registration.id, registration.nodeToken);
+    } catch (error) {
+      metrics.reconcileErrors.inc();
+      throw error;
+    }
+    let applied: boolean;
+    try {
+      applied = await this.node.applyDesired(state, (current) => {
+        if (current !== null && state.generation < current) {
+          // An announcement overtook this answer; apply the older set only when config-service
+          // keeps saying so (it was rebuilt), never after a single race.
+          if (++this.olderGenerationSeen < 2) return false;
+        }
+        this.olderGenerationSeen = 0;
+        return true;
+      });
+    } catch (error) {
+      metrics.reconcileErrors.inc();
+      throw error;
+    }
+    if (!applied) return;
+    metrics.reconciles.inc();
+    metrics.lastReconcile.set(this.deps.clock.nowMs() / 1000);
+    metrics.generation.set(state.generation);
+  }
+
+  /** One pulse; returns the wait before the next. A generation other than ours asks for a reconcile. */
+  async pulseStep(): Promise<number> {
+    if (this.deps.state.decommissioned) return Infinity;
+    const registration = this.registration;
+    if (registration === null) return this.settings.reconcileIntervalMs;
+    try {
+      const { generation } = await this.deps.controlPlane.pulse(registration.id, registration.nodeToken, await this.pulseFigures());
+      this.deps.metrics.pulses.inc({ outcome: 'ok' });
+      this.pulseBackoff.reset();
+      this.recovered();
+      const applied = this.deps.state.generation;
+      if (generation !== applied) this.node.reconcileRequested(`generation ${generation} announced, ${applied ?? 'none'} applied`);
+      return registration.pulseIntervalSec * 1000;
+    } catch (error) {
+      this.deps.metrics.pulses.inc({ outcome: 'error' });
+      return this.failed(error, this.pulseBackoff);
+    }
+  }
+
+  /** The pulse body: real figures from the interface and the host. */
+  async pulseFigures(): Promise<PulseRequest> {
+    const { metrics } = this.deps;
+    const dump = this.settings.mode === 'off' ? null : await this.deps.iface.tryDump();
+    const peers = dump?.peers.length ?? 0;
+    const { rx, tx } = dump ? dumpTransferTotals(dump) : { rx: 0n, tx: 0n };
+    const cpu = this.deps.stats.cpuPercent();
+    const load = Math.min(100, Math.max(0, Math.round(Math.max((peers / this.settings.capacity) * 100, cpu))));
+    metrics.peers.set(peers);
+    metrics.rxBytes.set(Number(rx));
+    metrics.txBytes.set(Number(tx));
+    return { load, peers, rxBytes: Number(rx), txBytes: Number(tx), cpu, healthy: this.node.healthy() };
+  }
+
+  private recovered(): void {
+    this.controlBackoff.reset();
+    this.deps.metrics.controlPlaneUp.set(1);
+    if (this.down) this.deps.logger.log('config-service reachable again');
+    this.down = false;
+  }
+
+  private async failed(error: unknown, backoff: Backoff): Promise<number> {
+    if (error instanceof ControlPlaneError) {
+      if (error.failure === 'gone') {
+        await this.node.decommission('config-service says this node is decommissioned');
+        return Infinity;
+      }
+      if (error.failure === 'unauthorized' || error.failure === 'unknown-node') {
+        if (this.registration !== null) this.deps.logger.warn(`config-service no longer accepts this node's token (${error.message}): registering again`);
+        this.registration = null;
+        this.node.reconcileRequested('registration needed');
+      }
+    }
+    const wait = backoff.next();
+    this.deps.metrics.controlPlaneUp.set(0);
+    const peers = this.deps.state.desired?.size ?? 0;
+    const line = `control plane: ${messageOf(error)}; keeping the ${peers} known peer(s) as they are, retrying in ${(wait / 1000).toFixed(1)} s`;
+    if (!this.down) this.deps.logger.warn(line);
+    else this.deps.logger.debug(line);
+    this.down = true;
+    return wait;
+  }
+}
