@@ -7,6 +7,7 @@
 #   nginx.sh start DIR PORT ORIGIN_DIR UPSTREAM_DIR   idempotent: reloads a running nginx whose
 #                                                     rendered config changed
 #   nginx.sh stop DIR                                 by the pid in DIR/nginx.pid
+#   nginx.sh render DIR                               renders from the environment alone
 #   nginx.sh run DIR                                  renders, then runs nginx in the foreground
 #                                                     (a container's main process)
 #
@@ -103,13 +104,19 @@ start() {
   fail "nginx does not answer on every one of the ports ${ports% } (taken by another process? see $dir/error.log)"
 }
 
-# For containers (docker-compose): renders from the environment alone, then nginx in the foreground.
+# For containers (docker-compose): renders from the environment alone (`render`), then runs nginx
+# in the foreground (`run`).
+render_env() {
+  [ $# -eq 1 ] || fail "usage: nginx.sh render DIR"
+  mkdir -p "$1/tmp"
+  set_values "$1" "" "" ""
+  render "$1"
+}
+
 run() {
   [ $# -eq 1 ] || fail "usage: nginx.sh run DIR"
   local dir=$1
-  mkdir -p "$dir/tmp"
-  set_values "$dir" "" "" ""
-  render "$dir"
+  render_env "$dir"
   "$NGINX" -t -q -e "$dir/error.log" -p "$dir" -c "$dir/nginx.conf" || fail "nginx refused $dir/nginx.conf (see above)"
   say "nginx listens on ports $(listen_ports "$dir" | tr '\n' ' ')"
   exec "$NGINX" -g 'daemon off;' -e "$dir/error.log" -p "$dir" -c "$dir/nginx.conf"
@@ -132,6 +139,7 @@ cmd=${1:-}; shift || true
 case $cmd in
   start) start "$@" ;;
   stop) stop "$@" ;;
+  render) render_env "$@" ;;
   run) run "$@" ;;
-  *) fail "usage: nginx.sh start DIR PORT ORIGIN_DIR UPSTREAM_DIR | nginx.sh stop DIR | nginx.sh run DIR" ;;
+  *) fail "usage: nginx.sh start DIR PORT ORIGIN_DIR UPSTREAM_DIR | nginx.sh stop DIR | nginx.sh render|run DIR" ;;
 esac
