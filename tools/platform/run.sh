@@ -34,6 +34,16 @@ node -r @swc-node/register apps/analytics-service/src/database/migrate.ts
 
 mkdir -p "$RUN_DIR"
 
+# ---------------------------------------------------------------- the web app (apps/web)
+# Built to static files and served by tools/platform/web-server.ts (its CSP, /config.json) on
+# 127.0.0.1:$WEB_PORT; auth-service and config-service answer CORS for exactly that origin, and
+# Stripe sends the browser back there.
+WEB_PORT=${PHOENIX_WEB_PORT:-4200}
+WEB_ORIGIN=http://127.0.0.1:$WEB_PORT
+log "building the web app (apps/web → dist/apps/web)"
+node node_modules/vite/bin/vite.js build --config apps/web/vite.config.mts --logLevel warn >"$RUN_DIR/web-build.log" 2>&1 \
+  || { log "ERROR: the web app did not build:"; tail -n 30 "$RUN_DIR/web-build.log" >&2; exit 1; }
+
 # ---------------------------------------------------------------- the blocklist's source
 # blocklist.compile fetches its hosts list from the stack's nginx (/upstream/hosts), a real server
 # that answers its conditional GETs: the StevenBlack list of the shared test data when it is there,
@@ -93,8 +103,9 @@ for entry in "${SERVICES[@]}"; do
   # .stack/env is the admin's, for tooling.
   case $app in
     # The identity side alone sends mail (its notifications worker): SMTP_URL is the stack's sink.
-    auth-service) redis_url=$REDIS_URL_IDENTITY; extra+=("SMTP_URL=$SMTP_URL") ;;
-    config-service) redis_url=$REDIS_URL_NETWORK ;;
+    auth-service) redis_url=$REDIS_URL_IDENTITY; extra+=("SMTP_URL=$SMTP_URL" "WEB_ORIGIN=$WEB_ORIGIN"
+      "STRIPE_CHECKOUT_SUCCESS_URL=$WEB_ORIGIN/account?checkout=success" "STRIPE_CHECKOUT_CANCEL_URL=$WEB_ORIGIN/account?checkout=cancel" "STRIPE_PORTAL_RETURN_URL=$WEB_ORIGIN/account") ;;
+    config-service) redis_url=$REDIS_URL_NETWORK; extra+=("WEB_ORIGIN=$WEB_ORIGIN") ;;
     node-daemon) redis_url=$REDIS_URL_NODE ;;
     analytics-service) redis_url=$REDIS_URL_ANALYTICS ;;
     # Publishes a blocklist at start when none is (BLOCKLIST_ORIGIN_DIR is the stack's, .stack/env).
@@ -120,6 +131,20 @@ for entry in "${SERVICES[@]}"; do
     sleep 0.5
   done
 done
+
+# The web app's server, once the services it points at answer.
+web_running() { [ -s "$RUN_DIR/web.pid" ] && kill -0 "$(cat "$RUN_DIR/web.pid")" 2>/dev/null; }
+if web_running; then
+  log "web server already running"
+else
+  if (exec 3<>"/dev/tcp/127.0.0.1/$WEB_PORT") 2>/dev/null; then log "ERROR: port $WEB_PORT for the web app is taken (set PHOENIX_WEB_PORT)"; bash tools/platform/stop.sh --services-only; exit 1; fi
+  # Through the per-service gateways when the stack runs them (they drop the client address).
+  WEB_PORT=$WEB_PORT AUTH_URL=${PHOENIX_AUTH_GATEWAY_URL:-http://127.0.0.1:3001} CONFIG_URL=${PHOENIX_CONFIG_GATEWAY_URL:-http://127.0.0.1:3002} \
+    setsid node -r @swc-node/register tools/platform/web-server.ts >"$RUN_DIR/web.log" 2>&1 </dev/null &
+  echo $! >"$RUN_DIR/web.pid"
+  for _ in $(seq 1 60); do curl -fsS "$WEB_ORIGIN/config.json" >/dev/null 2>&1 && break; sleep 0.5; done
+  curl -fsS "$WEB_ORIGIN/config.json" >/dev/null 2>&1 || { log "ERROR: the web server did not answer (see $RUN_DIR/web.log)"; bash tools/platform/stop.sh --services-only; exit 1; }
+fi
 
 # The first blocklist: job-worker enqueued a compile at start if none was published (or it is
 # signed with another key); wait until one verifies under the key (bounded), then tell the client
@@ -157,6 +182,7 @@ for entry in "${SERVICES[@]}"; do
   app=${entry%%:*} port=${entry##*:}
   printf '  %-18s http://127.0.0.1:%s   (docs http://127.0.0.1:%s/docs, log %s)\n' "$app" "$port" "$port" "$RUN_DIR/$app.log"
 done
+printf '  %-18s %s   (the account pages: sign up, start the trial, get a config; log %s)\n' 'web' "$WEB_ORIGIN" "$RUN_DIR/web.log"
 printf '  %-18s http://127.0.0.1:3004/admin/queues   (Bearer ADMIN_TOKEN, or any user name and the token as password; dev: dev-admin-token-job-worker)\n' 'schedules'
 printf '  %-18s %s   (the SMTP sink: every mail auth-service sends, one file each)\n' 'mail' "${PHOENIX_MAIL_DIR:-.stack/mail}/new"
 printf '  %-18s %s/blocklist/latest.json   (%s; public key %s; source %s)\n' 'blocklist' "$BLOCKLIST_PUBLIC_URL" "$BLOCKLIST_STATUS" "$BLOCKLIST_KEY" "$UPSTREAM_HOSTS"

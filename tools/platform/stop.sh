@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `npm run platform:stop`: stops the five services started by run.sh (by their recorded pids, with
+# `npm run platform:stop`: stops the five services and the web app's server started by run.sh (by their recorded pids, with
 # SIGTERM so each shuts down gracefully), removes the local VPN node's namespaces (phx-node,
 # phx-inet and the client's phx-client: the processes inside them — wireguard-go — are killed by
 # pid from `ip netns pids`, then the namespaces are deleted, taking their veths), then stops the
@@ -7,7 +7,7 @@
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
-for entry in "${SERVICES[@]}"; do
+for entry in "${SERVICES[@]}" web:0; do
   app=${entry%%:*}
   pidfile=$RUN_DIR/$app.pid
   [ -s "$pidfile" ] || continue
