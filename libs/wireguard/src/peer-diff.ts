@@ -19,7 +19,8 @@ export interface PeerDiff {
   readonly remove: readonly string[];
 }
 
-function compareCidrs(a: Cidr, b: Cidr): number {
+/** Orders CIDRs as allowed-IPs lists are kept: IPv4 first, then by network, then by prefix. */
+export function compareCidrs(a: Cidr, b: Cidr): number {
   if (a.version !== b.version) return a.version - b.version;
   if (a.network !== b.network) return a.network < b.network ? -1 : 1;
   return a.prefix - b.prefix;

@@ -1,4 +1,5 @@
 import { parseCidr } from './cidr';
+import { diffPeers } from './peer-diff';
 import { DesiredPeerSet, LeasedPeer } from './peer-set';
 
 const K1 = 'xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=';
@@ -90,5 +91,28 @@ describe('DesiredPeerSet.plan and apply', () => {
   it('removes a key it never held (the interface may have it)', () => {
     const planned = base().plan(2, [], [K4]);
     expect(planned.remove).toEqual([K4]);
+  });
+});
+
+describe('DesiredPeerSet.diff', () => {
+  it('gives what diffPeers gives, in the same order, comparing allowed IPs as sets', () => {
+    const { set } = DesiredPeerSet.from(
+      [lease(K1, 'fd00:6a:1::5/128', '100.64.0.2/32'), lease(K2, '100.64.0.9/32'), lease(K4, '100.64.0.4/32')],
+      POOLS,
+    );
+    const actual = [
+      { publicKey: K3, allowedIps: ['100.64.0.7/32'] },
+      { publicKey: K1, allowedIps: ['fd00:6a:1::5/128', '100.64.0.2/32'] }, // the same set, another order
+      { publicKey: K2, allowedIps: ['100.64.0.3/32'] },
+    ];
+    const diff = set.diff(actual);
+    expect(diff).toEqual(diffPeers([...set.values()], actual));
+    expect(diff).toEqual({ add: [{ publicKey: K4, allowedIps: ['100.64.0.4/32'] }], update: [{ publicKey: K2, allowedIps: ['100.64.0.9/32'] }], remove: [K3] });
+  });
+
+  it('leaves out, and removes from the interface, the peers `wanted` turns down', () => {
+    const { set } = DesiredPeerSet.from([lease(K1, '100.64.0.2/32'), lease(K2, '100.64.0.3/32')], POOLS);
+    const diff = set.diff([{ publicKey: K1, allowedIps: ['100.64.0.2/32'] }], (p) => p.publicKey !== K1);
+    expect(diff).toEqual({ add: [{ publicKey: K2, allowedIps: ['100.64.0.3/32'] }], update: [], remove: [K1] });
   });
 });

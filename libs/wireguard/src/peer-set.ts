@@ -1,6 +1,6 @@
-import { Cidr, cidrContainsCidr, parseCidr } from './cidr';
+import { Cidr, cidrContainsCidr, formatCidr, parseCidr } from './cidr';
 import { isValidWireGuardKey } from './keys';
-import { normalizeAllowedIps, PeerSpec } from './peer-diff';
+import { compareCidrs, PeerDiff, PeerSpec } from './peer-diff';
 
 /** A peer a node is told to configure: a {@link PeerSpec} with the end of its lease. */
 export interface LeasedPeer extends PeerSpec {
@@ -125,6 +125,28 @@ export class DesiredPeerSet {
     return { change, add, update, remove: change.removed, dropped };
   }
 
+  /**
+   * What to change so the interface (its peers as `parseWgDump` gives them: canonical CIDRs)
+   * matches the peers of this set that `wanted` keeps — the same answer as `diffPeers`, in the
+   * same order, without parsing a single address again: this set is canonical and conflict-free
+   * by construction, which keeps a full pass over 10,000 peers cheap.
+   */
+  diff(actual: readonly PeerSpec[], wanted: (peer: LeasedPeer) => boolean = () => true): PeerDiff {
+    const live = new Map(actual.map((p) => [p.publicKey, p.allowedIps]));
+    const add: PeerSpec[] = [];
+    const update: PeerSpec[] = [];
+    const kept = new Set<string>();
+    for (const peer of this.byKey.values()) {
+      if (!wanted(peer)) continue;
+      kept.add(peer.publicKey);
+      const current = live.get(peer.publicKey);
+      if (current === undefined) add.push({ publicKey: peer.publicKey, allowedIps: peer.allowedIps });
+      else if (!sameSet(current, peer.allowedIps)) update.push({ publicKey: peer.publicKey, allowedIps: peer.allowedIps });
+    }
+    const remove = actual.map((p) => p.publicKey).filter((key) => !kept.has(key));
+    return { add, update, remove };
+  }
+
   /** Applies a change planned by {@link plan} on this set (or read back from a journal of them). */
   apply(change: PeerSetChange): void {
     for (const key of change.removed) this.delete(key);
@@ -146,16 +168,23 @@ export class DesiredPeerSet {
     for (const ip of before.allowedIps) if (this.owners.get(ip) === publicKey) this.owners.delete(ip);
   }
 
-  /** The peer in canonical form, or null when it must not be configured on this node. */
+  /**
+   * The peer in canonical form (allowed IPs as `normalizeAllowedIps` gives them: masked, canonical
+   * text, deduplicated, sorted), or null when it must not be configured on this node. Each
+   * address is parsed once.
+   */
   private check(peer: LeasedPeer): LeasedPeer | null {
     try {
-      if (!isValidWireGuardKey(peer.publicKey)) return null;
-      const ips = normalizeAllowedIps(peer.allowedIps);
-      for (const ip of ips) {
-        const cidr = parseCidr(ip);
+      if (!isValidWireGuardKey(peer.publicKey) || !Array.isArray(peer.allowedIps)) return null;
+      const cidrs: Cidr[] = [];
+      for (const text of peer.allowedIps) {
+        const cidr = parseCidr(text, { allowHostBits: true });
         const host = cidr.prefix === (cidr.version === 4 ? 32 : 128);
         if (!host || !this.pools.some((pool) => cidrContainsCidr(pool, cidr))) return null;
+        cidrs.push(cidr);
       }
+      cidrs.sort(compareCidrs);
+      const ips = [...new Set(cidrs.map(formatCidr))];
       return { publicKey: peer.publicKey, allowedIps: ips, expiresAt: peer.expiresAt };
     } catch {
       return null;
@@ -165,4 +194,9 @@ export class DesiredPeerSet {
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((value, i) => value === b[i]);
+}
+
+/** Equal as sets (both sides free of duplicates: a peer's list here, a dump's list there). */
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((value) => b.includes(value));
 }

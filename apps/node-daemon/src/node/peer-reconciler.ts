@@ -2,7 +2,6 @@ import type { Clock } from '@phoenix/common';
 import {
   CommandRunner,
   DesiredPeerSet,
-  diffPeers,
   isEmptyPeerDiff,
   LeasedPeer,
   PeerDiff,
@@ -39,12 +38,16 @@ export class PeerReconciler {
   /** Makes the live peers equal the desired set (minus expired leases); `dump` when one was just taken. */
   async applyAll(desired: DesiredPeerSet, dump: WgDump | null = null): Promise<PeerDiff> {
     const now = this.deps.clock.nowMs();
-    const wanted = [...desired.values()].filter((p) => !isExpired(p, now));
     const live = dump ?? (await wgShowDump(this.deps.runner, this.iface));
-    const diff = diffPeers(wanted, live.peers);
-    this.deps.metrics.peers.set(wanted.length);
+    let wanted = 0;
+    const diff = desired.diff(live.peers, (p) => {
+      if (isExpired(p, now)) return false;
+      wanted++;
+      return true;
+    });
+    this.deps.metrics.peers.set(wanted);
     if (isEmptyPeerDiff(diff)) return diff;
-    await this.apply(diff, wanted.length);
+    await this.apply(diff, wanted);
     return diff;
   }
 
