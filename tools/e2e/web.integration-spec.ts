@@ -1,8 +1,9 @@
 // The web account app end to end, in real headless Chromium (Debian's /usr/bin/chromium driven by
 // playwright-core; never a downloaded browser) against real services started here: auth-service
 // (3941), config-service (3942, WEB_ORIGIN = the page's origin), node-daemon (3945, WG_MODE=off:
-// registers in de-fra and pulses, no tunnel), on the stack's databases, Redis and Firebase Auth
-// emulator; the page is the production build served by tools/platform/web-server.ts (its CSP on).
+// registers in de-fra and pulses, no tunnel), each side on a throwaway database of this suite's
+// own (migrated and seeded by the services' migrate commands, dropped afterwards; so de-fra has
+// only this suite's node), the stack's Redis (own prefixes) and Firebase Auth emulator; the page is the production build served by tools/platform/web-server.ts (its CSP on).
 //
 //   sign up → start the trial → Get a config for de-fra → the downloaded file parses as wg-quick,
 //   its [Peer] is the node's key and its PrivateKey belongs to the public key config-service
@@ -24,7 +25,8 @@ import Redis from 'ioredis';
 import { Client } from 'pg';
 import { Browser, BrowserContext, Page, chromium } from 'playwright-core';
 import { parseWgQuick, wireGuardPublicKey } from '@phoenix/client-protocol';
-import { freeLoopbackPort, migrateStackDatabases, spawnService, ServiceProcess, sideRedisUrl, waitForHttp } from '@phoenix/common/testing';
+import { freeLoopbackPort, spawnService, ServiceProcess, sideRedisUrl, waitForHttp } from '@phoenix/common/testing';
+import { createTestDatabase } from '@phoenix/database';
 import { scanKeys } from './privacy-scan';
 import { createWebServer } from '../platform/web-server';
 
@@ -62,6 +64,16 @@ describe('the web account app in a real browser', () => {
   let network: Client;
   let identity: Client;
   let axeSource = '';
+  const databases: Array<{ url: string; drop: () => Promise<void> }> = [];
+  const dbUrl = { identity: '', network: '' };
+
+  /** A throwaway database of one side, migrated (and seeded) by that app's own migrate command. */
+  async function sideDatabase(app: string, variable: 'IDENTITY_DATABASE_URL' | 'NETWORK_DATABASE_URL'): Promise<string> {
+    const db = await createTestDatabase(process.env.PHOENIX_PG_ADMIN_URL!, process.env[variable]!, 'webe2e');
+    databases.push(db);
+    execFileSync(process.execPath, ['-r', '@swc-node/register', join('apps', app, 'src', 'database', 'migrate.ts')], { cwd: ROOT, env: { ...process.env, [variable]: db.url }, stdio: 'pipe', timeout: 60_000 });
+    return db.url;
+  }
 
   function start(app: string, port: number, extra: NodeJS.ProcessEnv): void {
     services[app] = spawnService(app, {
@@ -109,7 +121,8 @@ describe('the web account app in a real browser', () => {
     }
     mkdirSync(SHOTS, { recursive: true });
     axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-    migrateStackDatabases(['auth-service', 'config-service']);
+    dbUrl.identity = await sideDatabase('auth-service', 'IDENTITY_DATABASE_URL');
+    dbUrl.network = await sideDatabase('config-service', 'NETWORK_DATABASE_URL');
 
     // The production build of the page, into a directory of this run's own.
     const dist = mkdtempSync(join(tmpdir(), 'phx-web-dist-'));
@@ -121,9 +134,9 @@ describe('the web account app in a real browser', () => {
     await new Promise<void>((r) => web.listen(webPort, '127.0.0.1', () => r()));
     expect((web.address() as AddressInfo).port).toBe(webPort);
 
-    start('auth-service', PORTS.auth, { REDIS_KEY_PREFIX: `identity:${prefix}:`, BULLMQ_PREFIX: `identity:${prefix}:bull`, WEB_ORIGIN: webUrl, SIGNING_WORKERS: '1' });
+    start('auth-service', PORTS.auth, { IDENTITY_DATABASE_URL: dbUrl.identity, REDIS_KEY_PREFIX: `identity:${prefix}:`, BULLMQ_PREFIX: `identity:${prefix}:bull`, WEB_ORIGIN: webUrl, SIGNING_WORKERS: '1' });
     await ready('auth-service', PORTS.auth);
-    start('config-service', PORTS.config, { REDIS_KEY_PREFIX: `network:${prefix}:`, ADMIN_TOKEN: CONFIG_ADMIN, PULSE_INTERVAL_SEC: '5', WEB_ORIGIN: webUrl, FLEET_REPORT_INTERVAL_SEC: '0' });
+    start('config-service', PORTS.config, { NETWORK_DATABASE_URL: dbUrl.network, REDIS_KEY_PREFIX: `network:${prefix}:`, ADMIN_TOKEN: CONFIG_ADMIN, PULSE_INTERVAL_SEC: '5', WEB_ORIGIN: webUrl, FLEET_REPORT_INTERVAL_SEC: '0' });
     await ready('config-service', PORTS.config);
     const before = new Set(await nodeIds());
     const nodeState = mkdtempSync(join(tmpdir(), 'phx-web-node-'));
@@ -139,8 +152,8 @@ describe('the web account app in a real browser', () => {
       await new Promise((r) => setTimeout(r, 250));
     }
 
-    network = new Client({ connectionString: process.env.NETWORK_DATABASE_URL });
-    identity = new Client({ connectionString: process.env.IDENTITY_DATABASE_URL });
+    network = new Client({ connectionString: dbUrl.network });
+    identity = new Client({ connectionString: dbUrl.identity });
     await Promise.all([network.connect(), identity.connect()]);
 
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
@@ -175,6 +188,7 @@ describe('the web account app in a real browser', () => {
       }
     }
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    for (const db of databases) await db.drop().catch(() => undefined);
   });
 
   let privateKey = '';
@@ -209,7 +223,11 @@ describe('the web account app in a real browser', () => {
     await page.getByLabel(/Frankfurt, DE/).check();
     await page.getByRole('button', { name: 'Get config' }).click();
     const link = page.getByRole('button', { name: /^Download phx-de-fra\.conf$/ });
-    await link.waitFor({ timeout: 30_000 });
+    // The file, or the page's error message (named in the failure, with config-service's log).
+    await Promise.race([link.waitFor({ timeout: 30_000 }), page.getByRole('alert').waitFor({ timeout: 30_000 })]);
+    if (!(await link.isVisible())) {
+      throw new Error(`no config: the page says "${await page.getByRole('alert').first().textContent()}"\n${services['config-service']!.output().slice(-3000)}`);
+    }
     await page.getByRole('img', { name: /QR code of the WireGuard config/ }).waitFor();
     await page.getByText(/^4 tokens ready in this browser\./).waitFor();
     await shot('config');

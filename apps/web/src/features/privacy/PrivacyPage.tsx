@@ -7,7 +7,7 @@ interface Row {
   kept: string;
 }
 
-function Side({ id, icon, title, intro, rows, never }: { id: string; icon: ReactNode; title: string; intro: string; rows: Row[]; never: string }) {
+function Side({ id, icon, title, intro, rows, never, neverLabel = 'Never:' }: { id: string; icon: ReactNode; title: string; intro: string; rows: Row[]; never: string; neverLabel?: string }) {
   return (
     <section aria-labelledby={id} className="rounded-xl border border-slate-200 bg-white p-5 shadow-sm sm:p-6">
       <h2 id={id} className="flex items-center gap-2 text-lg font-semibold">
@@ -35,7 +35,7 @@ function Side({ id, icon, title, intro, rows, never }: { id: string; icon: React
         </table>
       </div>
       <p className="mt-3 text-sm">
-        <strong>Never:</strong> {never}
+        <strong>{neverLabel}</strong> {never}
       </p>
     </section>
   );
@@ -92,7 +92,8 @@ export function PrivacyPage() {
           { what: 'Anonymous tokens not yet spent (IndexedDB)', kept: 'Until spent, expired, or your account is deleted' },
           { what: 'The WireGuard private key', kept: 'Only in the file you download; the page forgets it when you leave' },
         ]}
-        never="the private key is sent anywhere — the end-to-end test checks every request this page makes for it."
+        neverLabel="Never sent to any server:"
+        never="the private key — the end-to-end test checks every request this page makes for it."
       />
       <p className="flex items-start gap-2 text-sm text-slate-700">
         <Globe aria-hidden="true" className="mt-0.5 size-4 shrink-0" />

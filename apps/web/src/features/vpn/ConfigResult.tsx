@@ -49,8 +49,8 @@ export function ConfigResult({ file }: { file: ConfigFile }) {
         ) : (
           <Loading label="Drawing the QR code…" className="size-64" />
         )}
-        <figcaption className="mt-2 flex items-center gap-1 text-sm text-slate-700">
-          <QrCode aria-hidden="true" className="size-4" />
+        <figcaption className="mt-2 flex items-start gap-1 text-sm text-slate-700">
+          <QrCode aria-hidden="true" className="mt-0.5 size-4 shrink-0" />
           Scan with the WireGuard app: “Add tunnel”, “Create from QR code”.
         </figcaption>
       </figure>
