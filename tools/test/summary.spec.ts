@@ -8,7 +8,8 @@ import { summarize } from './summary';
 // Nx workspace with @nx/jest projects: one green, one whose `beforeAll` throws, one whose
 // `globalSetup` throws, one with a syntax error in a spec, one whose `afterAll` throws, one with a
 // lint error, one replayed from the cache with the colour codes it was recorded with, and a step
-// where Nx fails before running any task.
+// where Nx fails before running any task; and two Vitest runs (one green, one with a failing test
+// and a spec file that throws as it loads), recorded the same way.
 const ROOT = path.resolve(__dirname, '../..');
 const sample = (name: string): string => readFileSync(path.join(__dirname, 'samples', `${name}.txt`), 'utf8');
 
@@ -21,6 +22,10 @@ describe('npm test summary line', () => {
     ['compile-error', 'tests: 4 passed, 2 failed (1 suite failed to run; failed task: compile:lint)', 1],
     ['global-setup', 'tests: 2 passed, 1 failed (failed task: globalsetup:test)', 1],
     ['lint-failure', 'tests: 4 passed, 1 failed (failed task: lintfail:lint)', 1],
+    // Vitest (apps/web's component tests): its own summary lines, a failing test and a spec file
+    // that throws as it loads.
+    ['vitest-green', 'tests: 2 passed, 0 failed', 0],
+    ['vitest-failure', 'tests: 2 passed, 2 failed (1 test; 1 suite failed to run)', 1],
     [
       'nx-failure',
       'tests: 2 passed, 1 failed (`npx nx run-many -t lint typecheck --parallel=2 --output-style=static` exited 1)',
@@ -40,7 +45,7 @@ describe('npm test summary line', () => {
   });
 
   it('exits non-zero exactly when it reports a failure, on every sample', () => {
-    for (const name of ['green', 'cached-colour', 'before-all', 'after-all', 'compile-error', 'global-setup', 'lint-failure', 'nx-failure']) {
+    for (const name of ['green', 'cached-colour', 'before-all', 'after-all', 'compile-error', 'global-setup', 'lint-failure', 'nx-failure', 'vitest-green', 'vitest-failure']) {
       const { failed, exitCode, line } = summarize(sample(name));
       expect({ name, failing: exitCode !== 0 }).toEqual({ name, failing: failed > 0 });
       if (exitCode !== 0) expect(line).not.toMatch(/ 0 failed/);

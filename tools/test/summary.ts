@@ -3,9 +3,11 @@
  * and prints `tests: N passed, M failed`, exiting 1 exactly when M > 0.
  *
  * M counts every failure the log shows, not only Jest's `Tests:` lines:
- * - failed tests (Jest's `Tests: … N failed`; a throwing `beforeAll` fails each of its tests);
+ * - failed tests (Jest's `Tests: … N failed`; a throwing `beforeAll` fails each of its tests;
+ *   Vitest's `Tests  N failed | M passed (T)`, apps/web's component tests);
  * - suites that failed to run (`● Test suite failed to run`: a syntax or import error, a throwing
- *   `afterAll`), which Jest counts in `Test Suites:` but not in `Tests:`;
+ *   `afterAll`), which Jest counts in `Test Suites:` but not in `Tests:`; Vitest's
+ *   `Failed Suites N` (a spec file that throws as it loads);
  * - failed Nx tasks that reported no failed test or suite: a lint or typecheck error, a throwing
  *   `globalSetup` (Jest prints no summary at all then), a task stopped before it finished;
  * - a step that exited non-zero while naming nothing of the above (Nx failing before any task);
@@ -49,6 +51,12 @@ interface Step {
 // colours it was recorded with, whatever FORCE_COLOR says now.
 // eslint-disable-next-line no-control-regex
 const ANSI = /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)/g;
+
+// Vitest's summary (apps/web): `      Tests  1 failed | 22 passed (23)`, `Test Files  1 failed | 5 passed (6)`,
+// and a `⎯⎯ Failed Suites 1 ⎯⎯` banner over the files that threw as they loaded.
+const VITEST_TESTS = /^\s+Tests\s{2}.*\(\d+\)$/;
+const VITEST_FILES = /^\s*Test Files\s{2}.*\(\d+\)$/;
+const VITEST_FAILED_SUITES = /^⎯+ Failed Suites (\d+) ⎯+$/;
 
 function count(text: string, word: 'passed' | 'failed'): number {
   const m = new RegExp(`(\\d+) ${word}`).exec(text);
@@ -99,14 +107,17 @@ function parse(log: string): Step[] {
       else if (line.trim() !== '') inFailedList = false;
       continue;
     }
-    if (/^Tests:\s/.test(line)) {
+    if (/^Tests:\s/.test(line) || VITEST_TESTS.test(line)) {
       const t = current();
       t.passedTests += count(line, 'passed');
       t.failedTests += count(line, 'failed');
-    } else if (/^Test Suites:\s/.test(line)) {
+    } else if (/^Test Suites:\s/.test(line) || VITEST_FILES.test(line)) {
       current().suitesFailed += count(line, 'failed');
     } else if (/● Test suite failed to run/.test(line)) {
       current().suitesNotRun += 1;
+    } else {
+      const failedSuites = VITEST_FAILED_SUITES.exec(line);
+      if (failedSuites) current().suitesNotRun += Number(failedSuites[1]);
     }
   }
   // A log cut short (or one without markers) still counts, with its exit status unknown.
