@@ -15,6 +15,9 @@ NGINX_PORT=${PHOENIX_NGINX_PORT:-58080}
 AUTH_GATEWAY_PORT=${PHOENIX_AUTH_GATEWAY_PORT:-58081}
 CONFIG_GATEWAY_PORT=${PHOENIX_CONFIG_GATEWAY_PORT:-58082}
 ANALYTICS_GATEWAY_PORT=${PHOENIX_ANALYTICS_GATEWAY_PORT:-58083}
+# The local Redis Cluster (tools/stack/redis-cluster.sh, on request): three masters on these ports,
+# each with its cluster bus on the port + 100 (the default + 10000 is past 65535 here).
+read -r -a REDIS_CLUSTER_PORTS <<<"${PHOENIX_REDIS_CLUSTER_PORTS:-56381 56382 56383}"
 
 log() { printf '[stack] %s\n' "$*" >&2; }
 die() { printf '[stack] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -34,4 +37,20 @@ wait_for() {
     sleep 0.3
   done
   log "$what is up"
+}
+
+# stop_pidfile NAME PIDFILE [group]: SIGTERM to the pid recorded in PIDFILE (its process group with
+# `group`), SIGKILL after 20 s; removes the file. Nothing recorded or nothing alive: nothing to do.
+stop_pidfile() {
+  local name=$1 file=$2 group=${3:-}
+  if ! pid_alive "$file"; then rm -f "$file"; return; fi
+  local pid; pid=$(head -n1 "$file")
+  if [ -n "$group" ]; then kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid"; else kill -TERM "$pid"; fi
+  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+  if kill -0 "$pid" 2>/dev/null; then
+    log "$name did not stop in 20 s; killing it"
+    if [ -n "$group" ]; then kill -KILL -- "-$pid" 2>/dev/null || true; else kill -KILL "$pid" || true; fi
+  fi
+  rm -f "$file"
+  log "$name stopped"
 }

@@ -3,7 +3,8 @@
 #   PostgreSQL (Debian's), Redis, ClickHouse (Debian's clickhouse-server), Firebase Auth emulator,
 #   an SMTP sink (Debian's python3-aiosmtpd) that keeps every mail it receives in .stack/mail/,
 #   nginx (Debian's nginx-light) serving the blocklist's CDN origin .stack/blocklist-origin/ and the
-#   per-service gateways in front of auth-service, config-service and analytics-service.
+#   per-service gateways in front of auth-service, config-service and analytics-service;
+#   with PHOENIX_REDIS_CLUSTER=1 also a three-master Redis Cluster (tools/stack/redis-cluster.sh).
 # Data and logs live under .stack/ (git-ignored); connection URLs go to .stack/env, which the apps
 # (tools/platform) and the integration tests read. Stop with tools/stack/stop.sh.
 set -euo pipefail
@@ -240,5 +241,12 @@ PHOENIX_CONFIG_GATEWAY_URL=http://127.0.0.1:$CONFIG_GATEWAY_PORT
 PHOENIX_ANALYTICS_GATEWAY_URL=http://127.0.0.1:$ANALYTICS_GATEWAY_PORT
 ENV
 umask 022
+# The local Redis Cluster (README "Redis Cluster"): started on request (PHOENIX_REDIS_CLUSTER=1);
+# one already running gets its users reloaded if they changed and its lines back in .stack/env.
+if [ "${PHOENIX_REDIS_CLUSTER:-0}" = 1 ]; then
+  bash "$ROOT/tools/stack/redis-cluster.sh" start || die "the Redis Cluster did not start (PHOENIX_REDIS_CLUSTER=1)"
+else
+  bash "$ROOT/tools/stack/redis-cluster.sh" env
+fi
 log "stack ready; connection settings in $ENV_FILE:"
 grep -v '^#' "$ENV_FILE" | sed -E 's#(://[^:]+:)[^@]+@#\1***@#' >&2

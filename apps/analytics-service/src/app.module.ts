@@ -1,7 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { PlatformModule } from '@phoenix/common';
+import { PlatformModule, type RedisClient } from '@phoenix/common';
 import { ClickHouseModule, REDIS, RedisModule, redisReadiness } from '@phoenix/database';
-import type Redis from 'ioredis';
 import type { AnalyticsConfig } from './config';
 import { CoreModule } from './core/core.module';
 import { DashboardModule } from './dashboard/dashboard.module';
@@ -23,7 +22,7 @@ export class AppModule {
           // Ready = the queue is there. ClickHouse is deliberately not a check: while it is down,
           // POST /v1/events keeps taking batches into the queue (up to ANALYTICS_MAX_BACKLOG), which
           // a gateway would stop sending if every replica said "not ready" (README "Readiness").
-          readiness: { inject: [REDIS], useFactory: (redis: Redis) => [redisReadiness(redis)] },
+          readiness: { inject: [REDIS], useFactory: (redis: RedisClient) => [redisReadiness(redis)] },
         }),
         CoreModule.forRoot(config),
         DashboardModule, // /dashboard and, through StatsModule, /v1/stats/:panel

@@ -5,7 +5,7 @@ import { z } from 'zod';
 export const configShape = {
   ...baseShape(3003),
   CLICKHOUSE_URL: env.url(['http:', 'https:']),
-  REDIS_URL: env.url(['redis:', 'rediss:']),
+  REDIS_URL: env.redisUrl(),
   K_ANONYMITY_MIN: env.int(10, 2, 1000),
   ADMIN_TOKEN: env.secret('dev-admin-token-analytics'),
   /**

@@ -1,7 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { PlatformModule } from '@phoenix/common';
+import { PlatformModule, type RedisClient } from '@phoenix/common';
 import { PostgresModule, REDIS, RedisModule, postgresReadiness, redisReadiness } from '@phoenix/database';
-import type Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { AccountModule } from './account/account.module';
 import { BillingModule } from './billing/billing.module';
@@ -26,7 +25,7 @@ export class AppModule {
         PlatformModule.forRoot({
           service: 'auth-service',
           logLevel: config.LOG_LEVEL,
-          readiness: { inject: [DataSource, REDIS], useFactory: (ds: DataSource, redis: Redis) => [postgresReadiness('identity-db', ds), redisReadiness(redis)] },
+          readiness: { inject: [DataSource, REDIS], useFactory: (ds: DataSource, redis: RedisClient) => [postgresReadiness('identity-db', ds), redisReadiness(redis)] },
         }),
         CoreModule.forRoot(config),
         IdentityModule,

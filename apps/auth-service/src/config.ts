@@ -8,7 +8,7 @@ const optionalUrl = (protocols: string[]) => env.url(protocols).optional();
 export const configShape = {
   ...baseShape(3001),
   IDENTITY_DATABASE_URL: env.url(['postgres:', 'postgresql:']),
-  REDIS_URL: env.url(['redis:', 'rediss:']),
+  REDIS_URL: env.redisUrl(),
   /**
    * Prefix of every Redis key this service writes (quota counters); one per test suite. Under
    * `identity:`, the only keys the identity side's Redis user may touch (README "Redis users").

@@ -1,7 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { PlatformModule } from '@phoenix/common';
+import { PlatformModule, type RedisClient } from '@phoenix/common';
 import { PostgresModule, REDIS, RedisModule, postgresReadiness, redisReadiness } from '@phoenix/database';
-import type Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import type { NetworkConfig } from './config';
 import { CoreModule } from './core/core.module';
@@ -32,7 +31,7 @@ export class AppModule {
           logLevel: config.LOG_LEVEL,
           // The issuer directory is deliberately not a readiness check: auth-service being down
           // must not take redemption down while cached keys still verify tokens.
-          readiness: { inject: [DataSource, REDIS], useFactory: (ds: DataSource, redis: Redis) => [postgresReadiness('network-db', ds), redisReadiness(redis)] },
+          readiness: { inject: [DataSource, REDIS], useFactory: (ds: DataSource, redis: RedisClient) => [postgresReadiness('network-db', ds), redisReadiness(redis)] },
         }),
         CoreModule.forRoot(config),
         FleetModule,

@@ -16,7 +16,7 @@ const ipList = z
 export const configShape = {
   ...baseShape(3002),
   NETWORK_DATABASE_URL: env.url(['postgres:', 'postgresql:']),
-  REDIS_URL: env.url(['redis:', 'rediss:']),
+  REDIS_URL: env.redisUrl(),
   ISSUER_DIRECTORY_URL: env.url(['http:', 'https:']),
   /** The web app's origin (API.md "Web"): the only origin CORS answers; unset, no CORS at all. */
   WEB_ORIGIN: env.origin().optional(),

@@ -1,8 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { BullModule } from '@nestjs/bullmq';
-import { PlatformModule } from '@phoenix/common';
+import { PlatformModule, type RedisClient } from '@phoenix/common';
 import { REDIS, RedisModule, redisReadiness } from '@phoenix/database';
-import type Redis from 'ioredis';
 import { BlocklistModule } from './blocklist/blocklist.module';
 import { BoardModule } from './board/board.module';
 import type { JobsConfig } from './config';
@@ -30,7 +29,7 @@ export class AppModule {
           readiness: {
             imports: [schedules],
             inject: [REDIS, ScheduleRegistrar],
-            useFactory: (redis: Redis, registrar: ScheduleRegistrar) => [
+            useFactory: (redis: RedisClient, registrar: ScheduleRegistrar) => [
               redisReadiness(redis),
               {
                 name: 'schedules',

@@ -37,7 +37,7 @@ function fraction(defaultValue: number) {
 /** job-worker environment: Redis (queues and the transport) only; never another side's database. */
 export const configShape = {
   ...baseShape(3004),
-  REDIS_URL: env.url(['redis:', 'rediss:']),
+  REDIS_URL: env.redisUrl(),
   ADMIN_TOKEN: env.secret('dev-admin-token-job-worker'),
   /**
    * BullMQ's key prefix: inside the jobs user's `jobs:` keys (README "Redis users") and ending in a

@@ -31,7 +31,7 @@ export const configShape = {
   CONFIG_SERVICE_URL: env.url(['http:', 'https:']),
   NODE_ENROLLMENT_TOKEN: env.secret('dev-node-enrollment-token'),
   /** Without it the node learns peer changes only by polling (every RECONCILE_INTERVAL_SEC). */
-  REDIS_URL: env.url(['redis:', 'rediss:']).optional(),
+  REDIS_URL: env.redisUrl().optional(),
   NODE_STATE_DIR: z.string().default('/var/lib/phoenix-node-daemon').refine((v) => v.startsWith('/'), { message: 'must be an absolute path' }),
   WG_MODE: z.enum(['auto', 'kernel', 'userspace', 'off']).optional(),
   WG_INTERFACE: interfaceName('wg0'),

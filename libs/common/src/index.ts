@@ -7,3 +7,4 @@ export * from './http';
 export * from './transport';
 export * from './time';
 export * from './location';
+export * from './redis';

@@ -15,8 +15,20 @@ const DATABASE_MESSAGES = [
   'Connection is not established',
 ];
 
-// What ioredis says while it is disconnected (fail-fast clients: no offline queue) or gives up.
-const REDIS_MESSAGES = ['Connection is closed', "Stream isn't writeable", 'Command timed out', 'Reached the max retries per request limit'];
+// What ioredis says while it is disconnected (fail-fast clients: no offline queue) or gives up;
+// and what an ioredis Cluster says while it has no usable node for a slot, or Redis Cluster while
+// it is down (a master lost and no replica promoted yet).
+const REDIS_MESSAGES = [
+  'Connection is closed',
+  "Stream isn't writeable",
+  'Command timed out',
+  'Reached the max retries per request limit',
+  "Cluster isn't ready",
+  'Failed to refresh slots cache',
+  'None of startup nodes is available',
+  'Too many Cluster redirections',
+  'CLUSTERDOWN',
+];
 
 /**
  * Which dependency failed, when `e` is a failure of Postgres or Redis (down, a connection lost

@@ -1,5 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import type Redis from 'ioredis';
+import type { RedisClient } from '@phoenix/common';
 import type { ReadinessCheck } from '@phoenix/common';
 import type { DataSource } from 'typeorm';
 
@@ -26,7 +26,7 @@ export function postgresReadiness(name: string, ds: DataSource): ReadinessCheck 
   };
 }
 
-export function redisReadiness(redis: Redis): ReadinessCheck {
+export function redisReadiness(redis: RedisClient): ReadinessCheck {
   return { name: 'redis', check: () => redis.ping() };
 }
 

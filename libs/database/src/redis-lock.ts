@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type Redis from 'ioredis';
+import type { RedisClient } from '@phoenix/common';
 
 // Deletes the lock only if it is still ours: it may have expired and been taken by another holder.
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
@@ -18,7 +18,7 @@ export type ReleaseLock = () => Promise<void>;
  * const release = await acquireRedisLock(redis, 'jobs:{sched}:registrar', 30_000);
  * if (release) try { await work(); } finally { await release(); }
  */
-export async function acquireRedisLock(redis: Redis, key: string, ttlMs: number): Promise<ReleaseLock | null> {
+export async function acquireRedisLock(redis: RedisClient, key: string, ttlMs: number): Promise<ReleaseLock | null> {
   const token = randomBytes(16).toString('hex');
   if ((await redis.set(key, token, 'PX', ttlMs, 'NX')) !== 'OK') return null;
   return async () => {

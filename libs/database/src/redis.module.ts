@@ -1,20 +1,20 @@
 import { DynamicModule, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
-import Redis from 'ioredis';
 import { DependencyFailureRegistration } from './dependency-failure';
+import type { RedisClient } from '@phoenix/common';
 import { createRedis } from './redis';
 
 export const REDIS = Symbol('REDIS');
 
 @Injectable()
 class RedisCloser implements OnApplicationShutdown {
-  constructor(@Inject(REDIS) private readonly redis: Redis) {}
+  constructor(@Inject(REDIS) private readonly redis: RedisClient) {}
   // After the HTTP server has drained (Nest closes the server before shutdown hooks run).
   async onApplicationShutdown(): Promise<void> {
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
 }
 
-/** Provides one shared ioredis client under the `REDIS` token. */
+/** Provides one shared ioredis client (a `Redis`, or a `Cluster` for a `redis+cluster://` URL) under the `REDIS` token. */
 @Module({})
 export class RedisModule {
   static forRoot(url: string, connectionName: string): DynamicModule {

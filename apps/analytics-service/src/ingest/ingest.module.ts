@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
-import { APP_CONFIG } from '@phoenix/common';
+import { APP_CONFIG, type RedisClient } from '@phoenix/common';
 import { REDIS } from '@phoenix/database';
-import type Redis from 'ioredis';
 import type { AnalyticsConfig } from '../config';
 import { IngestController } from './ingest.controller';
 import { IngestMetrics } from './ingest.metrics';
@@ -14,7 +13,7 @@ import { TelemetryRepository } from './telemetry.repository';
   controllers: [IngestController],
   providers: [
     // The request path's queue, on the service's shared (fail-fast) Redis client.
-    { provide: TelemetryQueue, inject: [REDIS, APP_CONFIG], useFactory: (redis: Redis, config: AnalyticsConfig) => new TelemetryQueue(redis, config.REDIS_KEY_PREFIX) },
+    { provide: TelemetryQueue, inject: [REDIS, APP_CONFIG], useFactory: (redis: RedisClient, config: AnalyticsConfig) => new TelemetryQueue(redis, config.REDIS_KEY_PREFIX) },
     IngestMetrics,
     IngestService,
     TelemetryRepository,

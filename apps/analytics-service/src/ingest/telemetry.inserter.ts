@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { Clock, InjectConfig, OutageLog, nestOutageSink } from '@phoenix/common';
+import { Clock, InjectConfig, OutageLog, nestOutageSink, type RedisClient } from '@phoenix/common';
 import { createRedis, dependencyFailure } from '@phoenix/database';
-import type Redis from 'ioredis';
 import type { AnalyticsConfig } from '../config';
 import { IngestMetrics } from './ingest.metrics';
 import { keyedRows } from './row-key';
@@ -47,7 +46,7 @@ export class TelemetryInserter implements OnApplicationBootstrap, BeforeApplicat
   private readonly outage = new OutageLog('telemetry-inserter', nestOutageSink('ClickHouse'), { dependency: 'ClickHouse' });
   /** This process's consumer name: random, so a restarted replica never mistakes a dead one's batches for its own. */
   readonly consumer = `inserter-${randomBytes(6).toString('hex')}`;
-  private redis?: Redis;
+  private redis?: RedisClient;
   private loop?: Promise<void>;
   private stopping = false;
   private readonly wakers = new Set<() => void>();

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type Redis from 'ioredis';
+import type { RedisClient } from '@phoenix/common';
 
 /** A batch as it waits in the queue: its rows (TabSeparated lines, see `parseEventBatch`) and its nonce. */
 export interface QueuedBatch {
@@ -61,7 +61,7 @@ class Script {
     this.sha = createHash('sha1').update(source).digest('hex');
   }
 
-  async run(redis: Redis, keys: string[], args: Array<string | number>): Promise<unknown> {
+  async run(redis: RedisClient, keys: string[], args: Array<string | number>): Promise<unknown> {
     try {
       return await redis.evalsha(this.sha, keys.length, ...keys, ...args);
     } catch (e) {
@@ -108,7 +108,7 @@ export class TelemetryQueue {
   readonly backlogKey: string;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     prefix: string,
   ) {
     this.stream = `${prefix}{telemetry}:queue`;

@@ -1,7 +1,6 @@
 import { Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { createRedis, waitForRedis } from '@phoenix/database';
-import type Redis from 'ioredis';
-import { Clock, InjectConfig } from '@phoenix/common';
+import { Clock, InjectConfig, type RedisClient } from '@phoenix/common';
 import type { AuthConfig } from '../config';
 
 // A rolling day as 24 hourly buckets in one hash per user: {hour number → tokens issued}. Only
@@ -63,7 +62,7 @@ end
 return used
 `;
 
-type QuotaRedis = Redis & {
+type QuotaRedis = RedisClient & {
   authQuotaConsume(key: string, now: number, size: number, buckets: number, limit: number, n: number): Promise<[number, number, number]>;
   authQuotaRelease(key: string, bucket: number, n: number): Promise<number>;
   authQuotaUsed(key: string, now: number, size: number, buckets: number): Promise<number>;

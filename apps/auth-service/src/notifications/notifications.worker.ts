@@ -1,8 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { InjectConfig } from '@phoenix/common';
+import { InjectConfig, type RedisClient } from '@phoenix/common';
 import { createRedis } from '@phoenix/database';
 import { Job, UnrecoverableError, Worker } from 'bullmq';
-import type Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { DEFAULT_PREFERENCES } from '../account/account.service';
 import type { AuthConfig } from '../config';
@@ -45,7 +44,7 @@ interface RecipientRow {
 @Injectable()
 export class NotificationsWorker implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('NotificationsWorker');
-  private redis?: Redis;
+  private redis?: RedisClient;
   private worker?: Worker;
   private stopped = false;
 

@@ -1,8 +1,7 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { AppError, InjectConfig } from '@phoenix/common';
+import { AppError, InjectConfig, type RedisClient } from '@phoenix/common';
 import { createRedis } from '@phoenix/database';
 import { JobsOptions, Queue } from 'bullmq';
-import type Redis from 'ioredis';
 import type { AuthConfig } from '../config';
 
 export const NOTIFICATIONS_QUEUE = 'notifications';
@@ -28,7 +27,7 @@ const ENQUEUE_TIMEOUT_MS = 3000;
 @Injectable()
 export class Notifier implements OnApplicationShutdown {
   private readonly logger = new Logger('Notifier');
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly queue: Queue;
   private readonly retry: Pick<JobsOptions, 'attempts' | 'backoff'>;
 

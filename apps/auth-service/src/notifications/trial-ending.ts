@@ -1,8 +1,7 @@
 import { Controller, Inject, Injectable, Logger } from '@nestjs/common';
 import { MessagePattern } from '@nestjs/microservices';
-import { Clock, InjectConfig, Patterns } from '@phoenix/common';
+import { Clock, InjectConfig, Patterns, type RedisClient } from '@phoenix/common';
 import { REDIS } from '@phoenix/database';
-import type Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import type { AuthConfig } from '../config';
 import { Notifier } from './notifier';
@@ -31,7 +30,7 @@ export interface TrialEndingResult {
 @Injectable()
 export class TrialNoticeMarkers {
   constructor(
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     @InjectConfig() private readonly config: AuthConfig,
     private readonly clock: Clock,
   ) {}

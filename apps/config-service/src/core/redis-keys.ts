@@ -1,8 +1,12 @@
-/** Every Redis key config-service uses, under one prefix (`REDIS_KEY_PREFIX`, default `network:`, the network side's Redis namespace). */
+/**
+ * Every Redis key config-service uses, under one prefix (`REDIS_KEY_PREFIX`, default `network:`, the
+ * network side's Redis namespace). Keys that one command, script or transaction names together
+ * share a `{hash tag}`, so they lie in one slot of a Redis Cluster (README "Redis Cluster").
+ */
 export class RedisKeys {
   constructor(readonly prefix: string) {}
 
-  /** A spent token, keyed on its nonce (hex). */
+  /** A spent token, keyed on its nonce (hex). Alone in every command (SET NX, compare-and-delete). */
   spentToken(nonceHex: string): string {
     return `${this.prefix}spent:${nonceHex}`;
   }
@@ -19,10 +23,11 @@ export class RedisKeys {
 
   /**
    * The fleet totals of one UTC hour (hash `<location>:<counter>` → count; shared by replicas).
-   * `hour` is the hour's start as `YYYY-MM-DDTHH`: the key names a time and nothing else.
+   * `hour` is the hour's start as `YYYY-MM-DDTHH`: the key names a time and nothing else. Every
+   * hour shares the `{totals}` tag: the report reads several hours in one transaction.
    */
   fleetHour(hour: string): string {
-    return `${this.prefix}fleet:${hour}`;
+    return `${this.prefix}fleet:{totals}:${hour}`;
   }
 
   /** A maintenance lock so that one replica runs a command every replica received. */

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { RedisClient } from '@phoenix/common';
 import { REDIS, ReleaseLock, acquireRedisLock } from '@phoenix/database';
-import type Redis from 'ioredis';
 import { RedisKeys } from './redis-keys';
 
 /**
@@ -11,7 +11,7 @@ import { RedisKeys } from './redis-keys';
 @Injectable()
 export class RedisLock {
   constructor(
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
   ) {}
 

@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Clock, FleetReportRow, OutageLog, nestOutageSink } from '@phoenix/common';
+import { Clock, FleetReportRow, OutageLog, nestOutageSink, type RedisClient } from '@phoenix/common';
 import { REDIS } from '@phoenix/database';
-import type Redis from 'ioredis';
 import type { ChainableCommander } from 'ioredis';
 import { RedisKeys } from '../core/redis-keys';
 import { OUTCOME_COUNTER, RedemptionOutcome, counterField, hourLabel, hourStart, rowsOfHour } from './fleet-totals';
@@ -10,9 +9,9 @@ import { OUTCOME_COUNTER, RedemptionOutcome, counterField, hourLabel, hourStart,
 export const FLEET_TOTALS_TTL_SEC = 3 * 24 * 3600;
 
 /**
- * The fleet totals per location and UTC hour, in Redis under `network:fleet:<hour>` so that every
- * replica counts into the same numbers: redemption outcomes, and the sum and count of the load
- * nodes report in their pulses. Nothing else is kept — no node, key, token or request: a count
+ * The fleet totals per location and UTC hour, in Redis under `network:fleet:{totals}:<hour>` so
+ * that every replica counts into the same numbers: redemption outcomes, and the sum and count of
+ * the load nodes report in their pulses. Nothing else is kept — no node, key, token or request: a count
  * only says that something happened in that location in that hour.
  *
  * Counting is fire and forget: it never fails, delays or changes a redemption or a pulse. A count
@@ -24,7 +23,7 @@ export class FleetCounters {
   private readonly outage = new OutageLog('fleet-counters', nestOutageSink());
 
   constructor(
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
     private readonly clock: Clock,
   ) {}

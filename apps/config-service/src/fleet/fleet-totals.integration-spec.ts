@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { Logger } from '@nestjs/common';
 import { ClientProxy, ClientProxyFactory } from '@nestjs/microservices';
-import { FleetReport, FleetReportRow, Patterns, ServiceLogger, loadConfig, redisClientOptions } from '@phoenix/common';
+import { FleetReport, FleetReportRow, Patterns, type RedisClient, ServiceLogger, loadConfig, redisClientOptions } from '@phoenix/common';
 import { FakeClock, ThrowawayRedis, dropRedisPrefix, sideRedisUrl } from '@phoenix/common/testing';
 import { base64urlDecode, base64urlEncode } from '@phoenix/crypto';
 import { createClickHouse, createRedis } from '@phoenix/database';
@@ -168,7 +168,7 @@ describe('fleet totals: redemption outcomes and node load per location and hour,
 
     // One key per hour, one field per location and counter: a time, a location, a number.
     for (const key of t.keys) {
-      expect(key).toMatch(new RegExp(`^${prefix}fleet:\\d{4}-\\d{2}-\\d{2}T\\d{2}$`));
+      expect(key).toMatch(new RegExp(`^${prefix}fleet:\\{totals\\}:\\d{4}-\\d{2}-\\d{2}T\\d{2}$`));
       const ttl = await redis.ttl(key);
       expect(ttl).toBeGreaterThan(FLEET_TOTALS_TTL_SEC - 60);
       expect(ttl).toBeLessThanOrEqual(FLEET_TOTALS_TTL_SEC);
@@ -227,7 +227,7 @@ describe('FleetReporter on a driven clock: which hours a report carries', () => 
     ISSUER_DIRECTORY_URL: 'http://127.0.0.1:1/unused',
     REDIS_KEY_PREFIX: prefix,
   });
-  let redis: Redis;
+  let redis: RedisClient;
   let client: ClientProxy;
   let counters: FleetCounters;
   let reporter: FleetReporter;
@@ -254,7 +254,7 @@ describe('FleetReporter on a driven clock: which hours a report carries', () => 
     clock.t = Date.parse('2030-01-01T11:00:00.000Z');
     counters.redemption('reused', loc);
     counters.load(loc, 40);
-    await until('the counts', 5000, async () => ((await redis.hget(`${prefix}fleet:2030-01-01T11`, `${loc}:loadSamples`)) === '1' && (await redis.hget(`${prefix}fleet:2030-01-01T10`, `${loc}:redemptions`)) === '2' ? true : undefined));
+    await until('the counts', 5000, async () => ((await redis.hget(`${prefix}fleet:{totals}:2030-01-01T11`, `${loc}:loadSamples`)) === '1' && (await redis.hget(`${prefix}fleet:{totals}:2030-01-01T10`, `${loc}:redemptions`)) === '2' ? true : undefined));
 
     clock.t = Date.parse('2030-01-01T11:00:30.000Z');
     const first = await reporter.report();
@@ -276,7 +276,7 @@ describe('FleetReporter on a driven clock: which hours a report carries', () => 
 
 describe('FleetCounters while Redis is down: counting never fails its caller', () => {
   let server: ThrowawayRedis;
-  let redis: Redis;
+  let redis: RedisClient;
   let chunks: string[];
   const lines = () => chunks.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
 

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { type RedisClient, isRedisCluster } from '@phoenix/common';
 import { REDIS } from '@phoenix/database';
-import type Redis from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
 import { RedisKeys } from '../core/redis-keys';
 
 /** What a node reported at its last pulse, plus what replicas assigned to it since. */
@@ -29,7 +30,7 @@ export interface PulseMetrics {
 @Injectable()
 export class NodeMetricsStore {
   constructor(
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
   ) {}
 
@@ -54,12 +55,7 @@ export class NodeMetricsStore {
   async read(nodeIds: readonly string[]): Promise<Map<string, NodeHotMetrics | null>> {
     const out = new Map<string, NodeHotMetrics | null>();
     if (nodeIds.length === 0) return out;
-    const pipe = this.redis.pipeline();
-    for (const id of nodeIds) {
-      pipe.hmget(this.keys.nodePulse(id), 'load', 'peers', 'at');
-      pipe.get(this.keys.nodeAssigned(id));
-    }
-    const res = (await pipe.exec()) ?? [];
+    const res = await this.readAll(nodeIds);
     nodeIds.forEach((id, i) => {
       const [e1, pulse] = res[2 * i] ?? [new Error('missing reply')];
       const [e2, assigned] = res[2 * i + 1] ?? [new Error('missing reply')];
@@ -72,6 +68,22 @@ export class NodeMetricsStore {
       out.set(id, { load: Number(load), peers: Number(peers), at: Number(at), assignedSinceLastPulse: Number(assigned ?? 0) });
     });
     return out;
+  }
+
+  /**
+   * Each node's pulse and assigned count, in `nodeIds` order (two replies a node). One pipeline on
+   * a single Redis; on a Redis Cluster a pipeline must stay within one node's slots, so one small
+   * pipeline per node (its two keys share the node's tag), all sent at once.
+   */
+  private async readAll(nodeIds: readonly string[]): Promise<[Error | null, unknown][]> {
+    const ofNode = (pipe: ChainableCommander, id: string) => pipe.hmget(this.keys.nodePulse(id), 'load', 'peers', 'at').get(this.keys.nodeAssigned(id));
+    if (isRedisCluster(this.redis)) {
+      const perNode = await Promise.all(nodeIds.map((id) => ofNode(this.redis.pipeline(), id).exec()));
+      return perNode.flatMap((r) => r ?? []);
+    }
+    const pipe = this.redis.pipeline();
+    for (const id of nodeIds) ofNode(pipe, id);
+    return (await pipe.exec()) ?? [];
   }
 
   /** Counts one lease handed to the node since its pulse (visible to every replica at once). */

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { RedisClient } from '@phoenix/common';
 import { bytesToHex } from '@phoenix/crypto';
 import { REDIS } from '@phoenix/database';
-import type Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { RedisKeys } from '../core/redis-keys';
 
@@ -22,7 +22,7 @@ export class SpentTokensStore {
   private readonly logger = new Logger('SpentTokens');
 
   constructor(
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
   ) {}
 

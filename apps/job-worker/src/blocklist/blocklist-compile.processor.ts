@@ -6,10 +6,9 @@ import { BlocklistCompiler, type CompileResult, SourceRefusedError } from './blo
 import { BlocklistOrigin } from './blocklist-origin';
 import type { ConditionalHeaders, SourceFetch } from './blocklist-source';
 import { parseSigningKey } from './signing-key';
-import { pinoOptions } from '@phoenix/common';
+import { pinoOptions, type RedisClient } from '@phoenix/common';
 import { acquireRedisLock, createRedis, waitForRedis } from '@phoenix/database';
 import { type Job, type SandboxedJob, UnrecoverableError } from 'bullmq';
-import type Redis from 'ioredis';
 import { resolve } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { type JobsConfig, loadJobsConfig } from '../config';
@@ -29,7 +28,7 @@ export type BlocklistRunResult = { schedule: typeof BLOCKLIST_COMPILE; period: s
 export interface BlocklistRunDeps {
   config: JobsConfig;
   /** The jobs user's Redis (period markers, the publisher lock). */
-  redis: Redis;
+  redis: RedisClient;
   logger: Logger;
   nowMs?: () => number;
   fetch?: (url: string, previous: ConditionalHeaders | null) => Promise<SourceFetch>;

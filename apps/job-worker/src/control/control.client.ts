@@ -1,8 +1,7 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { ClientProxy } from '@nestjs/microservices';
-import { Pattern, PingReply, Patterns, ScheduledCommand } from '@phoenix/common';
+import { Pattern, PingReply, Patterns, ScheduledCommand, type RedisClient } from '@phoenix/common';
 import { REDIS } from '@phoenix/database';
-import type Redis from 'ioredis';
 import { TimeoutError, firstValueFrom, timeout } from 'rxjs';
 
 export const CONTROL_TRANSPORT = Symbol('CONTROL_TRANSPORT');
@@ -27,7 +26,7 @@ function describeOwnerError(e: unknown): string {
 export class ControlClient implements OnApplicationShutdown {
   constructor(
     @Inject(CONTROL_TRANSPORT) private readonly client: ClientProxy,
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
   ) {}
 
   /** Round trip to whichever service answers `platform.ping` first. */

@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { REDIS } from '@phoenix/database';
-import type Redis from 'ioredis';
-import { InjectConfig } from '@phoenix/common';
+import { InjectConfig, type RedisClient } from '@phoenix/common';
 import type { JobsConfig } from '../config';
 import { RUN_RETENTION_SEC } from './schedules.catalogue';
 
@@ -17,7 +16,7 @@ export class ScheduleRunsStore {
   private readonly prefix: string;
 
   constructor(
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     @InjectConfig() config: JobsConfig,
   ) {
     this.prefix = config.JOBS_PREFIX;

@@ -2,8 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { InjectQueue } from '@nestjs/bullmq';
 import { REDIS, acquireRedisLock, waitForRedis } from '@phoenix/database';
 import type { Queue } from 'bullmq';
-import type Redis from 'ioredis';
-import { InjectConfig } from '@phoenix/common';
+import { InjectConfig, type RedisClient } from '@phoenix/common';
 import type { JobsConfig } from '../config';
 import { BullConnectionLog } from './bull-connection';
 import { ScheduleRunsStore } from './schedule-runs.store';
@@ -35,7 +34,7 @@ export class ScheduleRegistrar implements OnApplicationBootstrap, OnApplicationS
   constructor(
     @InjectQueue(SCHEDULES_QUEUE) schedules: Queue,
     @InjectQueue(BLOCKLIST_QUEUE) blocklist: Queue,
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     @InjectConfig() private readonly config: JobsConfig,
     private readonly store: ScheduleRunsStore,
   ) {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseRedisUrl } from '../redis/redis-url';
 
 /**
  * Env-config schema helpers. Each app declares one schema (its `config.ts`), parsed once at start;
@@ -23,6 +24,23 @@ export const env = {
         }
       },
       { message: `must be a URL (${protocols.join(' or ')})` },
+    );
+  },
+  /**
+   * A Redis URL: one server (`redis://`, `rediss://`) or a Redis Cluster
+   * (`redis+cluster://[user:password@]host:port[,host:port…]`, README "Redis Cluster").
+   */
+  redisUrl() {
+    return z.string().refine(
+      (v) => {
+        try {
+          parseRedisUrl(v);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      { message: 'must be a redis://, rediss:// or redis+cluster://host:port[,host:port…] URL' },
     );
   },
   /** An exact web origin, `http(s)://host[:port]` with no path, query or trailing slash (CORS). */

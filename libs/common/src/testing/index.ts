@@ -6,3 +6,4 @@ export * from './redis-server';
 export * from './fake-clock';
 export * from './redis-keys';
 export * from './tcp-proxy';
+export * from './redis-targets';

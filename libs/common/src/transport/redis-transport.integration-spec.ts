@@ -6,6 +6,8 @@ import { firstValueFrom, timeout } from 'rxjs';
 import { Patterns, PingReply } from './patterns';
 import { redisClientOptions, redisTransportOptions } from './redis-transport';
 import { ThrowawayRedis } from '../testing/redis-server';
+import { redisClusterTargets } from '../testing/redis-targets';
+import { channelListeners, newRedisClient } from '../redis/redis-client';
 
 // A Redis of this suite's own (never the stack's), so it can be restarted mid-test.
 
@@ -73,5 +75,36 @@ describe('Redis transport', () => {
     await expect(tcpConnect(redis.port)).rejects.toThrow(/ECONNREFUSED/);
     await redis.start();
     expect((await pingUntil(client, 15_000)).service).toBe('echo');
+  });
+});
+
+// The same transport on the stack's Redis Cluster (README "Redis Cluster"), each end as a side's
+// user: Nest's pub and sub clients are ioredis Cluster clients, each subscriber on whichever node it
+// picked, and a PUBLISH on any node reaches them all.
+describe.each(redisClusterTargets())('Redis transport on the Redis $name', ({ sideUrl, adminUrl }) => {
+  let server: INestMicroservice;
+  let client: ClientProxy;
+
+  beforeAll(async () => {
+    server = await NestFactory.createMicroservice(EchoModule, { ...redisTransportOptions(sideUrl('config-service')), logger: false });
+    await server.listen();
+    client = ClientProxyFactory.create(redisClientOptions('test', sideUrl('job-worker')));
+    await client.connect();
+  });
+
+  afterAll(async () => {
+    await client?.close();
+    await server?.close();
+  });
+
+  it('carries requests and replies, and every node together counts the listener', async () => {
+    for (let i = 0; i < 5; i++) expect((await pingUntil(client, 5000)).service).toBe('echo');
+    const admin = newRedisClient(adminUrl);
+    try {
+      await new Promise((resolve) => admin.once('ready', resolve));
+      expect(await channelListeners(admin, Patterns.PING)).toBe(1);
+    } finally {
+      admin.disconnect();
+    }
   });
 });
