@@ -1,5 +1,5 @@
 import { DynamicModule, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
-import type { ClickHouseClient } from '@clickhouse/client';
+import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import { createClickHouse } from './clickhouse';
 import { DependencyFailureRegistration } from './dependency-failure';
 
@@ -13,14 +13,14 @@ class ClickHouseCloser implements OnApplicationShutdown {
   }
 }
 
-/** Provides one shared ClickHouse client under the `CLICKHOUSE` token. */
+/** Provides one shared ClickHouse client under the `CLICKHOUSE` token (sending `settings` with every query). */
 @Module({})
 export class ClickHouseModule {
-  static forRoot(url: string): DynamicModule {
+  static forRoot(url: string, settings?: ClickHouseSettings): DynamicModule {
     return {
       module: ClickHouseModule,
       global: true,
-      providers: [{ provide: CLICKHOUSE, useFactory: () => createClickHouse(url) }, ClickHouseCloser, DependencyFailureRegistration],
+      providers: [{ provide: CLICKHOUSE, useFactory: () => createClickHouse(url, undefined, settings) }, ClickHouseCloser, DependencyFailureRegistration],
       exports: [CLICKHOUSE],
     };
   }

@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { readClickHouseMigrations, splitStatements } from './clickhouse';
+import { readClickHouseMigrations, splitStatements, substituteVariables } from './clickhouse';
 import { withDatabase } from './postgres';
 
 describe('splitStatements', () => {
@@ -39,5 +39,19 @@ describe('readClickHouseMigrations', () => {
 describe('withDatabase', () => {
   it('swaps only the database name', () => {
     expect(withDatabase('postgres://u:p%40w@127.0.0.1:5432/a?sslmode=disable', 'b')).toBe('postgres://u:p%40w@127.0.0.1:5432/b?sslmode=disable');
+  });
+});
+
+describe('substituteVariables', () => {
+  it('fills in ${name} and leaves ClickHouse macros and everything else alone', () => {
+    const st = `ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/\${database}/t', '{replica}'), Distributed(\${cluster}, \${database}, t, x)`;
+    expect(substituteVariables(st, { cluster: 'analytics', database: 'phoenix' })).toBe(
+      `ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/phoenix/t', '{replica}'), Distributed(analytics, phoenix, t, x)`,
+    );
+  });
+
+  it('refuses a statement whose variable has no value', () => {
+    expect(() => substituteVariables('Distributed(${cluster}, db, t, x)', { database: 'db' })).toThrow('ClickHouse migration variable ${cluster} has no value');
+    expect(() => substituteVariables('Distributed(${toString}, db, t, x)')).toThrow(/\$\{toString\} has no value/);
   });
 });

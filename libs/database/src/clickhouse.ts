@@ -1,9 +1,12 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { ClickHouseClient, createClient } from '@clickhouse/client';
+import { ClickHouseClient, type ClickHouseSettings, createClient } from '@clickhouse/client';
 
-/** A ClickHouse client for `CLICKHOUSE_URL` (credentials and database may be in the URL). */
-export function createClickHouse(url: string, database?: string): ClickHouseClient {
+/**
+ * A ClickHouse client for `CLICKHOUSE_URL` (credentials and database may be in the URL), sending
+ * `settings` with every query (none by default).
+ */
+export function createClickHouse(url: string, database?: string, settings?: ClickHouseSettings): ClickHouseClient {
   const u = new URL(url);
   const db = database ?? (u.pathname.length > 1 ? u.pathname.slice(1) : 'default');
   return createClient({
@@ -14,6 +17,7 @@ export function createClickHouse(url: string, database?: string): ClickHouseClie
     request_timeout: 10_000,
     // ClickHouse 18.16 (Debian) knows none of the newer settings the client can send.
     compression: { request: false, response: false },
+    ...(settings ? { clickhouse_settings: settings } : {}),
   });
 }
 
@@ -52,13 +56,28 @@ export function splitStatements(sql: string): string[] {
     .filter(Boolean);
 }
 
+const VARIABLE = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+/**
+ * `statement` with every `${name}` replaced by `vars[name]` (ClickHouse's own `{macro}`s, without
+ * `$`, are left alone). Values are put in as they are: callers pass identifiers they checked.
+ * @throws when a statement names a variable `vars` does not have
+ */
+export function substituteVariables(statement: string, vars: Readonly<Record<string, string>> = {}): string {
+  return statement.replace(VARIABLE, (_, name: string) => {
+    if (!Object.prototype.hasOwnProperty.call(vars, name)) throw new Error(`ClickHouse migration variable \${${name}} has no value`);
+    return vars[name];
+  });
+}
+
 /**
  * Applies pending migrations in order and records them in `schema_migrations`. The SQL used here
  * is accepted by ClickHouse 18.16 and current releases alike (plain MergeTree, no TTL). Migration
  * files must be idempotent (`IF NOT EXISTS`): ClickHouse has no transactions, so a migration cut
- * off half-way is simply run again.
+ * off half-way is simply run again. `${name}` in a statement is replaced by `vars[name]`
+ * ({@link substituteVariables}; the cluster schema's cluster and database names).
  */
-export async function runClickHouseMigrations(client: ClickHouseClient, dir: string): Promise<string[]> {
+export async function runClickHouseMigrations(client: ClickHouseClient, dir: string, vars?: Readonly<Record<string, string>>): Promise<string[]> {
   await client.command({
     query: `CREATE TABLE IF NOT EXISTS schema_migrations (version UInt32, name String, applied_at DateTime) ENGINE = MergeTree() ORDER BY version`,
   });
@@ -67,7 +86,9 @@ export async function runClickHouseMigrations(client: ClickHouseClient, dir: str
   const applied: string[] = [];
   for (const m of await readClickHouseMigrations(dir)) {
     if (done.has(m.version)) continue;
-    for (const statement of splitStatements(m.sql)) await client.command({ query: statement });
+    // Every statement resolved before the first runs: a missing variable applies nothing.
+    const statements = splitStatements(m.sql).map((st) => substituteVariables(st, vars));
+    for (const statement of statements) await client.command({ query: statement });
     await client.insert({
       table: 'schema_migrations',
       values: [{ version: m.version, name: m.name, applied_at: Math.floor(Date.now() / 1000) }],
