@@ -1,6 +1,7 @@
 import { loadConfig } from '@phoenix/common';
 import { describeConfigSchema } from '@phoenix/common/testing';
 import { configShape } from './config';
+import { bullPrefix } from './notifications/notifier';
 
 describeConfigSchema(
   'auth-service',
@@ -19,14 +20,24 @@ describe('auth-service Redis namespace', () => {
   it('keeps every key and queue under identity:, the only keys its Redis user may touch', () => {
     const config = loadConfig(configShape, base);
     expect(config.REDIS_KEY_PREFIX).toBe('identity:');
-    expect(config.BULLMQ_PREFIX).toBe('identity:bull');
+    expect(config.BULLMQ_PREFIX).toBe('identity:{bull}');
     expect(() => loadConfig(configShape, { ...base, REDIS_KEY_PREFIX: 'identity:t-1234:', BULLMQ_PREFIX: 'identity:t-1234' })).not.toThrow();
+    expect(() => loadConfig(configShape, { ...base, BULLMQ_PREFIX: 'identity:t-1234:{bull}' })).not.toThrow();
+  });
+
+  it('puts every key of the notifications queue in one Redis Cluster slot: a cluster refuses a prefix without a {hash tag}', () => {
+    const cluster = { ...base, REDIS_URL: 'redis+cluster://u:p@127.0.0.1:1,127.0.0.1:2' };
+    expect(bullPrefix(loadConfig(configShape, cluster))).toBe('identity:{bull}');
+    expect(() => bullPrefix(loadConfig(configShape, { ...cluster, BULLMQ_PREFIX: 'identity:bull' }))).toThrow(/BULLMQ_PREFIX must hold a \{hash tag\}/);
+    expect(bullPrefix(loadConfig(configShape, { ...base, BULLMQ_PREFIX: 'identity:bull' }))).toBe('identity:bull');
   });
 
   it.each([
     ['REDIS_KEY_PREFIX', 'auth:'],
     ['REDIS_KEY_PREFIX', 'network:'],
     ['BULLMQ_PREFIX', 'bull'],
+    ['BULLMQ_PREFIX', 'identity:{a}{b}'],
+    ['BULLMQ_PREFIX', 'identity:{}'],
   ])('refuses %s=%s outside identity:, naming it', (name, value) => {
     expect(() => loadConfig(configShape, { ...base, [name]: value })).toThrow(new RegExp(`${name}: must be identity:`));
   });

@@ -17,11 +17,15 @@ export const configShape = {
     .string()
     .regex(/^identity:[\w:.-]{0,55}$/, { message: 'must be identity: then up to 55 characters of [A-Za-z0-9_:.-]' })
     .default('identity:'),
-  /** Prefix of the BullMQ queues (the `notifications` queue, consumed on the identity side), under `identity:` too. */
+  /**
+   * Prefix of the BullMQ queues (the `notifications` queue, consumed on the identity side), under
+   * `identity:` too, with a `{hash tag}` so that every key of the queue lands in one slot of a
+   * Redis Cluster (BullMQ's scripts name several; on a cluster an untagged prefix is refused).
+   */
   BULLMQ_PREFIX: z
     .string()
-    .regex(/^identity:[\w:.-]{1,55}$/, { message: 'must be identity: then 1-55 characters of [A-Za-z0-9_:.-]' })
-    .default('identity:bull'),
+    .regex(/^identity:(?=.{1,55}$)[\w:.-]*(\{[\w.-]+\}[\w:.-]*)?$/, { message: 'must be identity: then 1-55 characters of [A-Za-z0-9_:.-] with at most one {hash tag}' })
+    .default('identity:{bull}'),
   /** The web app's origin (API.md "Web"): the only origin CORS answers; unset, no CORS at all. */
   WEB_ORIGIN: env.origin().optional(),
   FIREBASE_PROJECT_ID: z.string().regex(/^[a-z0-9-]{4,40}$/, { message: 'must be a Firebase project id' }),

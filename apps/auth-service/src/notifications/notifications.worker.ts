@@ -5,7 +5,7 @@ import { Job, UnrecoverableError, Worker } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { DEFAULT_PREFERENCES } from '../account/account.service';
 import type { AuthConfig } from '../config';
-import { NOTIFICATIONS_QUEUE, NotificationName, NotificationPayloads } from './notifier';
+import { NOTIFICATIONS_QUEUE, NotificationName, NotificationPayloads, bullPrefix } from './notifier';
 import { MailSender, PushSender } from './senders';
 import { renderMail } from './templates';
 import { TrialNoticeMarkers } from './trial-ending';
@@ -74,7 +74,7 @@ export class NotificationsWorker implements OnApplicationBootstrap, OnApplicatio
     if (!this.redis || this.stopped) return;
     this.worker = new Worker(NOTIFICATIONS_QUEUE, (job) => this.process(job), {
       connection: this.redis,
-      prefix: this.config.BULLMQ_PREFIX,
+      prefix: bullPrefix(this.config),
       concurrency: this.config.NOTIFICATIONS_CONCURRENCY,
     });
     this.worker.on('error', (e) => this.logger.debug(`worker connection: ${e.message}`));

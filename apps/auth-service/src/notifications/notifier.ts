@@ -1,10 +1,22 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { AppError, InjectConfig, type RedisClient } from '@phoenix/common';
+import { AppError, InjectConfig, type RedisClient, isRedisClusterUrl } from '@phoenix/common';
 import { createRedis } from '@phoenix/database';
 import { JobsOptions, Queue } from 'bullmq';
 import type { AuthConfig } from '../config';
 
 export const NOTIFICATIONS_QUEUE = 'notifications';
+
+/**
+ * `BULLMQ_PREFIX`, checked for the Redis it goes to: on a Redis Cluster every key of a queue must
+ * share one slot (BullMQ's scripts name several), so the prefix must carry a `{hash tag}`.
+ * @throws Error at start-up when `REDIS_URL` is a cluster's and the prefix has no tag
+ */
+export function bullPrefix(config: Pick<AuthConfig, 'REDIS_URL' | 'BULLMQ_PREFIX'>): string {
+  if (isRedisClusterUrl(config.REDIS_URL) && !/\{[^}]+\}/.test(config.BULLMQ_PREFIX)) {
+    throw new Error('BULLMQ_PREFIX must hold a {hash tag} (e.g. identity:{bull}) on a Redis Cluster');
+  }
+  return config.BULLMQ_PREFIX;
+}
 
 /** Job names and payloads of the `notifications` queue (consumed on the identity side by NotificationsWorker: job-worker's Redis user cannot read it). */
 export interface NotificationPayloads {
@@ -36,7 +48,7 @@ export class Notifier implements OnApplicationShutdown {
     // attempt the job stays in the queue's failed list for an operator.
     this.retry = { attempts: config.NOTIFICATIONS_ATTEMPTS, backoff: { type: 'exponential', delay: config.NOTIFICATIONS_BACKOFF_MS } };
     this.redis = createRedis(config.REDIS_URL, 'auth-service-notifications');
-    this.queue = new Queue(NOTIFICATIONS_QUEUE, { connection: this.redis, prefix: config.BULLMQ_PREFIX });
+    this.queue = new Queue(NOTIFICATIONS_QUEUE, { connection: this.redis, prefix: bullPrefix(config) });
     this.queue.on('error', (e) => this.logger.debug(`queue connection: ${e.message}`));
   }
 

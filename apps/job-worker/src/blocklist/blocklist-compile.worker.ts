@@ -3,9 +3,9 @@ import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } fro
 import { InjectQueue } from '@nestjs/bullmq';
 import { manifestPublicKey, verifyManifest } from '@phoenix/blocklist';
 import { InjectConfig } from '@phoenix/common';
-import { type Job, type Queue, Worker } from 'bullmq';
+import { type ConnectionOptions, type Job, type Queue, Worker } from 'bullmq';
 import { type JobsConfig, blocklistEnabled } from '../config';
-import { BullConnectionLog, bullConnection } from '../schedules/bull-connection';
+import { BullConnectionLog, bullConnection, closeBullConnection } from '../schedules/bull-connection';
 import { BLOCKLIST_COMPILE, runOptions } from '../schedules/schedules.catalogue';
 import { ScheduleMetrics } from '../schedules/schedules.metrics';
 import { BLOCKLIST_QUEUE } from '../schedules/schedules.queue';
@@ -35,6 +35,7 @@ export class BlocklistCompileWorker implements OnApplicationBootstrap, OnApplica
   private readonly logger = new Logger('Blocklist');
   private readonly connectionLog = new BullConnectionLog('jobs-worker-blocklist');
   private worker?: Worker;
+  private connection?: ConnectionOptions;
 
   constructor(
     @InjectConfig() private readonly config: JobsConfig,
@@ -55,8 +56,9 @@ export class BlocklistCompileWorker implements OnApplicationBootstrap, OnApplica
       source: config.BLOCKLIST_SOURCE_URL,
       schedule: config.SCHEDULE_BLOCKLIST_COMPILE,
     });
+    this.connection = bullConnection(config.REDIS_URL);
     const worker = new Worker(BLOCKLIST_QUEUE, processorFile(), {
-      connection: bullConnection(config.REDIS_URL),
+      connection: this.connection,
       prefix: config.JOBS_PREFIX,
       concurrency: 1,
       lockDuration: config.JOBS_LOCK_MS,
@@ -81,6 +83,7 @@ export class BlocklistCompileWorker implements OnApplicationBootstrap, OnApplica
 
   async onApplicationShutdown(): Promise<void> {
     await this.worker?.close();
+    if (this.connection) await closeBullConnection(this.connection);
   }
 
   /**

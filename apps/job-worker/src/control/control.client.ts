@@ -1,6 +1,6 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { ClientProxy } from '@nestjs/microservices';
-import { Pattern, PingReply, Patterns, ScheduledCommand, type RedisClient } from '@phoenix/common';
+import { Pattern, PingReply, Patterns, ScheduledCommand, type RedisClient, channelListeners } from '@phoenix/common';
 import { REDIS } from '@phoenix/database';
 import { TimeoutError, firstValueFrom, timeout } from 'rxjs';
 
@@ -43,8 +43,8 @@ export class ControlClient implements OnApplicationShutdown {
    *   `timeoutMs`, or the owner answers with an error
    */
   async command<R = unknown>(command: Pattern, payload: ScheduledCommand, timeoutMs: number): Promise<R> {
-    const [, listeners] = (await this.redis.pubsub('NUMSUB', command)) as [string, number];
-    if (Number(listeners) === 0) {
+    // On a Redis Cluster each node counts only its own subscribers: channelListeners adds them up.
+    if ((await channelListeners(this.redis, command)) === 0) {
       throw new CommandFailedError(`no service listens on ${command}: its owner is down, or does not handle this command yet`);
     }
     try {

@@ -1,13 +1,22 @@
 import { Logger } from '@nestjs/common';
-import { OutageLog, nestOutageSink } from '@phoenix/common';
+import { OutageLog, isRedisClusterUrl, nestOutageSink, newRedisClient } from '@phoenix/common';
 import { ConnectionOptions, isNotConnectionError } from 'bullmq';
 
+const retryStrategy = (times: number) => Math.min(times * 200, 2000);
+
 /**
- * BullMQ's connection options from a `redis://user:password@host:port` URL: the jobs user, no
- * ioredis `keyPrefix` (BullMQ refuses it: its `prefix` option places the keys), and a reconnect
+ * BullMQ's connection from a `redis://user:password@host:port` URL: the jobs user, no ioredis
+ * `keyPrefix` (BullMQ refuses it: its `prefix` option places the keys, and `JOBS_PREFIX` ends in a
+ * hash tag so that every key of every queue shares one slot of a Redis Cluster), and a reconnect
  * backoff capped at 2 s like every other client of the services (BullMQ's own grows to 20 s).
+ *
+ * For a `redis+cluster://` URL it is an ioredis Cluster client (BullMQ makes only plain clients
+ * of options): BullMQ shares a client it is given and never closes it, so whoever asked for it
+ * closes it after its queues and workers ({@link closeBullConnection}).
  */
 export function bullConnection(redisUrl: string): ConnectionOptions {
+  // maxRetriesPerRequest null: a worker's commands wait out an outage (BullMQ refuses a shared client without it).
+  if (isRedisClusterUrl(redisUrl)) return newRedisClient(redisUrl, { maxRetriesPerRequest: null, retryStrategy }) as ConnectionOptions;
   const u = new URL(redisUrl);
   const db = u.pathname.length > 1 ? Number(u.pathname.slice(1)) : 0;
   return {
@@ -17,8 +26,15 @@ export function bullConnection(redisUrl: string): ConnectionOptions {
     ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
     ...(db ? { db } : {}),
     ...(u.protocol === 'rediss:' ? { tls: {} } : {}),
-    retryStrategy: (times: number) => Math.min(times * 200, 2000),
+    retryStrategy,
   };
+}
+
+/** Closes a connection {@link bullConnection} made as a client (a cluster's); options need nothing. */
+export async function closeBullConnection(connection: ConnectionOptions): Promise<void> {
+  const client = connection as { quit?: () => Promise<unknown>; disconnect?: () => void };
+  if (typeof client.quit !== 'function') return;
+  await client.quit().catch(() => client.disconnect?.());
 }
 
 const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND']);

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { Logger } from '@nestjs/common';
-import { Patterns, PeersChangedEvent, ServiceLogger } from '@phoenix/common';
-import { ThrowawayRedis } from '@phoenix/common/testing';
+import { Patterns, PeersChangedEvent, ServiceLogger, newRedisClient } from '@phoenix/common';
+import { ThrowawayRedis, redisClusterTargets } from '@phoenix/common/testing';
 import Redis from 'ioredis';
 import { RedisPeerEvents } from './peer-events.subscriber';
 
@@ -76,4 +76,34 @@ describe('RedisPeerEvents during a Redis outage', () => {
     expect(chunks.join('')).not.toContain('127.0.0.1');
     expect(received[0]).toEqual(event);
   }, 60_000);
+});
+
+// On the stack's Redis Cluster, as node-daemon's user (which may ask CLUSTER SLOTS and INFO and
+// nothing else): the subscriber, on whichever node, hears what config-service's user publishes.
+describe.each(redisClusterTargets())('RedisPeerEvents on the Redis $name', ({ sideUrl }) => {
+  let events: RedisPeerEvents;
+
+  afterEach(async () => {
+    await events?.close();
+  });
+
+  it("hears config-service's announcements as node-daemon's user", async () => {
+    const received: PeersChangedEvent[] = [];
+    events = new RedisPeerEvents(sideUrl('node-daemon'));
+    events.start(
+      (e) => received.push(e),
+      () => undefined,
+    );
+    await until('the subscriber to connect', 10_000, () => (events.connected() ? true : undefined));
+    const publisher = newRedisClient(sideUrl('config-service'));
+    try {
+      await until('the event', 10_000, () => {
+        void publisher.publish(Patterns.PEERS_CHANGED, JSON.stringify({ pattern: Patterns.PEERS_CHANGED, data: event }));
+        return received.length > 0 ? true : undefined;
+      });
+    } finally {
+      publisher.disconnect();
+    }
+    expect(received[0]).toEqual(event);
+  });
 });

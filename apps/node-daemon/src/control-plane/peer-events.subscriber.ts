@@ -1,6 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { Patterns, PeersChangedEvent, logRedisErrors } from '@phoenix/common';
-import Redis from 'ioredis';
+import { Patterns, PeersChangedEvent, type RedisClient, logRedisErrors, newRedisClient } from '@phoenix/common';
 import { z } from 'zod';
 import { PeerEvents } from './control-plane';
 
@@ -20,10 +19,16 @@ const eventSchema = z.object({
  * starting while Redis is down (Nest's server fails `listen` then), reconnecting forever (it
  * stops after the first disconnect unless given a retry count), and knowing when the link came
  * back, to reconcile the announcements it may have missed meanwhile.
+ *
+ * On a Redis Cluster (`redis+cluster://`) it is an ioredis Cluster client: its one subscriber
+ * connection, on any node, hears every announcement (a PUBLISH reaches every node). When that
+ * node goes away the client subscribes again on another without a `close`/`ready` of its own, so
+ * announcements missed meanwhile are caught by the generation gap the next one shows, or by the
+ * periodic reconcile.
  */
 export class RedisPeerEvents implements PeerEvents {
   private readonly logger = new Logger('PeerEvents');
-  private client: Redis | null = null;
+  private client: RedisClient | null = null;
   private wasReady = false;
   private lostSinceReady = false;
 
@@ -31,7 +36,7 @@ export class RedisPeerEvents implements PeerEvents {
 
   start(onEvent: (event: PeersChangedEvent) => void, onReconnect: () => void): void {
     const client = logRedisErrors(
-      new Redis(this.redisUrl, {
+      newRedisClient(this.redisUrl, {
         // Retry forever with a capped, jittered delay; commands wait for the connection.
         retryStrategy: (times) => Math.min(200 * 2 ** Math.min(times, 5), 5000) * (0.5 + Math.random() / 2),
         maxRetriesPerRequest: null,
