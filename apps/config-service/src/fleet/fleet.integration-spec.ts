@@ -135,6 +135,9 @@ describe('fleet: registration, pulses, peer sets, drain, decommission, expiry an
       const key = wgPublicKey();
       const r = await redeem(svc.base, mintToken(issuer.current, challenge), { location: 'ch-zrh', publicKey: key });
       expect(r.status).toBe(200);
+      // The generation moves on just after the lease commits, and the announcement follows it.
+      await waitFor(() => events.some((e) => e.nodeId === node.id && e.generation === 1));
+      expect(events.find((e) => e.nodeId === node.id)).toEqual({ nodeId: node.id, generation: 1, added: [expect.objectContaining({ publicKey: key })], removed: [] });
       const set = (await (await peers(node)).json()) as { generation: number; peers: Array<{ publicKey: string; allowedIps: string[]; expiresAt: string }> };
       expect(set.generation).toBe(1);
       expect(set.peers).toEqual([{ publicKey: key, allowedIps: [expect.stringMatching(/^100\.111\.0\.\d+\/32$/), expect.stringMatching(/^fd00:31::.+\/128$/)], expiresAt: expect.any(String) }]);
@@ -214,14 +217,17 @@ describe('fleet: registration, pulses, peer sets, drain, decommission, expiry an
       const node = await addNode(svc.base, svc.config, { location: 'au-syd', tunnelCidrV4: '100.115.0.0/24', tunnelCidrV6: 'fd00:35::/64', capacity: 100 });
       const keep = wgPublicKey();
       const expire = wgPublicKey();
-      for (const publicKey of [keep, expire]) expect((await redeem(svc.base, mintToken(issuer.current, challenge), { location: 'au-syd', publicKey })).status).toBe(200);
+      for (const publicKey of [keep, expire]) {
+        expect((await redeem(svc.base, mintToken(issuer.current, challenge), { location: 'au-syd', publicKey })).status).toBe(200);
+        await waitFor(() => events.some((e) => e.nodeId === node.id && e.added.some((p) => p.publicKey === publicKey)));
+      }
       await ds.query(`UPDATE lease SET expires_at = now() - interval '1 minute' WHERE public_key = $1`, [expire]);
       await firstValueFrom(control.send(Patterns.LEASES_EXPIRE, {}).pipe(timeout(10_000)));
       await waitFor(() => events.some((e) => e.nodeId === node.id && e.removed.includes(expire)));
       const rows: Array<{ public_key: string }> = await ds.query(`SELECT public_key FROM lease WHERE node_id = $1`, [node.id]);
       expect(rows.map((r) => r.public_key)).toEqual([keep]);
       const event = events.find((e) => e.nodeId === node.id && e.removed.includes(expire))!;
-      const [{ generation }] = await ds.query(`SELECT generation FROM node WHERE id = $1`, [node.id]);
+      const [{ generation }] = await ds.query(`SELECT generation FROM node_generation WHERE node_id = $1`, [node.id]);
       expect(event.generation).toBe(Number(generation));
       expect(event.added).toEqual([]);
     });

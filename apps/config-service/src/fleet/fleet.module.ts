@@ -5,6 +5,7 @@ import { FleetReporter } from './fleet-reporter';
 import { FleetController } from './fleet.controller';
 import { FleetService } from './fleet.service';
 import { NodeAuthGuard } from './node-auth.guard';
+import { NodeGenerations } from './node-generations';
 import { NodeMetricsStore } from './node-metrics.store';
 import { NodeSelectionService } from './node-selection.service';
 import { NodesRepository } from './nodes.repository';
@@ -12,7 +13,7 @@ import { PeerAnnouncer } from './peer-announcer';
 
 @Module({
   controllers: [FleetController],
-  providers: [FleetService, NodesRepository, NodeMetricsStore, NodeSelectionService, PeerAnnouncer, NodeAuthGuard, EnrollmentGuard, FleetCounters, FleetReporter],
-  exports: [NodesRepository, NodeMetricsStore, NodeSelectionService, PeerAnnouncer, FleetCounters],
+  providers: [FleetService, NodesRepository, NodeMetricsStore, NodeSelectionService, PeerAnnouncer, NodeGenerations, NodeAuthGuard, EnrollmentGuard, FleetCounters, FleetReporter],
+  exports: [NodesRepository, NodeMetricsStore, NodeSelectionService, PeerAnnouncer, NodeGenerations, FleetCounters],
 })
 export class FleetModule {}

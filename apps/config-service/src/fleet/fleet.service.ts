@@ -7,7 +7,7 @@ import { NodeView, PeerSetResponse, PulseDto } from './dto/pulse.dto';
 import type { RegisterNodeDto, RegisterNodeResponse } from './dto/register-node.dto';
 import { FleetCounters } from './fleet-counters.store';
 import { NodeMetricsStore } from './node-metrics.store';
-import { NodeRecord, NodesRepository } from './nodes.repository';
+import { ListedNode, NodesRepository } from './nodes.repository';
 import { NodeSelectionService } from './node-selection.service';
 import { PeerAnnouncer, desiredPeer } from './peer-announcer';
 
@@ -99,7 +99,7 @@ export class FleetService {
     this.announcer.announce({ nodeId: id, generation: result.generation, added: [], removed: result.removed, decommissioned: true });
   }
 
-  private view(r: NodeRecord, load: number | null, peers: number | null): NodeView {
+  private view(r: ListedNode, load: number | null, peers: number | null): NodeView {
     return {
       id: r.id,
       publicKey: r.publicKey,

@@ -17,7 +17,6 @@ function record(id: string, o: Partial<NodeRecord> = {}): NodeRecord {
     status: 'active',
     draining: false,
     healthy: true,
-    generation: 0,
     pulseIntervalSec: 30,
     registeredAt: new Date(0),
     lastPulseAt: new Date(),

@@ -19,12 +19,14 @@ export interface NodeRecord {
   status: NodeStatus;
   draining: boolean;
   healthy: boolean;
-  generation: number;
   pulseIntervalSec: number;
   registeredAt: Date;
   lastPulseAt: Date | null;
   recoveredAt: Date | null;
 }
+
+/** A node row with its desired-state generation (from `node_generation`), for the admin views. */
+export type ListedNode = NodeRecord & { generation: number };
 
 /** What a registration stores: the node's own description, plus the hash of its new token. */
 export type RegisterNodeInput = Pick<
@@ -41,7 +43,10 @@ export interface LeasePeer {
 
 const NODE_COLUMNS = `id, public_key, endpoint_host, endpoint_port, location_id, capacity, host(tunnel_cidr_v4) || '/' || masklen(tunnel_cidr_v4) AS tunnel_cidr_v4,
   CASE WHEN tunnel_cidr_v6 IS NULL THEN NULL ELSE host(tunnel_cidr_v6) || '/' || masklen(tunnel_cidr_v6) END AS tunnel_cidr_v6,
-  ephemeral, version, status, draining, healthy, generation, pulse_interval_sec, registered_at, last_pulse_at, recovered_at`;
+  ephemeral, version, status, draining, healthy, pulse_interval_sec, registered_at, last_pulse_at, recovered_at`;
+
+/** {@link NODE_COLUMNS} and the node's generation, over `node`. */
+const LISTED_COLUMNS = `${NODE_COLUMNS}, (SELECT g.generation FROM node_generation g WHERE g.node_id = node.id) AS generation`;
 
 function toNode(r: Row): NodeRecord {
   return {
@@ -58,12 +63,15 @@ function toNode(r: Row): NodeRecord {
     status: r.status as NodeStatus,
     draining: r.draining as boolean,
     healthy: r.healthy as boolean,
-    generation: Number(r.generation),
     pulseIntervalSec: r.pulse_interval_sec as number,
     registeredAt: r.registered_at as Date,
     lastPulseAt: (r.last_pulse_at as Date | null) ?? null,
     recoveredAt: (r.recovered_at as Date | null) ?? null,
   };
+}
+
+function toListed(r: Row): ListedNode {
+  return { ...toNode(r), generation: Number(r.generation ?? 0) };
 }
 
 /** When nodes die, are decommissioned, and how old an ephemeral node may get (seconds). */
@@ -164,7 +172,9 @@ export class NodesRepository {
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING ${NODE_COLUMNS}`,
       [i.publicKey, i.endpointHost, i.endpointPort, i.locationId, i.capacity, i.tunnelCidrV4, i.tunnelCidrV6, i.ephemeral, i.version, i.tokenHash, i.pulseIntervalSec],
     );
-    return { node: toNode(rows[0] as Row), created: true };
+    const node = toNode(rows[0] as Row);
+    await em.query(`INSERT INTO node_generation (node_id) VALUES ($1)`, [node.id]);
+    return { node, created: true };
   }
 
   /** The node's status and token hash, for authenticating node requests. */
@@ -180,7 +190,6 @@ export class NodesRepository {
    * or silent (more than 3 intervals) gets `recovered_at = now()`, which ramps its share of new leases.
    * @returns the node's generation, or null when it is decommissioned or unknown
    */
-  /** Records a pulse; null for an unknown or decommissioned node. */
   async recordPulse(id: string, healthy: boolean): Promise<{ generation: number; locationId: string } | null> {
     const result: unknown = await this.ds.query(
       `UPDATE node SET
@@ -191,7 +200,7 @@ export class NodesRepository {
          healthy = $2,
          last_pulse_at = now()
        WHERE id = $1 AND status <> 'decommissioned'
-       RETURNING generation, location_id`,
+       RETURNING (SELECT g.generation FROM node_generation g WHERE g.node_id = node.id) AS generation, location_id`,
       [id, healthy],
     );
     const list = rowsOf(result);
@@ -207,21 +216,21 @@ export class NodesRepository {
     return rows.map(toNode);
   }
 
-  async list(): Promise<NodeRecord[]> {
-    return (await this.ds.query(`SELECT ${NODE_COLUMNS} FROM node ORDER BY registered_at`)).map(toNode);
+  async list(): Promise<ListedNode[]> {
+    return (await this.ds.query(`SELECT ${LISTED_COLUMNS} FROM node ORDER BY registered_at`)).map(toListed);
   }
 
-  async get(id: string): Promise<NodeRecord | null> {
+  async get(id: string): Promise<ListedNode | null> {
     if (!NodesRepository.isNodeId(id)) return null;
-    const rows: Row[] = await this.ds.query(`SELECT ${NODE_COLUMNS} FROM node WHERE id = $1`, [id]);
-    return rows[0] ? toNode(rows[0]) : null;
+    const rows: Row[] = await this.ds.query(`SELECT ${LISTED_COLUMNS} FROM node WHERE id = $1`, [id]);
+    return rows[0] ? toListed(rows[0]) : null;
   }
 
   /** Stops new leases on a node (existing ones stay). */
-  async drain(id: string): Promise<NodeRecord | null> {
+  async drain(id: string): Promise<ListedNode | null> {
     if (!NodesRepository.isNodeId(id)) return null;
-    const list = rowsOf(await this.ds.query(`UPDATE node SET draining = true WHERE id = $1 RETURNING ${NODE_COLUMNS}`, [id]));
-    return list[0] ? toNode(list[0]) : null;
+    const list = rowsOf(await this.ds.query(`UPDATE node SET draining = true WHERE id = $1 RETURNING ${LISTED_COLUMNS}`, [id]));
+    return list[0] ? toListed(list[0]) : null;
   }
 
   /**
@@ -232,21 +241,25 @@ export class NodesRepository {
   async decommission(id: string): Promise<{ generation: number; removed: string[] } | null> {
     if (!NodesRepository.isNodeId(id)) return null;
     return this.ds.transaction(async (em) => {
-      // Leases first, the node row second: the expiry statement locks leases then nodes, so the
-      // same order here cannot deadlock with it. The second DELETE catches a lease a redemption
-      // committed in between (redemptions lock the node row last, so none can follow ours).
+      // Leases first, then the node row, then its generation: the expiry statement locks leases
+      // then generations, and redemptions leases then (key share) the node row, so the same order
+      // here cannot deadlock with either. FOR UPDATE waits for the redemptions in flight on this
+      // node (lease_create key-share locks the row); the second DELETE catches what they
+      // committed, and none can follow (having waited for us, they see the node decommissioned).
       const first = rowsOf(await em.query(`DELETE FROM lease WHERE node_id = $1 RETURNING public_key`, [id]));
+      await em.query(`SELECT 1 FROM node WHERE id = $1 FOR UPDATE`, [id]);
       const rows = rowsOf(
         await em.query(
           `UPDATE node SET status = 'decommissioned', draining = true, healthy = false,
-             decommissioned_at = COALESCE(decommissioned_at, now()), generation = generation + 1
-           WHERE id = $1 RETURNING generation`,
+             decommissioned_at = COALESCE(decommissioned_at, now())
+           WHERE id = $1 RETURNING id`,
           [id],
         ),
       );
       if (!rows[0]) return null;
       const second = rowsOf(await em.query(`DELETE FROM lease WHERE node_id = $1 RETURNING public_key`, [id]));
-      return { generation: Number(rows[0].generation), removed: [...first, ...second].map((r) => r.public_key as string) };
+      const generation = await this.bumpIn(em, id);
+      return { generation, removed: [...first, ...second].map((r) => r.public_key as string) };
     });
   }
 
@@ -259,7 +272,7 @@ export class NodesRepository {
     await qr.connect();
     try {
       await qr.startTransaction('REPEATABLE READ');
-      const node: Row[] = await qr.query(`SELECT status, generation FROM node WHERE id = $1`, [id]);
+      const node: Row[] = await qr.query(`SELECT n.status, g.generation FROM node n JOIN node_generation g ON g.node_id = n.id WHERE n.id = $1`, [id]);
       const leases: Row[] = node[0]
         ? await qr.query(
             `SELECT public_key, host(ipv4) AS ipv4, host(ipv6) AS ipv6, expires_at FROM lease WHERE node_id = $1 AND expires_at > now() ORDER BY created_at`,
@@ -313,30 +326,41 @@ export class NodesRepository {
       const first = rowsOf(
         await em.query(`DELETE FROM lease WHERE node_id = $1 AND EXISTS (SELECT 1 FROM node WHERE id = $1 AND status <> 'decommissioned' AND ${leaseWhen}) RETURNING public_key`, [id]),
       );
+      // As in decommission: waits for the redemptions in flight on this node (see there).
+      await em.query(`SELECT 1 FROM node WHERE id = $1 FOR UPDATE`, [id]);
       const moves = `status <> 'decommissioned' AND status <> '${to}' AND (${when})`;
       const extra = to === 'decommissioned' ? `, draining = CASE WHEN ${moves} THEN true ELSE draining END, decommissioned_at = CASE WHEN ${moves} THEN now() ELSE decommissioned_at END` : '';
       const rows = rowsOf(
         await em.query(
           `UPDATE node SET status = CASE WHEN ${moves} THEN '${to}' ELSE status END,
-             healthy = CASE WHEN ${moves} THEN false ELSE healthy END${extra},
-             generation = generation + 1
+             healthy = CASE WHEN ${moves} THEN false ELSE healthy END${extra}
            WHERE id = $1 AND ((${moves}) OR $2::int > 0)
-           RETURNING generation, status, (SELECT o.status FROM node o WHERE o.id = $1) AS was`,
+           RETURNING status, (SELECT o.status FROM node o WHERE o.id = $1) AS was`,
           [id, first.length],
         ),
       );
       const row = rows[0];
       if (!row) return null;
-      // A lease a redemption committed before our update (it locks the node row last, and none can
-      // follow ours: it needs the node active). Nothing is visible before the commit, so the
-      // generation bumped above covers it.
+      // A lease a redemption committed before our lock (it made us wait for its commit; none can
+      // follow ours: it needs the node active).
       const second = row.status === to ? rowsOf(await em.query(`DELETE FROM lease WHERE node_id = $1 RETURNING public_key`, [id])) : [];
+      const generation = await this.bumpIn(em, id);
       return {
-        generation: Number(row.generation),
+        generation,
         removed: [...first, ...second].map((r) => r.public_key as string),
         moved: row.status === to && row.was !== to,
       };
     });
+  }
+
+  /**
+   * Moves the node's generation on inside a transaction that removes its leases, so the removal and
+   * its generation commit together (the lock is held to the commit, which is fine for these rare
+   * changes; new leases move it on after their commit: see NodeGenerations).
+   */
+  private async bumpIn(em: EntityManager, id: string): Promise<number> {
+    const rows = rowsOf(await em.query(`UPDATE node_generation SET generation = generation + 1 WHERE node_id = $1 RETURNING generation`, [id]));
+    return Number(rows[0]?.generation ?? 0);
   }
 
 }

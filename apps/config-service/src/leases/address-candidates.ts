@@ -1,4 +1,4 @@
-import { RandomSource, allocateRandomAddress, isWireGuardError, WireGuardErrorCode } from '@phoenix/wireguard';
+import { RandomSource, allocateRandomAddress, isWireGuardError, parseCidr, WireGuardErrorCode } from '@phoenix/wireguard';
 
 export interface AddressPools {
   readonly v4: string;
@@ -18,13 +18,16 @@ export interface AddressCandidate {
  */
 export function addressCandidates(pools: AddressPools, count: number, random: RandomSource, reserved: readonly string[], tried: Set<string>): AddressCandidate[] {
   const out: AddressCandidate[] = [];
+  // Parsed once for the whole draw, not once per address.
+  const v4 = parseCidr(pools.v4);
+  const v6 = pools.v6 ? parseCidr(pools.v6) : null;
   for (let i = 0; i < count; i++) {
     try {
-      const ipv4 = allocateRandomAddress(pools.v4, tried, random, { reserved });
+      const ipv4 = allocateRandomAddress(v4, tried, random, { reserved });
       tried.add(ipv4);
       let ipv6: string | null = null;
-      if (pools.v6) {
-        ipv6 = allocateRandomAddress(pools.v6, tried, random, { reserved });
+      if (v6) {
+        ipv6 = allocateRandomAddress(v6, tried, random, { reserved });
         tried.add(ipv6);
       }
       out.push({ ipv4, ipv6 });

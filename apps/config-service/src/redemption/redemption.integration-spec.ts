@@ -131,10 +131,13 @@ describe('POST /vpn/config: redeeming a token for a WireGuard config', () => {
     const set = (await peers.json()) as { generation: number; peers: Array<{ publicKey: string; allowedIps: string[] }> };
     expect(set.peers).toContainEqual(expect.objectContaining({ publicKey, allowedIps: body.interface.addresses }));
 
+    // The node's generation moves on just after the commit, and the announcement carries the peer.
     await waitFor(() => events.some((e) => e.nodeId === node.id && e.added.some((p) => p.publicKey === publicKey)));
     const event = events.find((e) => e.added.some((p) => p.publicKey === publicKey))!;
-    expect(event.generation).toBeLessThanOrEqual(set.generation);
-    expect(event.added[0]!.allowedIps).toEqual(body.interface.addresses);
+    expect(event.added.find((p) => p.publicKey === publicKey)!.allowedIps).toEqual(body.interface.addresses);
+    const later = (await (await fetch(`${svc.base}/nodes/${node.id}/peers`, { headers: { authorization: `Bearer ${node.nodeToken}` } })).json()) as { generation: number };
+    expect(event.generation).toBeGreaterThan(0);
+    expect(later.generation).toBeGreaterThanOrEqual(event.generation);
   });
 
   it('accepts the token in the body field "token" and location "auto"', async () => {

@@ -32,7 +32,6 @@ const record: NodeRecord = {
   status: 'active',
   draining: false,
   healthy: true,
-  generation: 4,
   pulseIntervalSec: 30,
   registeredAt: new Date(),
   lastPulseAt: new Date(),
@@ -55,9 +54,9 @@ function build(key: IssuerKeyPair, overrides: Partial<Record<'select' | 'spend' 
   const leases = {
     create:
       overrides.create ??
-      jest.fn(async () => ({ id: 'l', ipv4: '100.64.7.9', ipv6: 'fd00:6a:1::77', expiresAt: new Date(Date.now() + 86_400_000), generation: 5, superseded: false })),
+      jest.fn(async () => ({ id: 'l', ipv4: '100.64.7.9', ipv6: 'fd00:6a:1::77', expiresAt: new Date(Date.now() + 86_400_000), superseded: false })),
   };
-  const announcer = { announce: jest.fn() };
+  const generations = { leaseCommitted: jest.fn(async () => 5) };
   const outcomes = { success: jest.fn(), reused: jest.fn(), noCapacity: jest.fn(), invalid: jest.fn() };
   const challenge = new TokenChallenge(config);
   const service = new RedemptionService(
@@ -69,12 +68,12 @@ function build(key: IssuerKeyPair, overrides: Partial<Record<'select' | 'spend' 
     locations as never,
     spent as never,
     leases as never,
-    announcer as never,
+    generations as never,
     new Random(),
     new Clock(),
     outcomes as never,
   );
-  return { service, challenge, directory, selection, metrics, locations, spent, leases, announcer, outcomes };
+  return { service, challenge, directory, selection, metrics, locations, spent, leases, generations, outcomes };
 }
 
 /** The outcomes counted, as `[kind, location]` pairs. */
@@ -90,14 +89,14 @@ describe('RedemptionService: the order of the steps', () => {
 
   const tokenFor = (challenge: TokenChallenge) => base64urlDecode(mintToken(key, challenge.bytes));
 
-  it('verifies, selects, spends, writes the lease, then announces, and renders the config', async () => {
+  it('verifies, selects, spends, writes the lease, then moves the generation on and announces, and renders the config', async () => {
     const t = build(key);
     const publicKey = wgPublicKey();
     const res = await t.service.redeem({ token: tokenFor(t.challenge), location: 'de-fra', publicKey });
     expect(t.selection.select.mock.invocationCallOrder[0]).toBeLessThan(t.spent.spend.mock.invocationCallOrder[0]!);
     expect(t.spent.spend.mock.invocationCallOrder[0]).toBeLessThan(t.leases.create.mock.invocationCallOrder[0]!);
-    expect(t.leases.create.mock.invocationCallOrder[0]).toBeLessThan(t.announcer.announce.mock.invocationCallOrder[0]!);
-    expect(t.announcer.announce).toHaveBeenCalledWith({ nodeId: record.id, generation: 5, added: [{ publicKey, allowedIps: ['100.64.7.9/32', 'fd00:6a:1::77/128'], expiresAt: expect.any(String) }], removed: [] });
+    expect(t.leases.create.mock.invocationCallOrder[0]).toBeLessThan(t.generations.leaseCommitted.mock.invocationCallOrder[0]!);
+    expect(t.generations.leaseCommitted).toHaveBeenCalledWith(record.id, publicKey);
     expect(res.interface).toEqual({ addresses: ['100.64.7.9/32', 'fd00:6a:1::77/128'], dns: ['100.64.0.1', 'fd00:6a:1::1'] });
     expect(res.peer.endpoint).toBe('198.18.0.10:51820');
     expect(t.spent.unspend).not.toHaveBeenCalled();
@@ -122,7 +121,7 @@ describe('RedemptionService: the order of the steps', () => {
     const t = build(key, { spend: jest.fn(async () => null) });
     await expect(t.service.redeem({ token: tokenFor(t.challenge), location: 'auto', publicKey: wgPublicKey() })).rejects.toMatchObject({ code: 'TOKEN_REUSED', status: 409 });
     expect(t.leases.create).not.toHaveBeenCalled();
-    expect(t.announcer.announce).not.toHaveBeenCalled();
+    expect(t.generations.leaseCommitted).not.toHaveBeenCalled();
     // Counted where the chosen node is, though any location would have done.
     expect(counted(t.outcomes)).toEqual([['reused', 'de-fra']]);
   });
@@ -137,7 +136,7 @@ describe('RedemptionService: the order of the steps', () => {
     await expect(t.service.redeem({ token: tokenFor(t.challenge), location: 'auto', publicKey: wgPublicKey() })).rejects.toMatchObject({ code });
     expect(t.spent.unspend).toHaveBeenCalledWith(expect.any(Uint8Array), 'spend-id');
     expect(t.metrics.unassign).toHaveBeenCalledWith(record.id);
-    expect(t.announcer.announce).not.toHaveBeenCalled();
+    expect(t.generations.leaseCommitted).not.toHaveBeenCalled();
     // An outage is no outcome of the token: only NO_CAPACITY counts.
     expect(counted(t.outcomes)).toEqual(code === 'NO_CAPACITY' ? [['noCapacity', 'de-fra']] : []);
   });
@@ -156,7 +155,7 @@ describe('RedemptionService: the order of the steps', () => {
     await expect(t.service.redeem({ token: tokenFor(t.challenge), location: 'auto', publicKey: wgPublicKey() })).rejects.toMatchObject({ code: 'TOKEN_REUSED', status: 409 });
     expect(t.spent.unspend).not.toHaveBeenCalled();
     expect(t.metrics.unassign).toHaveBeenCalledWith(record.id);
-    expect(t.announcer.announce).not.toHaveBeenCalled();
+    expect(t.generations.leaseCommitted).not.toHaveBeenCalled();
     expect(counted(t.outcomes)).toEqual([['reused', 'de-fra']]);
   });
 

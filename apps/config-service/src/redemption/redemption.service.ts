@@ -17,7 +17,7 @@ import type { NetworkConfig } from '../config';
 import { Random } from '../core/random';
 import { NodeMetricsStore } from '../fleet/node-metrics.store';
 import { NodeSelectionService } from '../fleet/node-selection.service';
-import { PeerAnnouncer, desiredPeer } from '../fleet/peer-announcer';
+import { NodeGenerations } from '../fleet/node-generations';
 import { IssuerDirectoryService, IssuerKey } from '../issuer-directory/issuer-directory.service';
 import { LeasesRepository, NewLease } from '../leases/leases.repository';
 import { AddressesExhaustedError, NodeNotActiveError, TokenAlreadySpentError } from '../leases/leases.errors';
@@ -49,10 +49,13 @@ const PERSISTENT_KEEPALIVE = 25;
  *     room never consumes a token;
  *  3. spend with Redis `SET NX` (409 for the loser of any race, on any replica) — the fast check;
  *  4. one Postgres transaction: the token's nullifier (unique; no link to the lease), then the
- *     lease (random addresses, generation bump). A nullifier already there means the token was
- *     spent before and Redis forgot it: 409, no lease, and the fresh Redis mark is kept. Any other
- *     failure from here on gives the token back (compare-and-delete on our spend id), no config;
- *  5. announce to the node (fire and forget: the node also reconciles from its peer set);
+ *     lease (random addresses). A nullifier already there means the token was spent before and
+ *     Redis forgot it: 409, no lease, and the fresh Redis mark is kept. Any other failure from
+ *     here on gives the token back (compare-and-delete on our spend id), no config;
+ *  5. after the commit, the node's generation moves on and the lease is announced to the node
+ *     ({@link NodeGenerations}: one bump for the leases of that node committed meanwhile, behind
+ *     the answer — it never fails the redemption: the lease is committed, and a node that misses
+ *     it reconciles);
  *  6. answer with the config.
  * Redis or Postgres down at any step is `503 UNAVAILABLE` (fail closed, never a config).
  *
@@ -71,7 +74,7 @@ export class RedemptionService {
     private readonly locations: LocationsRepository,
     private readonly spent: SpentTokensStore,
     private readonly leases: LeasesRepository,
-    private readonly announcer: PeerAnnouncer,
+    private readonly generations: NodeGenerations,
     private readonly random: Random,
     private readonly clock: Clock,
     private readonly outcomes: RedemptionOutcomes,
@@ -162,13 +165,9 @@ export class RedemptionService {
       throw e instanceof AppError ? e : AppError.unavailable('database', e);
     }
 
-    // 5. Tell the node.
-    this.announcer.announce({
-      nodeId: record.id,
-      generation: lease.generation,
-      added: [desiredPeer(publicKey as string, lease.ipv4, lease.ipv6, lease.expiresAt)],
-      removed: [],
-    });
+    // 5. The node's generation and the announcement, behind the answer (a few milliseconds: one
+    // bump shared by this node's leases committed meanwhile; waiting for it would only add latency).
+    void this.generations.leaseCommitted(record.id, publicKey as string);
 
     // 6. The config.
     const addresses = [hostCidr(lease.ipv4), ...(lease.ipv6 ? [hostCidr(lease.ipv6)] : [])];

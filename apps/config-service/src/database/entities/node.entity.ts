@@ -1,4 +1,4 @@
-import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 
 export type NodeStatus = 'active' | 'dead' | 'decommissioned';
 
@@ -52,10 +52,6 @@ export class NodeEntity {
   @Column({ type: 'boolean' })
   healthy!: boolean;
 
-  /** Desired-state generation: bumped (atomically, here) whenever the node's peer set changes. */
-  @Column({ type: 'bigint', transformer: bigintToNumber })
-  generation!: number;
-
   @Column({ name: 'pulse_interval_sec', type: 'int' })
   pulseIntervalSec!: number;
 
@@ -71,4 +67,18 @@ export class NodeEntity {
 
   @Column({ name: 'decommissioned_at', type: 'timestamptz', nullable: true })
   decommissionedAt!: Date | null;
+}
+
+/**
+ * A node's desired-state generation, in a row of its own (not the `node` row, which selection,
+ * pulses and the admin update): it moves on after every change of the node's peer set — just after
+ * the commit of new leases, inside the transaction of removals (fleet/node-generations.ts).
+ */
+@Entity({ name: 'node_generation' })
+export class NodeGenerationEntity {
+  @PrimaryColumn({ name: 'node_id', type: 'uuid' })
+  nodeId!: string;
+
+  @Column({ type: 'bigint', transformer: bigintToNumber })
+  generation!: number;
 }
