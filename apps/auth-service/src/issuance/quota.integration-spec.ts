@@ -1,18 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { FakeClock, sideRedisUrl } from '@phoenix/common/testing';
+import { FakeClock, redisTestTargets } from '@phoenix/common/testing';
 import type { AuthConfig } from '../config';
 import { QuotaService } from './quota.service';
 
 const HOUR = 3_600_000;
 
-// The rolling-day quota script against the real Redis, with a clock the test moves.
-describe('QuotaService (Redis)', () => {
+// The rolling-day quota script against the real Redis, with a clock the test moves: the stack's
+// Redis server, and its Redis Cluster (README "Redis Cluster"; the script names one key, the user's).
+describe.each(redisTestTargets())('QuotaService (Redis $name)', ({ sideUrl }) => {
   let clock: FakeClock;
   let quota: QuotaService;
 
   beforeEach(async () => {
     clock = new FakeClock(Date.parse('2026-03-01T10:30:00Z'));
-    quota = new QuotaService(clock, { REDIS_URL: sideRedisUrl('auth-service'), REDIS_KEY_PREFIX: `identity:quotatest-${randomUUID()}:`, TOKEN_QUOTA_PER_DAY: 10 } as AuthConfig);
+    quota = new QuotaService(clock, { REDIS_URL: sideUrl('auth-service'), REDIS_KEY_PREFIX: `identity:quotatest-${randomUUID()}:`, TOKEN_QUOTA_PER_DAY: 10 } as AuthConfig);
     await quota.onModuleInit();
   });
   afterEach(async () => {

@@ -11,14 +11,17 @@ export class RedisKeys {
     return `${this.prefix}spent:${nonceHex}`;
   }
 
-  /** A node's hot metrics from its last pulse (hash). */
+  /**
+   * A node's hot metrics from its last pulse (hash). Tagged with the node, like {@link nodeAssigned}:
+   * a pulse writes both in one transaction, erasure deletes both in one command.
+   */
   nodePulse(nodeId: string): string {
-    return `${this.prefix}node:${nodeId}:pulse`;
+    return `${this.prefix}node:{${nodeId}}:pulse`;
   }
 
-  /** Leases handed to a node since its last pulse (counter, shared by replicas). */
+  /** Leases handed to a node since its last pulse (counter, shared by replicas); in its node's slot. */
   nodeAssigned(nodeId: string): string {
-    return `${this.prefix}node:${nodeId}:assigned`;
+    return `${this.prefix}node:{${nodeId}}:assigned`;
   }
 
   /**

@@ -122,7 +122,7 @@ describe('fleet: registration, pulses, peer sets, drain, decommission, expiry an
       const res = await pulse(svc.base, node, { load: 42, peers: 3, rxBytes: 10, txBytes: 20, cpu: 12.5, healthy: true });
       expect(res.status).toBe(200);
       expect(await res.json()).toEqual({ generation: 0 });
-      const hot = await redis.hgetall(`${svc.config.REDIS_KEY_PREFIX}node:${node.id}:pulse`);
+      const hot = await redis.hgetall(`${svc.config.REDIS_KEY_PREFIX}node:{${node.id}}:pulse`);
       expect(hot).toMatchObject({ load: '42', peers: '3', healthy: '1' });
       expect((await pulse(svc.base, node, { load: 101, peers: 0, healthy: true })).status).toBe(400);
       expect((await pulse(svc.base, node, { load: 1, peers: 0, healthy: true, ip: '1.2.3.4' })).status).toBe(400);
