@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { PlatformModule, type RedisClient } from '@phoenix/common';
 import { ClickHouseModule, REDIS, RedisModule, redisReadiness } from '@phoenix/database';
 import type { AnalyticsConfig } from './config';
+import { clickHouseSettings } from './cluster/clickhouse-cluster';
 import { CoreModule } from './core/core.module';
 import { DashboardModule } from './dashboard/dashboard.module';
 import { IngestModule } from './ingest/ingest.module';
@@ -14,7 +15,8 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        ClickHouseModule.forRoot(config.CLICKHOUSE_URL),
+        // One server, or a cluster's Distributed tables (README "Sharded ClickHouse"): the same SQL.
+        ClickHouseModule.forRoot(config.CLICKHOUSE_URL, clickHouseSettings(config)),
         RedisModule.forRoot(config.REDIS_URL, 'analytics-service'),
         PlatformModule.forRoot({
           service: 'analytics-service',

@@ -1,10 +1,12 @@
-import { ConfigOf, baseShape, env } from '@phoenix/common';
+import { ConfigOf, ConfigRules, baseShape, env, loadConfig } from '@phoenix/common';
 import { z } from 'zod';
+import { clickHouseRules, clickHouseShape } from './cluster/clickhouse-cluster';
 
 /** analytics-service environment: ClickHouse and Redis only (no identity, no network DB). */
 export const configShape = {
   ...baseShape(3003),
-  CLICKHOUSE_URL: env.url(['http:', 'https:']),
+  /** CLICKHOUSE_URL, and the cluster settings (README "Sharded ClickHouse"). */
+  ...clickHouseShape,
   REDIS_URL: env.redisUrl(),
   K_ANONYMITY_MIN: env.int(10, 2, 1000),
   ADMIN_TOKEN: env.secret('dev-admin-token-analytics'),
@@ -37,3 +39,11 @@ export const configShape = {
 };
 
 export type AnalyticsConfig = ConfigOf<typeof configShape>;
+
+/** The rules that span variables: the ClickHouse cluster's (README "Sharded ClickHouse"). */
+export const analyticsConfigRules: ConfigRules<AnalyticsConfig> = (config) => clickHouseRules(config);
+
+/** Parses the environment against the shape and {@link analyticsConfigRules}. */
+export function loadAnalyticsConfig(source: NodeJS.ProcessEnv = process.env): AnalyticsConfig {
+  return loadConfig(configShape, source, analyticsConfigRules);
+}

@@ -1,11 +1,11 @@
 import 'reflect-metadata';
 import { loadConfigOrExit, startService } from '@phoenix/common';
 import { AppModule } from './app.module';
-import { configShape } from './config';
+import { analyticsConfigRules, configShape } from './config';
 import { EVENTS_BODY_LIMIT } from './ingest/ingest.controller';
 
 async function main(): Promise<void> {
-  const config = loadConfigOrExit('analytics-service', configShape);
+  const config = loadConfigOrExit('analytics-service', configShape, analyticsConfigRules);
   await startService({
     service: 'analytics-service',
     module: AppModule.forRoot(config),

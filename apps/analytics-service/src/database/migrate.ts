@@ -1,19 +1,16 @@
-// `npm run migrate:clickhouse`: applies the numbered .sql files of infra/clickhouse/migrations.
-import path from 'node:path';
-import { env, loadConfigOrExit } from '@phoenix/common';
-import { createClickHouse, runClickHouseMigrations } from '@phoenix/database';
-
-// Relative to the working directory (the repo root in development, /app in the image).
-export const CLICKHOUSE_MIGRATIONS_DIR = path.resolve(process.cwd(), 'infra/clickhouse/migrations');
+// `npm run migrate:clickhouse`: applies the numbered .sql files of infra/clickhouse/migrations, or
+// with CLICKHOUSE_CLUSTER set those of infra/clickhouse/cluster/<CLICKHOUSE_CLUSTER_SCHEMA> on every
+// server of CLICKHOUSE_CLUSTER_URLS (README "Sharded ClickHouse").
+import { loadConfigOrExit } from '@phoenix/common';
+import { clickHouseRules, clickHouseShape, migrateClickHouse, migrationsDir } from '../cluster/clickhouse-cluster';
 
 async function main(): Promise<void> {
-  const { CLICKHOUSE_URL } = loadConfigOrExit('migrate:clickhouse', { CLICKHOUSE_URL: env.url(['http:', 'https:']) });
-  const ch = createClickHouse(CLICKHOUSE_URL);
-  try {
-    const applied = await runClickHouseMigrations(ch, process.env.CLICKHOUSE_MIGRATIONS_DIR ?? CLICKHOUSE_MIGRATIONS_DIR);
-    process.stdout.write(applied.length ? `clickhouse: applied ${applied.join(', ')}\n` : 'clickhouse: up to date\n');
-  } finally {
-    await ch.close();
+  const config = loadConfigOrExit('migrate:clickhouse', clickHouseShape, clickHouseRules);
+  // Relative to the working directory (the repo root in development, /app in the image).
+  const dir = process.env.CLICKHOUSE_MIGRATIONS_DIR ?? migrationsDir(process.cwd(), config);
+  for (const { server, applied } of await migrateClickHouse(config, dir)) {
+    const where = config.CLICKHOUSE_CLUSTER === undefined ? '' : ` on ${server}`;
+    process.stdout.write(applied.length ? `clickhouse${where}: applied ${applied.join(', ')}\n` : `clickhouse${where}: up to date\n`);
   }
 }
 

@@ -34,7 +34,7 @@ export function retentionCutoff(nowMs: number, retentionDays: number): number {
  * row they can hold is past retention. A month is dropped whole, so its oldest rows are kept up to a
  * month longer than `retentionDays` (plus the time to the next daily run); none is dropped early.
  */
-export function expiredPartitions(partitions: readonly Partition[], nowMs: number, retentionDays: number): Partition[] {
+export function expiredPartitions<P extends Partition>(partitions: readonly P[], nowMs: number, retentionDays: number): P[] {
   const cutoff = retentionCutoff(nowMs, retentionDays);
   return partitions.filter((p) => {
     const newest = newestHourOf(p.id);

@@ -1,30 +1,69 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { CLICKHOUSE } from '@phoenix/database';
-import { Partition, RETAINED_TABLES } from './expired-partitions';
+import { InjectConfig } from '@phoenix/common';
+import { CLICKHOUSE, createClickHouse } from '@phoenix/database';
+import { serverLabel, storageServers, storageTable } from '../cluster/clickhouse-cluster';
+import type { AnalyticsConfig } from '../config';
+import { Partition, RETAINED_TABLES, RetainedTable } from './expired-partitions';
 
-/** ClickHouse's partitions of the retained tables, in the service's own database. */
+/** A partition of a retained table on one server (`host:port`; on one server, CLICKHOUSE_URL's). */
+export interface ServerPartition extends Partition {
+  server: string;
+}
+
+/**
+ * ClickHouse's partitions of the retained tables, in the service's own database, on every server
+ * that stores rows: CLICKHOUSE_URL's, or on a cluster each server of CLICKHOUSE_CLUSTER_URLS with its
+ * local tables (`telemetry_local`, …: a Distributed table has no partitions to drop, and `ON CLUSTER`
+ * needs ZooKeeper). Partitions are reported by the retained (logical) table's name.
+ */
 @Injectable()
-export class RetentionRepository {
-  constructor(@Inject(CLICKHOUSE) private readonly ch: ClickHouseClient) {}
+export class RetentionRepository implements OnApplicationShutdown {
+  private readonly servers: Array<{ server: string; ch: ClickHouseClient; own: boolean }>;
+  /** Storage table → retained table. */
+  private readonly retainedOf: Map<string, RetainedTable>;
 
-  /**
-   * Active partitions of every retained table, with their rows (before ReplacingMergeTree merges).
-   * The names are our constants, inlined: ClickHouse 18.16 has no query parameters.
-   */
-  async partitions(): Promise<Partition[]> {
-    const rs = await this.ch.query({
-      query: `SELECT table, partition_id AS id, sum(rows) AS rows FROM system.parts
-              WHERE database = currentDatabase() AND active AND table IN (${RETAINED_TABLES.map((t) => `'${t}'`).join(', ')})
-              GROUP BY table, partition_id ORDER BY table, partition_id`,
-      format: 'JSONEachRow',
-    });
-    return (await rs.json<{ table: string; id: string; rows: string }>()).map((r) => ({ table: r.table, id: r.id, rows: Number(r.rows) }));
+  constructor(
+    @InjectConfig() private readonly config: AnalyticsConfig,
+    @Inject(CLICKHOUSE) ch: ClickHouseClient,
+  ) {
+    this.servers =
+      config.CLICKHOUSE_CLUSTER === undefined
+        ? [{ server: serverLabel(config.CLICKHOUSE_URL), ch, own: false }]
+        : storageServers(config).map((url) => ({ server: serverLabel(url), ch: createClickHouse(url), own: true }));
+    this.retainedOf = new Map(RETAINED_TABLES.map((t) => [storageTable(config, t), t]));
   }
 
-  /** Drops one partition (nothing happens when it is already gone). */
-  async drop(p: Partition): Promise<void> {
-    if (!/^\d{6}$/.test(p.id) || !(RETAINED_TABLES as readonly string[]).includes(p.table)) throw new Error(`refusing to drop ${p.table} partition ${p.id}`);
-    await this.ch.command({ query: `ALTER TABLE ${p.table} DROP PARTITION ID '${p.id}'` });
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all(this.servers.filter((s) => s.own).map((s) => s.ch.close()));
+  }
+
+  /**
+   * Active partitions of every retained table on every server, with their rows (before
+   * ReplacingMergeTree merges). The names are our constants, inlined: ClickHouse 18.16 has no query
+   * parameters.
+   */
+  async partitions(): Promise<ServerPartition[]> {
+    const tables = [...this.retainedOf.keys()].map((t) => `'${t}'`).join(', ');
+    const result: ServerPartition[] = [];
+    for (const { server, ch } of this.servers) {
+      const rs = await ch.query({
+        query: `SELECT table, partition_id AS id, sum(rows) AS rows FROM system.parts
+                WHERE database = currentDatabase() AND active AND table IN (${tables})
+                GROUP BY table, partition_id ORDER BY table, partition_id`,
+        format: 'JSONEachRow',
+      });
+      for (const r of await rs.json<{ table: string; id: string; rows: string }>()) {
+        result.push({ server, table: this.retainedOf.get(r.table) as RetainedTable, id: r.id, rows: Number(r.rows) });
+      }
+    }
+    return result;
+  }
+
+  /** Drops one partition on its server (nothing happens when it is already gone). */
+  async drop(p: ServerPartition): Promise<void> {
+    const target = this.servers.find((s) => s.server === p.server);
+    if (!target || !/^\d{6}$/.test(p.id) || !(RETAINED_TABLES as readonly string[]).includes(p.table)) throw new Error(`refusing to drop ${p.table} partition ${p.id}`);
+    await target.ch.command({ query: `ALTER TABLE ${storageTable(this.config, p.table)} DROP PARTITION ID '${p.id}'` });
   }
 }

@@ -10,7 +10,7 @@ export interface RetentionResult {
   /** Hours that started before this are past retention (ISO 8601). */
   cutoff: string;
   partitionsDropped: number;
-  /** Rows in the dropped partitions, as stored (a row inserted twice and not yet merged counts twice). */
+  /** Rows in the dropped partitions, as stored (a row inserted twice and not yet merged counts twice; on a cluster, summed over its servers, each replica's copy included). */
   rowsDropped: number;
   tables: Record<RetainedTable, { partitions: string[]; rows: number }>;
 }
@@ -34,23 +34,27 @@ export class RetentionService {
   async enforce(): Promise<RetentionResult> {
     const now = this.clock.nowMs();
     const days = this.config.ANALYTICS_RETENTION_DAYS;
+    // On a cluster, each server's share of a month is a partition of its own: dropped one by one.
     const expired = expiredPartitions(await this.repository.partitions(), now, days);
     const tables = Object.fromEntries(RETAINED_TABLES.map((t) => [t, { partitions: [] as string[], rows: 0 }])) as RetentionResult['tables'];
     for (const p of expired) {
       await this.repository.drop(p);
       const t = tables[p.table as RetainedTable];
-      t.partitions.push(p.id);
+      if (!t.partitions.includes(p.id)) t.partitions.push(p.id);
       t.rows += p.rows;
     }
+    for (const t of RETAINED_TABLES) tables[t].partitions.sort();
+    const dropped = RETAINED_TABLES.reduce((n, t) => n + tables[t].partitions.length, 0);
     const result: RetentionResult = {
       retentionDays: days,
       cutoff: new Date(retentionCutoff(now, days)).toISOString(),
-      partitionsDropped: expired.length,
+      partitionsDropped: dropped,
       rowsDropped: expired.reduce((n, p) => n + p.rows, 0),
       tables,
     };
-    if (expired.length > 0) {
-      this.logger.log(`dropped ${expired.length} partition(s) past ${days} days: ${RETAINED_TABLES.map((t) => `${t} [${tables[t].partitions.join(', ')}]`).join(', ')}`);
+    if (dropped > 0) {
+      const servers = new Set(expired.map((p) => p.server)).size;
+      this.logger.log(`dropped ${dropped} partition(s) past ${days} days${servers > 1 ? ` on ${servers} servers` : ''}: ${RETAINED_TABLES.map((t) => `${t} [${tables[t].partitions.join(', ')}]`).join(', ')}`);
     }
     return result;
   }

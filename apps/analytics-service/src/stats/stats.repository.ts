@@ -40,10 +40,19 @@ export class StatsRepository {
 }
 
 /**
+ * Errors ClickHouse answers with when it cannot reach what it needs rather than because the query
+ * is wrong: 60 UNKNOWN_TABLE (the schema is not migrated, and readiness says so too), and on a
+ * cluster a shard the Distributed table cannot reach — 209 SOCKET_TIMEOUT, 210 NETWORK_ERROR,
+ * 279 ALL_CONNECTION_TRIES_FAILED (README "Sharded ClickHouse": an answer without a shard's rows
+ * would be wrong, so none is given).
+ */
+const UNREACHABLE_CODES = new Set(['60', '209', '210', '279']);
+
+/**
  * Whether a failed query means ClickHouse is out of reach rather than that the query is wrong:
  * anything ClickHouse did not answer itself (a refused or reset connection, the client's request
- * timeout), or a table that is not there yet (60 UNKNOWN_TABLE: the schema is not migrated, and
- * readiness says so too). An error ClickHouse reports about the SQL stays a bug (500).
+ * timeout), or one of {@link UNREACHABLE_CODES}. An error ClickHouse reports about the SQL stays a
+ * bug (500).
  */
 function clickHouseOutage(e: unknown): boolean {
   // Not `instanceof Error`: socket errors are made in Node's own realm (a Jest sandbox has another).
@@ -51,5 +60,5 @@ function clickHouseOutage(e: unknown): boolean {
   if (typeof message !== 'string') return false;
   // ClickHouse 18.16's error text predates the client's parser: read its code from the message.
   const code = e instanceof ClickHouseError ? e.code : /^Code: (\d+)/.exec(message)?.[1];
-  return code === undefined || code === '60';
+  return code === undefined || UNREACHABLE_CODES.has(code);
 }
