@@ -2,7 +2,7 @@ import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { InjectConfig } from '@phoenix/common';
 import { CLICKHOUSE, createClickHouse } from '@phoenix/database';
-import { serverLabel, storageServers, storageTable } from '../cluster/clickhouse-cluster';
+import { serverLabel, storageServers, storageTable, verifyClusterMembers } from '../cluster/clickhouse-cluster';
 import type { AnalyticsConfig } from '../config';
 import { Partition, RETAINED_TABLES, RetainedTable } from './expired-partitions';
 
@@ -40,10 +40,13 @@ export class RetentionRepository implements OnApplicationShutdown {
 
   /**
    * Active partitions of every retained table on every server, with their rows (before
-   * ReplacingMergeTree merges). The names are our constants, inlined: ClickHouse 18.16 has no query
+   * ReplacingMergeTree merges); on a cluster, once the servers are checked to be exactly the
+   * cluster's. The names are our constants, inlined: ClickHouse 18.16 has no query
    * parameters.
    */
   async partitions(): Promise<ServerPartition[]> {
+    // A server missing from CLICKHOUSE_CLUSTER_URLS would keep its rows forever: check first.
+    if (this.config.CLICKHOUSE_CLUSTER !== undefined) await verifyClusterMembers(this.config.CLICKHOUSE_CLUSTER, storageServers(this.config));
     const tables = [...this.retainedOf.keys()].map((t) => `'${t}'`).join(', ');
     const result: ServerPartition[] = [];
     for (const { server, ch } of this.servers) {
