@@ -41,7 +41,7 @@ export class StatsRepository {
 
 /**
  * Errors ClickHouse answers with when it cannot reach what it needs rather than because the query
- * is wrong: 60 UNKNOWN_TABLE (the schema is not migrated, and readiness says so too), and on a
+ * is wrong: 60 UNKNOWN_TABLE (the schema is not migrated; readiness checks Redis only, README "Readiness"), and on a
  * cluster a shard the Distributed table cannot reach — 209 SOCKET_TIMEOUT, 210 NETWORK_ERROR,
  * 279 ALL_CONNECTION_TRIES_FAILED (README "Sharded ClickHouse": an answer without a shard's rows
  * would be wrong, so none is given).
