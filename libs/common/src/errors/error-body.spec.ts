@@ -23,6 +23,11 @@ describe('error codes', () => {
     [ErrorCode.UNKNOWN_PANEL, 404],
     [ErrorCode.BAD_SIGNATURE, 400],
     [ErrorCode.TRIAL_USED, 409],
+    [ErrorCode.INVALID_API_KEY, 401],
+    [ErrorCode.INVALID_CREDENTIALS, 401],
+    [ErrorCode.TENANT_SUSPENDED, 403],
+    [ErrorCode.PLAN_LIMIT, 403],
+    [ErrorCode.EMAIL_TAKEN, 409],
   ])('maps %s to %i as API.md says', (code, status) => {
     expect(httpStatusFor(code)).toBe(status);
   });

@@ -13,9 +13,13 @@ export const ErrorCode = {
   // 401
   UNAUTHENTICATED: 'UNAUTHENTICATED',
   INVALID_TOKEN: 'INVALID_TOKEN',
+  INVALID_API_KEY: 'INVALID_API_KEY',
+  INVALID_CREDENTIALS: 'INVALID_CREDENTIALS',
   // 403
   FORBIDDEN: 'FORBIDDEN',
   NOT_ENTITLED: 'NOT_ENTITLED',
+  TENANT_SUSPENDED: 'TENANT_SUSPENDED',
+  PLAN_LIMIT: 'PLAN_LIMIT',
   // 404
   NOT_FOUND: 'NOT_FOUND',
   UNKNOWN_LOCATION: 'UNKNOWN_LOCATION',
@@ -26,6 +30,7 @@ export const ErrorCode = {
   CONFLICT: 'CONFLICT',
   TOKEN_REUSED: 'TOKEN_REUSED',
   TRIAL_USED: 'TRIAL_USED',
+  EMAIL_TAKEN: 'EMAIL_TAKEN',
   // 410
   NODE_DECOMMISSIONED: 'NODE_DECOMMISSIONED',
   // 413
@@ -59,9 +64,13 @@ export function httpStatusFor(code: ErrorCode): number {
       return 400;
     case ErrorCode.UNAUTHENTICATED:
     case ErrorCode.INVALID_TOKEN:
+    case ErrorCode.INVALID_API_KEY:
+    case ErrorCode.INVALID_CREDENTIALS:
       return 401;
     case ErrorCode.FORBIDDEN:
     case ErrorCode.NOT_ENTITLED:
+    case ErrorCode.TENANT_SUSPENDED:
+    case ErrorCode.PLAN_LIMIT:
       return 403;
     case ErrorCode.NOT_FOUND:
     case ErrorCode.UNKNOWN_LOCATION:
@@ -72,6 +81,7 @@ export function httpStatusFor(code: ErrorCode): number {
     case ErrorCode.CONFLICT:
     case ErrorCode.TOKEN_REUSED:
     case ErrorCode.TRIAL_USED:
+    case ErrorCode.EMAIL_TAKEN:
       return 409;
     case ErrorCode.NODE_DECOMMISSIONED:
       return 410;
