@@ -113,7 +113,8 @@ export class FakeOwner {
   private waiters: Array<() => void> = [];
   private app?: INestMicroservice;
 
-  static async start(): Promise<FakeOwner> {
+  /** On the transport of `redisUrl` (default: the stack's Redis, as the admin). */
+  static async start(redisUrl = env('REDIS_URL')): Promise<FakeOwner> {
     const owner = new FakeOwner();
     @Controller()
     class ProbeController {
@@ -124,7 +125,7 @@ export class FakeOwner {
     }
     @Module({ controllers: [ProbeController] })
     class OwnerModule {}
-    owner.app = await NestFactory.createMicroservice(OwnerModule, { ...redisTransportOptions(env('REDIS_URL')), logger: false });
+    owner.app = await NestFactory.createMicroservice(OwnerModule, { ...redisTransportOptions(redisUrl), logger: false });
     await owner.app.listen();
     return owner;
   }

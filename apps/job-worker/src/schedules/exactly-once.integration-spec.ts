@@ -1,7 +1,12 @@
 import { Queue } from 'bullmq';
 import { Delivery, FakeOwner, JobWorker, onlySchedules, schedulesQueue, uniqueJobsPrefix } from '../../test/support';
 import { RunResult } from './schedules.processor';
-import { dropRedisPrefix } from '@phoenix/common/testing';
+import type { INestApplication } from '@nestjs/common';
+import { createServiceApp, loadConfig } from '@phoenix/common';
+import { dropRedisPrefix, redisClusterTargets } from '@phoenix/common/testing';
+import { AppModule } from '../app.module';
+import { configShape } from '../config';
+import { ScheduleRegistrar } from './schedule.registrar';
 
 // Real job-worker processes on the real Redis as the jobs user, a probe schedule every second,
 // and an owner on the transport that counts what reaches it.
@@ -116,4 +121,45 @@ describe('exactly one run per period', () => {
     expect((await queue.getJob(jobId))!.returnvalue as RunResult).toEqual({ schedule: 'platform.jobs.probe', period, duplicate: true });
     expect(owner.deliveriesOf(key)).toBe(2);
   }, 120_000);
+});
+
+// On the stack's Redis Cluster (README "Redis Cluster"): BullMQ's keys under the hash-tagged
+// prefix in one slot, the period markers beside them, the owner on the transport (each end's
+// subscriber on whichever node) found by PUBSUB NUMSUB summed over every node. Two job-workers as
+// the jobs user — two apps in this process, quicker to start than two more processes, each with
+// its own clients — and a few periods: each reaches the owner once.
+describe.each(redisClusterTargets())('exactly one run per period on the Redis $name', ({ sideUrl, adminUrl }) => {
+  let owner: FakeOwner | undefined;
+  let prefix: string;
+  let apps: INestApplication[] = [];
+
+  afterEach(async () => {
+    await Promise.all(apps.map((a) => a.close()));
+    apps = [];
+    await owner?.close();
+    await dropRedisPrefix(prefix, adminUrl);
+  });
+
+  it('runs each period of a one-second schedule once across two job-workers', async () => {
+    prefix = uniqueJobsPrefix();
+    owner = await FakeOwner.start(sideUrl('config-service'));
+    const config = loadConfig(configShape, { ...process.env, ...settings(), REDIS_URL: sideUrl('job-worker'), JOBS_PREFIX: prefix, LOG_LEVEL: 'warn' });
+    apps = await Promise.all(
+      [0, 1].map(async () => {
+        const app = await createServiceApp({ service: 'job-worker', module: AppModule.forRoot(config), port: 0, host: '127.0.0.1', description: 'test' });
+        await app.init();
+        return app;
+      }),
+    );
+    await owner.until('the schedules to be reconciled', () => apps.every((a) => a.get(ScheduleRegistrar).ready), 30_000);
+    await owner.until('4 periods', () => periodsOf(owner!.deliveries).length >= 4);
+    await Promise.all(apps.map((a) => a.close()));
+    apps = [];
+
+    const periods = periodsOf(owner.deliveries);
+    const first = Date.parse(periods[0]!);
+    expect(periods).toEqual(periods.map((_, i) => new Date(first + i * 1000).toISOString()));
+    expect(owner.deliveries).toHaveLength(periods.length);
+    expect(owner.effects.size).toBe(periods.length);
+  }, 60_000);
 });
