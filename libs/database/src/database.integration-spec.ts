@@ -5,7 +5,12 @@ import { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
 import { createClickHouse, runClickHouseMigrations } from './clickhouse';
 import { createPostgresDataSource, createTestDatabase, runMigrations, withDatabase } from './postgres';
 import { postgresReadiness } from './readiness';
+import { randomUUID } from 'node:crypto';
+import { channelListeners, isRedisCluster } from '@phoenix/common';
+import { redisClusterTargets } from '@phoenix/common/testing';
+import { dependencyFailure } from './dependency-failure';
 import { createRedis, waitForRedis } from './redis';
+import { acquireRedisLock } from './redis-lock';
 
 const env = (name: string): string => {
   const v = process.env[name];
@@ -128,6 +133,48 @@ describe('Redis client', () => {
     const started = Date.now();
     try {
       await expect(redis.set('k', 'v')).rejects.toThrow();
+      expect(Date.now() - started).toBeLessThan(5000);
+    } finally {
+      redis.disconnect();
+    }
+  });
+});
+
+// The same clients on the stack's Redis Cluster (README "Redis Cluster"): createRedis makes an
+// ioredis Cluster of a redis+cluster:// URL, with the same fail-fast options.
+describe.each(redisClusterTargets())('Redis client on the Redis $name', ({ sideUrl }) => {
+  it('answers, takes and releases a lock, and counts listeners on every node', async () => {
+    const redis = createRedis(sideUrl('job-worker'), 'db-spec-cluster');
+    const sub = createRedis(sideUrl('job-worker'), 'db-spec-cluster-sub', { enableOfflineQueue: true });
+    try {
+      await waitForRedis(redis);
+      expect(isRedisCluster(redis)).toBe(true);
+      expect(await redis.ping()).toBe('PONG');
+      const key = `jobs:{db-spec-${randomUUID()}}:lock`;
+      const release = await acquireRedisLock(redis, key, 10_000);
+      expect(release).not.toBeNull();
+      expect(await acquireRedisLock(redis, key, 10_000)).toBeNull();
+      await release!();
+      expect(await redis.exists(key)).toBe(0);
+      const channel = `platform.db-spec-${randomUUID()}`;
+      expect(await channelListeners(redis, channel)).toBe(0);
+      await sub.subscribe(channel);
+      expect(await channelListeners(redis, channel)).toBe(1);
+    } finally {
+      redis.disconnect();
+      sub.disconnect();
+    }
+  });
+
+  it('fails fast, with a dependency failure (503), when no node of the cluster answers', async () => {
+    const redis = createRedis('redis+cluster://127.0.0.1:1,127.0.0.1:2', 'db-spec-cluster-down');
+    const started = Date.now();
+    try {
+      const e = await redis.set('k', 'v').then(
+        () => null,
+        (err: unknown) => err,
+      );
+      expect(dependencyFailure(e)).toBe('redis');
       expect(Date.now() - started).toBeLessThan(5000);
     } finally {
       redis.disconnect();

@@ -11,6 +11,10 @@ describe('isDependencyFailure', () => {
     ['too many connections (53300)', pgError('53300')],
     ['an unmigrated schema (42P01 undefined table)', pgError('42P01', 'relation "issuer_keys" does not exist')],
     ['ioredis giving up', Object.assign(new Error('x'), { name: 'MaxRetriesPerRequestError' })],
+    ['a Redis Cluster client before it is ready (fail-fast)', new Error("Cluster isn't ready and enableOfflineQueue options is false")],
+    ['a Redis Cluster client that lost every node', new Error('Failed to refresh slots cache.')],
+    ['a Redis Cluster that is down', new Error('CLUSTERDOWN The cluster is down')],
+    ['a Redis Cluster slot without a reachable owner', new Error('Too many Cluster redirections. Last error: Error: Connection is closed.')],
   ])('is true for %s', (_name, e) => {
     expect(isDependencyFailure(e)).toBe(true);
   });
