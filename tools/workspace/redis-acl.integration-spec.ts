@@ -3,9 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Patterns } from '@phoenix/common';
-import { ThrowawayRedis, sideRedisUrl } from '@phoenix/common/testing';
-import Redis from 'ioredis';
+import { Patterns, newRedisClient } from '@phoenix/common';
+import { ThrowawayRedis, redisClusterTargets, sideRedisUrl } from '@phoenix/common/testing';
+import Redis, { Cluster } from 'ioredis';
 
 // Privacy invariant 1 inside Redis (ARCHITECTURE.md): each side's Redis user of the local stack
 // (tools/stack/start.sh, from infra/redis/users.acl.in) touches only its own keys and channels.
@@ -144,13 +144,108 @@ describe("Redis privacy walls: each side's user of the stack's Redis", () => {
     await expect(c.call('CLIENT', 'TRACKING', 'ON', 'BCAST', 'PREFIX', 'identity:')).rejects.toThrow(NOPERM);
     await expect(c.call('FUNCTION', 'LIST')).rejects.toThrow(NOPERM);
     // Destructive ones are asked of ACL DRYRUN (as the admin), so a wrong grant can never run them here.
-    for (const cmd of [['FLUSHALL'], ['FLUSHDB'], ['SWAPDB', '0', '1'], ['MONITOR'], ['CONFIG', 'SET', 'save', ''], ['SCRIPT', 'FLUSH'], ['FUNCTION', 'FLUSH']]) {
+    // CLUSTER GETKEYSINSLOT/COUNTKEYSINSLOT list and count every side's keys on a Redis Cluster
+    // (on this server they only answer that cluster support is off); the rest change the cluster.
+    for (const cmd of [
+      ['FLUSHALL'],
+      ['FLUSHDB'],
+      ['SWAPDB', '0', '1'],
+      ['MONITOR'],
+      ['CONFIG', 'SET', 'save', ''],
+      ['SCRIPT', 'FLUSH'],
+      ['FUNCTION', 'FLUSH'],
+      ['CLUSTER', 'GETKEYSINSLOT', '0', '10'],
+      ['CLUSTER', 'COUNTKEYSINSLOT', '0'],
+      ['CLUSTER', 'RESET'],
+      ['CLUSTER', 'FAILOVER'],
+      ['CLUSTER', 'MEET', '127.0.0.1', '1'],
+      ['CLUSTER', 'ADDSLOTS', '1'],
+      ['CLUSTER', 'SETSLOT', '1', 'STABLE'],
+    ]) {
       expect(await admin.call('ACL', 'DRYRUN', USER_OF[app], ...cmd)).toMatch(/no permissions to run/);
     }
     if (app === 'node-daemon') return;
     // A script runs with its caller's rights, for declared and undeclared keys alike.
     await expect(c.eval("return redis.call('HGETALL', KEYS[1])", 1, app === 'auth-service' ? keys.spent : keys.quota)).rejects.toThrow(NOPERM);
     await expect(c.eval("return redis.call('GET', ARGV[1])", 0, app === 'auth-service' ? keys.spent : keys.quota)).rejects.toThrow(/NOPERM|can't access/);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The stack's Redis Cluster (README "Redis Cluster"): every node loads the same aclfile, so the
+// walls stand on every node; each side's ioredis Cluster client finds the slots (CLUSTER SLOTS,
+// CLUSTER INFO) as its own user; nobody but the admin lists another side's keys slot by slot.
+
+describe.each(redisClusterTargets())("Redis privacy walls on the stack's Redis $name", ({ adminUrl, sideUrl }) => {
+  const run = randomUUID();
+  const keys = { quota: `identity:t-${run}:quota:${randomUUID()}`, spent: `network:t-${run}:spent:${'cd'.repeat(32)}` };
+  let admin: Cluster;
+  const users = {} as Record<App, Cluster>;
+
+  const ready = async (c: Cluster) => {
+    if (c.status !== 'ready') await new Promise((resolve, reject) => (c.once('ready', resolve), c.once('error', reject)));
+    return c;
+  };
+  const cluster = (url: string) => {
+    const c = newRedisClient(url, { maxRetriesPerRequest: 0, enableOfflineQueue: true }) as Cluster;
+    c.on('error', () => undefined);
+    return c;
+  };
+
+  beforeAll(async () => {
+    admin = await ready(cluster(adminUrl));
+    await admin.hset(keys.quota, '493000', '3');
+    await admin.set(keys.spent, 'spend-id');
+    for (const app of APPS) users[app] = cluster(sideUrl(app));
+  });
+
+  afterAll(async () => {
+    for (const c of Object.values(users)) c.disconnect();
+    await Promise.all(Object.values(keys).map((k) => admin?.del(k).catch(() => undefined)));
+    admin?.disconnect();
+  });
+
+  it('has the same users on every node as the stack’s Redis', async () => {
+    const stack = connect(process.env.REDIS_URL ?? '');
+    try {
+      const expected = await aclRules(stack);
+      const masters = admin.nodes('master');
+      expect(masters.length).toBeGreaterThanOrEqual(3);
+      for (const node of masters) expect(await aclRules(node)).toEqual(expected);
+    } finally {
+      stack.disconnect();
+    }
+  });
+
+  it('lets each side find the slots as its own user, and keeps the walls between the sides', async () => {
+    for (const app of APPS) await ready(users[app]); // CLUSTER SLOTS and CLUSTER INFO, as that user
+    expect(await users['auth-service'].hget(keys.quota, '493000')).toBe('3');
+    expect(await users['config-service'].get(keys.spent)).toBe('spend-id');
+    await expect(users['config-service'].hgetall(keys.quota)).rejects.toThrow(NOPERM);
+    await expect(users['auth-service'].get(keys.spent)).rejects.toThrow(NOPERM);
+    await expect(users['node-daemon'].get(keys.spent)).rejects.toThrow(NOPERM);
+    await expect(users['job-worker'].get(keys.quota)).rejects.toThrow(NOPERM);
+    const sub = await ready(cluster(sideUrl('node-daemon')));
+    try {
+      expect(await sub.subscribe(Patterns.PEERS_CHANGED)).toBe(1);
+    } finally {
+      sub.disconnect();
+    }
+  });
+
+  it.each(APPS)("%s's user cannot list or count another side's keys slot by slot, nor change the cluster", async (app) => {
+    const c = await ready(users[app]);
+    const slot = Number(await admin.call('CLUSTER', 'KEYSLOT', keys.quota));
+    for (const node of c.nodes('master')) {
+      await expect(node.call('CLUSTER', 'GETKEYSINSLOT', slot, 10)).rejects.toThrow(NOPERM);
+      await expect(node.call('CLUSTER', 'COUNTKEYSINSLOT', slot)).rejects.toThrow(NOPERM);
+    }
+    // The admin sees the key there: the slot does hold one.
+    const holders = await Promise.all(admin.nodes('master').map(async (n) => (await n.call('CLUSTER', 'GETKEYSINSLOT', slot, 10)) as string[]));
+    expect(holders.flat()).toContain(keys.quota);
+    for (const cmd of [['CLUSTER', 'RESET'], ['CLUSTER', 'FAILOVER'], ['CLUSTER', 'FORGET', 'x'], ['CLUSTER', 'ADDSLOTS', '1']]) {
+      expect(await admin.nodes('master')[0]!.call('ACL', 'DRYRUN', USER_OF[app], ...cmd)).toMatch(/no permissions to run/);
+    }
   });
 });
 
@@ -218,7 +313,7 @@ describe("docker-compose's Redis users", () => {
       expect(Object.keys(stackRules).sort()).toEqual(['default', ...Object.values(USER_OF)].sort());
       expect(composeRules).toEqual(stackRules);
       expect(stackRules.phoenix_network).toEqual(expect.arrayContaining(['~network:*', '&network.*', '&platform.*', '-scan']));
-      expect(stackRules.phoenix_node).toEqual(expect.arrayContaining(['-@all', '+subscribe', '&network.node.*']));
+      expect(stackRules.phoenix_node).toEqual(expect.arrayContaining(['-@all', '+subscribe', '&network.node.*', '+cluster|slots', '+cluster|info']));
       expect(stackRules.phoenix_node.some((r) => r.startsWith('~'))).toBe(false);
       // The users live in an aclfile, so a restarted Redis has them again.
       expect(((await stack.call('CONFIG', 'GET', 'aclfile')) as string[])[1]).toMatch(/users\.acl$/);
