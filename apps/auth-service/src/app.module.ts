@@ -12,6 +12,7 @@ import { IdentityModule } from './identity/identity.module';
 import { IssuanceModule } from './issuance/issuance.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { SubscriptionsModule } from './subscriptions/subscriptions.module';
+import { TenantsModule } from './tenants/tenants.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 
 @Module({})
@@ -36,6 +37,7 @@ export class AppModule {
         IssuanceModule,
         WebhooksModule,
         AccountModule,
+        TenantsModule,
       ],
     };
   }

@@ -76,6 +76,14 @@ export const configShape = {
    */
   ENTITLEMENT_CACHE_MS: env.int(2000, 0, 60_000),
   ADMIN_TOKEN: env.secret('dev-admin-token-auth-service'),
+  /** HMAC key (HS256) of tenant users' access tokens (API.md "B2B tenants"); at least 32 characters. */
+  TENANT_JWT_SECRET: env.secret('dev-tenant-jwt-secret-not-real-0123456789', 32),
+  /** How long a tenant user's refresh token (and its family) lives without use (days). */
+  TENANT_REFRESH_TTL_DAYS: env.int(30, 1, 365),
+  /** Tenant-user logins one API key may attempt per minute (all accounts together). */
+  TENANT_LOGIN_PER_KEY_PER_MINUTE: env.int(600, 1, 1_000_000),
+  /** Logins one account (tenant + email) may attempt per 15 minutes. */
+  TENANT_LOGIN_PER_ACCOUNT_PER_15_MIN: env.int(10, 1, 10_000),
   /**
    * Where notification mails go: `smtp://[user:pass@]host:port` (STARTTLS when offered) or
    * `smtps://` (TLS from the start). The local stack's sink is `smtp://127.0.0.1:52525`. Unset:

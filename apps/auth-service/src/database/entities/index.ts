@@ -5,3 +5,4 @@ export * from './user-preferences.entity';
 export * from './issuer-key.entity';
 export * from './processed-webhook-event.entity';
 export * from './trial-claim.entity';
+export * from './tenant.entity';
