@@ -40,6 +40,21 @@ describe('OpenAPI', () => {
     ['post', '/billing/portal'],
     ['post', '/webhooks/stripe'],
     ['post', '/webhooks/apple'],
+    ['post', '/admin/tenants'],
+    ['get', '/admin/tenants'],
+    ['get', '/admin/tenants/{id}'],
+    ['post', '/admin/tenants/{id}/suspend'],
+    ['post', '/admin/tenants/{id}/resume'],
+    ['post', '/admin/tenants/{id}/api-keys'],
+    ['get', '/admin/tenants/{id}/api-keys'],
+    ['delete', '/admin/tenants/{id}/api-keys/{keyId}'],
+    ['post', '/api/v1/auth/register'],
+    ['post', '/api/v1/auth/login'],
+    ['post', '/api/v1/auth/refresh'],
+    ['get', '/api/v1/auth/me'],
+    ['post', '/api/v1/devices'],
+    ['get', '/api/v1/devices'],
+    ['delete', '/api/v1/devices/{id}'],
   ])('describes %s %s with a tag, a summary and its responses', (method, path) => {
     const op = paths[path]?.[method];
     expect(op).toBeDefined();

@@ -6,6 +6,7 @@ import { EmulatorUser, TestApp, TestDatabase, bearer, json, migratedTestDatabase
 let db: TestDatabase;
 let t: TestApp;
 let user: EmulatorUser;
+let apiKey: string;
 
 describeHostileJson(
   'auth-service',
@@ -13,6 +14,14 @@ describeHostileJson(
     db = await migratedTestDatabase();
     t = await startTestApp(testEnv(db, uniquePrefix()));
     user = await signUp();
+    const tenant = await json<{ id: string }>(
+      await fetch(`${t.base}/admin/tenants`, {
+        method: 'POST',
+        headers: { ...bearer(t.config.ADMIN_TOKEN), 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'Hostile', plan: { maxUsers: 10, maxDevicesPerUser: 2, tokensPerDevicePerDay: 10, leaseTtlHours: 1 } }),
+      }),
+    );
+    apiKey = (await json<{ apiKey: string }>(await fetch(`${t.base}/admin/tenants/${tenant.id}/api-keys`, { method: 'POST', headers: bearer(t.config.ADMIN_TOKEN) }))).apiKey;
     return {
       base: t.base,
       close: async () => {
@@ -27,6 +36,11 @@ describeHostileJson(
     { method: 'POST', path: '/auth/vpn-token', headers: () => bearer(user.idToken) },
     { method: 'POST', path: '/billing/checkout', headers: () => bearer(user.idToken) },
     { method: 'POST', path: '/admin/issuer-keys/rotate', headers: () => bearer(t.config.ADMIN_TOKEN) },
+    // B2B tenants: the operator's and a tenant's JSON endpoints (an API key gets past ApiKeyGuard).
+    { method: 'POST', path: '/admin/tenants', headers: () => bearer(t.config.ADMIN_TOKEN) },
+    { method: 'POST', path: '/api/v1/auth/register', headers: () => ({ 'x-api-key': apiKey }) },
+    { method: 'POST', path: '/api/v1/auth/login', headers: () => ({ 'x-api-key': apiKey }) },
+    { method: 'POST', path: '/api/v1/auth/refresh', headers: () => ({ 'x-api-key': apiKey }) },
   ],
 );
 

@@ -1,7 +1,11 @@
 import { createHash } from 'node:crypto';
+import { dropRedisPrefix, redisClusterTargets } from '@phoenix/common/testing';
 import { SignJWT } from 'jose';
 import { DataSource } from 'typeorm';
 import { TestApp, TestDatabase, bearer, json, migratedTestDatabase, startTestApp, testEnv, uniquePrefix } from '../../test/helpers';
+import { Clock } from '@phoenix/common';
+import { createRedis, waitForRedis } from '@phoenix/database';
+import { LoginLimiter } from './login-limiter';
 import { PasswordHasher } from './password-hasher';
 import { TENANT_JWT_AUDIENCE, TENANT_JWT_ISSUER } from './tenant-tokens';
 
@@ -28,15 +32,17 @@ describe('B2B tenants (API.md "B2B tenants", items 1-3)', () => {
   let db: TestDatabase;
   let t: TestApp;
   let ds: DataSource;
+  const prefix = uniquePrefix();
 
   beforeAll(async () => {
     db = await migratedTestDatabase();
-    t = await startTestApp(testEnv(db, uniquePrefix(), { TENANT_LOGIN_PER_ACCOUNT_PER_15_MIN: '5', TENANT_LOGIN_PER_KEY_PER_MINUTE: '1000' }));
+    t = await startTestApp(testEnv(db, prefix, { TENANT_LOGIN_PER_ACCOUNT_PER_15_MIN: '5', TENANT_LOGIN_PER_KEY_PER_MINUTE: '1000' }));
     ds = t.app.get(DataSource);
   });
   afterAll(async () => {
     await t?.close();
     await db?.drop();
+    await dropRedisPrefix(prefix);
   });
 
   const admin = (method: string, path: string, body?: unknown, token = t.config.ADMIN_TOKEN) =>
@@ -271,7 +277,8 @@ describe('B2B tenants (API.md "B2B tenants", items 1-3)', () => {
     });
 
     it('rate-limits logins per API key (TENANT_LOGIN_PER_KEY_PER_MINUTE), another key of the tenant is not affected', async () => {
-      const second = await startTestApp(testEnv(db, uniquePrefix(), { TENANT_LOGIN_PER_KEY_PER_MINUTE: '3', TENANT_LOGIN_PER_ACCOUNT_PER_15_MIN: '100' }));
+      const secondPrefix = uniquePrefix();
+      const second = await startTestApp(testEnv(db, secondPrefix, { TENANT_LOGIN_PER_KEY_PER_MINUTE: '3', TENANT_LOGIN_PER_ACCOUNT_PER_15_MIN: '100' }));
       try {
         const { tenant, apiKey } = await newTenant();
         const login = (k: string) => fetch(`${second.base}/api/v1/auth/login`, { method: 'POST', headers: { 'x-api-key': k, 'content-type': 'application/json' }, body: JSON.stringify({ email: email(), password: PASSWORD }) });
@@ -281,7 +288,28 @@ describe('B2B tenants (API.md "B2B tenants", items 1-3)', () => {
         expect((await login(k2.apiKey)).status).toBe(401);
       } finally {
         await second.close();
+        await dropRedisPrefix(secondPrefix);
       }
+    });
+
+    describe.each(redisClusterTargets())('on the Redis $name', ({ sideUrl, adminUrl }) => {
+      it('counts login attempts per account and per key there too (each counter is one key)', async () => {
+        const clusterPrefix = `${uniquePrefix()}:`;
+        const redis = createRedis(sideUrl('auth-service'), 'tenants-spec');
+        try {
+          await waitForRedis(redis, 5000);
+          const config = { ...t.config, REDIS_KEY_PREFIX: clusterPrefix, TENANT_LOGIN_PER_KEY_PER_MINUTE: 3, TENANT_LOGIN_PER_ACCOUNT_PER_15_MIN: 2 };
+          const limiter = new LoginLimiter(redis, new Clock(), config);
+          await limiter.attempt('tenant-1', 'key-1', 'a@example.com');
+          await limiter.attempt('tenant-1', 'key-1', 'a@example.com');
+          await expect(limiter.attempt('tenant-1', 'key-1', 'a@example.com')).rejects.toMatchObject({ code: 'RATE_LIMITED' });
+          await expect(limiter.attempt('tenant-1', 'key-1', 'b@example.com')).rejects.toMatchObject({ code: 'RATE_LIMITED' });
+          await limiter.attempt('tenant-1', 'key-2', 'b@example.com');
+        } finally {
+          await redis.quit().catch(() => redis.disconnect());
+          await dropRedisPrefix(clusterPrefix, adminUrl);
+        }
+      });
     });
 
     it('refresh: a new pair, the token works once, and a reused one revokes its whole family', async () => {
