@@ -408,6 +408,24 @@ describe('B2B tenants (API.md "B2B tenants", items 1-3)', () => {
     });
   });
 
+  describe('with Redis down', () => {
+    it('login answers 503 UNAVAILABLE before any password work; register (Postgres only) still works', async () => {
+      const down = await startTestApp(testEnv(db, prefix, { REDIS_URL: 'redis://127.0.0.1:1' }), { waitReady: false });
+      try {
+        const { apiKey } = await newTenant();
+        const reg = await fetch(`${down.base}/api/v1/auth/register`, { method: 'POST', headers: { 'x-api-key': apiKey, 'content-type': 'application/json' }, body: JSON.stringify({ email: email(), password: PASSWORD }) });
+        expect(reg.status).toBe(201);
+        const { user } = await json<Auth>(reg);
+        const verify = jest.spyOn(down.app.get(PasswordHasher), 'verify');
+        const res = await fetch(`${down.base}/api/v1/auth/login`, { method: 'POST', headers: { 'x-api-key': apiKey, 'content-type': 'application/json' }, body: JSON.stringify({ email: user.email, password: PASSWORD }) });
+        await expectError(res, 503, 'UNAVAILABLE');
+        expect(verify).not.toHaveBeenCalled();
+      } finally {
+        await down.close();
+      }
+    });
+  });
+
   describe('isolation: a second tenant never reaches the first one', () => {
     it('answers 404 (or 401 for the other tenant’s tokens) on every endpoint, never the other tenant’s data', async () => {
       const a = await newTenant();
