@@ -1,0 +1,168 @@
+import { AgentHost, AgentSettings, NodeApi, PeersChanged, SimAgent } from './agent';
+import type { JsonReply } from './http';
+
+const settings: AgentSettings = { capacity: 1000, tunnelCidrV4: '100.64.0.0/16', reconcileMs: 30_000, backoffBaseMs: 1000, backoffMaxMs: 60_000, version: 'fleet-sim' };
+const reply = (status: number, body: unknown = null): JsonReply => ({ status, body, ms: 1, queuedMs: 0 });
+const peer = (publicKey: string) => ({ publicKey, allowedIps: ['100.64.0.9/32'], expiresAt: '2030-01-01T00:00:00.000Z' });
+
+/** A control plane that answers from queues (one reply per call, in order) and records the calls. */
+function harness(answers: { register?: JsonReply[]; pulse?: JsonReply[]; peers?: JsonReply[] }) {
+  const calls: string[] = [];
+  const scheduled: Array<{ loop: string; at: number }> = [];
+  const announced: string[] = [];
+  let now = 1_000_000;
+  const next = (q: JsonReply[] | undefined, what: string) => {
+    const r = q?.shift();
+    if (!r) throw new Error(`unexpected ${what}`);
+    return Promise.resolve(r);
+  };
+  const api: NodeApi = {
+    register: (_r, body) => {
+      calls.push(`register ${body.location}`);
+      return next(answers.register, 'register');
+    },
+    pulse: (_r, id, token, body) => {
+      calls.push(`pulse ${id} ${token} load=${body.load} peers=${body.peers}`);
+      return next(answers.pulse, 'pulse');
+    },
+    peers: (_r, id, token) => {
+      calls.push(`peers ${id} ${token}`);
+      return next(answers.peers, 'peers');
+    },
+  };
+  const host: AgentHost = {
+    api,
+    nowMs: () => now,
+    random: () => 0.5,
+    schedule: (_a, loop, at) => scheduled.push({ loop, at }),
+    record: () => undefined,
+    peerAnnounced: (key) => announced.push(key),
+  };
+  const agent = new SimAgent(7, 'node-key', 'de-fra', 0, settings, host);
+  return { agent, calls, scheduled, announced, advance: (ms: number) => (now += ms), now: () => now };
+}
+
+const registered = reply(201, { id: 'n1', nodeToken: 'secret-token', pulseIntervalSec: 30 });
+
+/** What a daemon does when it starts: register and reconcile (the control loop), then pulse. */
+async function boot(agent: SimAgent): Promise<void> {
+  await agent.controlStep();
+  await agent.pulseStep();
+}
+
+describe('SimAgent (node-daemon control plane, simulated)', () => {
+  it('starts as a daemon does: register, pull the peer set, pulse with figures from it', async () => {
+    const h = harness({ register: [registered], peers: [reply(200, { generation: 3, peers: [peer('a'), peer('b')] })], pulse: [reply(200, { generation: 3 })] });
+    expect(await h.agent.controlStep()).toBe(30_000);
+    expect(await h.agent.pulseStep()).toBe(30_000);
+    expect(h.calls).toEqual(['register de-fra', 'peers n1 secret-token', 'pulse n1 secret-token load=4 peers=2']);
+    expect(h.agent.generation).toBe(3);
+    expect([...h.agent.peers]).toEqual(['a', 'b']);
+    expect(h.agent.pulseIntervalMs).toBe(30_000);
+    // Same generation answered: no reconcile asked for.
+    expect(h.scheduled).toEqual([]);
+  });
+
+  it('reconciles at once when a pulse answers another generation', async () => {
+    const h = harness({ register: [registered], peers: [reply(200, { generation: 1, peers: [] })], pulse: [reply(200, { generation: 1 }), reply(200, { generation: 2 })] });
+    await boot(h.agent);
+    expect(await h.agent.pulseStep()).toBe(30_000);
+    expect(h.scheduled).toEqual([{ loop: 'control', at: h.now() }]);
+  });
+
+  it('applies the next generation announced, asks for a reconcile on a gap, ignores older and foreign ones', async () => {
+    const h = harness({ register: [registered], peers: [reply(200, { generation: 5, peers: [peer('a')] })], pulse: [reply(200, { generation: 5 })] });
+    await boot(h.agent);
+    const event = (e: Partial<PeersChanged>): PeersChanged => ({ nodeId: 'n1', generation: 6, added: [], removed: [], ...e });
+
+    h.agent.onAnnouncement(event({ nodeId: 'other', generation: 6, added: [peer('x')] }));
+    h.agent.onAnnouncement(event({ generation: 6, added: [peer('b')], removed: ['a'] }));
+    expect([...h.agent.peers]).toEqual(['b']);
+    expect(h.agent.generation).toBe(6);
+    expect(h.announced).toEqual(['b']);
+
+    h.agent.onAnnouncement(event({ generation: 6, added: [peer('late')] }));
+    expect([...h.agent.peers]).toEqual(['b']);
+    expect(h.scheduled).toEqual([]);
+
+    h.agent.onAnnouncement(event({ generation: 8, added: [peer('c')] }));
+    expect([...h.agent.peers]).toEqual(['b']);
+    expect(h.scheduled).toEqual([{ loop: 'control', at: h.now() }]);
+  });
+
+  it('keeps a set an announcement overtook unless config-service answers the older one twice', async () => {
+    const h = harness({
+      register: [registered],
+      peers: [reply(200, { generation: 1, peers: [] }), reply(200, { generation: 1, peers: [] }), reply(200, { generation: 1, peers: [] })],
+      pulse: [reply(200, { generation: 1 })],
+    });
+    await boot(h.agent);
+    h.agent.onAnnouncement({ nodeId: 'n1', generation: 2, added: [peer('new')], removed: [] });
+    await h.agent.controlStep();
+    expect(h.agent.generation).toBe(2);
+    expect([...h.agent.peers]).toEqual(['new']);
+    await h.agent.controlStep();
+    expect(h.agent.generation).toBe(1);
+    expect(h.agent.peers.size).toBe(0);
+  });
+
+  it('counts a refused registration as a failure and retries with backoff', async () => {
+    const h = harness({ register: [reply(503, { code: 'UNAVAILABLE' }), registered], peers: [reply(200, { generation: 0, peers: [] })] });
+    const wait = await h.agent.controlStep();
+    expect(wait).toBeGreaterThanOrEqual(500);
+    expect(wait).toBeLessThanOrEqual(1000);
+    expect(h.agent.registered).toBe(false);
+    expect(await h.agent.controlStep()).toBe(30_000);
+    expect(h.agent.registered).toBe(true);
+    expect(h.calls).toEqual(['register de-fra', 'register de-fra', 'peers n1 secret-token']);
+  });
+
+  it('registers again after 401, stops for good after 410, backs off with jitter after 503', async () => {
+    const h = harness({
+      register: [registered, reply(200, { id: 'n1', nodeToken: 'fresh-token', pulseIntervalSec: 30 })],
+      peers: [reply(200, { generation: 0, peers: [] }), reply(200, { generation: 0, peers: [] })],
+      pulse: [reply(200, { generation: 0 }), reply(401), reply(503), reply(503), reply(200, { generation: 0 }), reply(410)],
+    });
+    await boot(h.agent);
+    const wait = await h.agent.pulseStep();
+    expect(wait).toBeGreaterThanOrEqual(500);
+    expect(wait).toBeLessThanOrEqual(1000);
+    expect(h.agent.registered).toBe(false);
+    expect(h.scheduled.at(-1)).toEqual({ loop: 'control', at: h.now() });
+    await h.agent.controlStep();
+    expect(h.calls.slice(-2)).toEqual(['register de-fra', 'peers n1 fresh-token']);
+    const first = await h.agent.pulseStep();
+    const second = await h.agent.pulseStep();
+    expect(second).toBeGreaterThan(first);
+    expect(await h.agent.pulseStep()).toBe(30_000);
+    expect(await h.agent.pulseStep()).toBe(Number.POSITIVE_INFINITY);
+    expect(h.agent.decommissioned).toBe(true);
+    expect(await h.agent.controlStep()).toBe(Number.POSITIVE_INFINITY);
+  });
+
+  it('stops on a decommissioned announcement and drops its peers', async () => {
+    const h = harness({ register: [registered], peers: [reply(200, { generation: 1, peers: [peer('a')] })], pulse: [reply(200, { generation: 1 })] });
+    await boot(h.agent);
+    h.agent.onAnnouncement({ nodeId: 'n1', generation: 2, added: [], removed: ['a'], decommissioned: true });
+    expect(h.agent.decommissioned).toBe(true);
+    expect(h.agent.peers.size).toBe(0);
+    expect(await h.agent.pulseStep()).toBe(Number.POSITIVE_INFINITY);
+  });
+
+  it('reports load from its peers against capacity, and growing transfer counters', async () => {
+    const peers = Array.from({ length: 400 }, (_, i) => peer(`k${i}`));
+    const h = harness({ register: [registered], peers: [reply(200, { generation: 1, peers })], pulse: [reply(200, { generation: 1 })] });
+    await boot(h.agent);
+    h.advance(30_000);
+    const a = h.agent.pulseFigures();
+    h.advance(30_000);
+    const b = h.agent.pulseFigures();
+    expect(a.peers).toBe(400);
+    expect(a.load).toBe(40);
+    expect(a.cpu).toBeGreaterThan(0);
+    expect(a.cpu).toBeLessThanOrEqual(100);
+    expect(b.rxBytes).toBeGreaterThan(a.rxBytes);
+    expect(b.txBytes).toBeGreaterThan(a.txBytes);
+    expect(a.healthy).toBe(true);
+  });
+});
