@@ -8,6 +8,13 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 
+# Arguments after a `--` go to each chosen benchmark (`npm run bench -- fleet -- --nodes 1000`).
+names=() flags=() seen=false
+for a in "$@"; do
+  if ! $seen && [ "$a" = "--" ]; then seen=true; elif $seen; then flags+=("$a"); else names+=("$a"); fi
+done
+set -- ${names[@]+"${names[@]}"}
+
 benches=()
 while IFS= read -r b; do
   if [ $# -gt 0 ]; then
@@ -53,7 +60,7 @@ fi
 status=0
 for b in "${benches[@]}"; do
   echo "==> $b"
-  node -r @swc-node/register "$b" || status=$?
+  node -r @swc-node/register "$b" ${flags[@]+"${flags[@]}"} || status=$?
   echo
 done
 exit $status
