@@ -4,6 +4,17 @@ import { REDIS } from '@phoenix/database';
 import type { AuthConfig } from '../config';
 import { sha256Hex } from './secrets';
 
+// One fixed-window counter: the increment and its expiry in one script (a counter can never be
+// left without a TTL), one key, so it runs on a Redis Cluster as it does on one server.
+const HIT = `
+local c = redis.call('INCR', KEYS[1])
+if c == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return c
+`;
+const COMMAND = 'authTenantLoginHit';
+
+type LimiterRedis = RedisClient & { [COMMAND](key: string, ttlSeconds: number): Promise<number> };
+
 const KEY_WINDOW_SECONDS = 60;
 const ACCOUNT_WINDOW_SECONDS = 15 * 60;
 
@@ -15,15 +26,18 @@ const ACCOUNT_WINDOW_SECONDS = 15 * 60;
  */
 @Injectable()
 export class LoginLimiter {
+  private readonly redis: LimiterRedis;
   private readonly prefix: string;
   private readonly perKey: number;
   private readonly perAccount: number;
 
   constructor(
-    @Inject(REDIS) private readonly redis: RedisClient,
+    @Inject(REDIS) redis: RedisClient,
     private readonly clock: Clock,
     @InjectConfig() config: AuthConfig,
   ) {
+    if (!(COMMAND in redis)) redis.defineCommand(COMMAND, { numberOfKeys: 1, lua: HIT });
+    this.redis = redis as LimiterRedis;
     this.prefix = config.REDIS_KEY_PREFIX;
     this.perKey = config.TENANT_LOGIN_PER_KEY_PER_MINUTE;
     this.perAccount = config.TENANT_LOGIN_PER_ACCOUNT_PER_15_MIN;
@@ -39,8 +53,7 @@ export class LoginLimiter {
   private async hit(base: string, window: number, limit: number, now: number, message: string): Promise<void> {
     const slot = Math.floor(now / window);
     const key = `${base}:${slot}`;
-    const res = await this.redis.multi().incr(key).expire(key, window + 1).exec();
-    const count = Number(res?.[0]?.[1] ?? Number.POSITIVE_INFINITY);
+    const count = Number(await this.redis[COMMAND](key, window + 1));
     if (!(count <= limit)) {
       throw new AppError(ErrorCode.RATE_LIMITED, message, { headers: { 'Retry-After': String(Math.max(1, (slot + 1) * window - now)) } });
     }

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { AppError, Clock, ErrorCode } from '@phoenix/common';
 import type { TenantUser } from '../database/entities';
@@ -26,7 +25,7 @@ export class TenantAuthService {
 
   async register(scope: TenantScope, email: string, password: string): Promise<AuthResultDto> {
     const user = await scope.createUser(normalizeEmail(email), await this.hasher.hash(password), this.clock.now());
-    return this.result(user, await this.tokens.pair(scope, user.id, randomUUID()));
+    return this.result(user, await this.tokens.pair(scope, user.id));
   }
 
   /**
@@ -40,18 +39,17 @@ export class TenantAuthService {
     const user = await scope.findUserByEmail(normalized);
     const ok = await this.hasher.verifyOrDummy(user?.passwordHash ?? null, password);
     if (!ok || !user) throw new AppError(ErrorCode.INVALID_CREDENTIALS, 'invalid email or password');
-    return this.result(user, await this.tokens.pair(scope, user.id, randomUUID()));
+    return this.result(user, await this.tokens.pair(scope, user.id));
   }
 
   /** A new pair in the same family; the presented token is spent. A reused token revokes the family. */
   async refresh(scope: TenantScope, refreshToken: string): Promise<TokenPair> {
-    const claim = await scope.claimRefresh(sha256Hex(refreshToken), this.clock.now());
+    const next = this.tokens.newRefresh();
+    const claim = await scope.rotateRefresh(sha256Hex(refreshToken), this.clock.now(), next);
     if (claim.outcome !== 'ok') {
       throw new AppError(ErrorCode.INVALID_TOKEN, claim.outcome === 'expired' ? 'refresh token expired' : 'invalid refresh token');
     }
-    const user = await scope.findUser(claim.token.userId);
-    if (!user) throw new AppError(ErrorCode.INVALID_TOKEN, 'invalid refresh token');
-    return this.tokens.pair(scope, user.id, claim.token.familyId);
+    return { accessToken: await this.tokens.accessToken(scope.tenantId, claim.token.userId), refreshToken: next.refreshToken };
   }
 
   async me(scope: TenantScope, userId: string): Promise<MeDto> {

@@ -9,7 +9,7 @@ const UNIQUE_VIOLATION = '23505';
 export type RefreshClaim =
   | { outcome: 'ok'; token: TenantRefreshToken }
   | { outcome: 'unknown' }
-  /** Used before, revoked or raced: the whole family is revoked now. */
+  /** Used before or revoked: the whole family is revoked now. */
   | { outcome: 'reused' }
   | { outcome: 'expired' };
 
@@ -76,28 +76,34 @@ export class TenantScope {
   }
 
   /**
-   * Spends a refresh token once. A token already used or revoked (or lost in a race with a
-   * concurrent spend) revokes its whole family: someone holds a copy.
+   * Spends a refresh token once and stores its successor (`next`, same family) in one
+   * transaction, the token's row locked: concurrent spends of one token queue up, the first wins
+   * and every later one sees it used. A token already used or revoked revokes its whole family,
+   * the successor the winner just stored included: someone holds a copy.
    */
-  async claimRefresh(tokenHash: string, now: Date): Promise<RefreshClaim> {
-    const token = await this.ds.manager.findOne(TenantRefreshToken, { where: { tenantId: this.tenantId, tokenHash } });
-    if (!token) return { outcome: 'unknown' };
-    if (token.usedAt !== null || token.revokedAt !== null) {
-      await this.revokeFamily(token.familyId, now);
-      return { outcome: 'reused' };
-    }
-    if (token.expiresAt.getTime() <= now.getTime()) return { outcome: 'expired' };
-    const spent: unknown[] = await this.ds.query(
-      `UPDATE tenant_refresh_tokens SET used_at = $3 WHERE id = $1 AND tenant_id = $2 AND used_at IS NULL AND revoked_at IS NULL RETURNING id`,
-      [token.id, this.tenantId, now],
-    );
-    // pg's UPDATE … RETURNING answers [rows, count] through TypeORM's query().
-    const rows = Array.isArray(spent[0]) ? (spent[0] as unknown[]) : spent;
-    if (rows.length !== 1) {
-      await this.revokeFamily(token.familyId, now);
-      return { outcome: 'reused' };
-    }
-    return { outcome: 'ok', token };
+  async rotateRefresh(tokenHash: string, now: Date, next: { tokenHash: string; expiresAt: Date }): Promise<RefreshClaim> {
+    return this.ds.transaction(async (m) => {
+      const token = await m.findOne(TenantRefreshToken, { where: { tenantId: this.tenantId, tokenHash }, lock: { mode: 'pessimistic_write' } });
+      if (!token) return { outcome: 'unknown' } as const;
+      if (token.usedAt !== null || token.revokedAt !== null) {
+        await m.query(`UPDATE tenant_refresh_tokens SET revoked_at = $3 WHERE family_id = $1 AND tenant_id = $2 AND revoked_at IS NULL`, [token.familyId, this.tenantId, now]);
+        return { outcome: 'reused' } as const;
+      }
+      if (token.expiresAt.getTime() <= now.getTime()) return { outcome: 'expired' } as const;
+      await m.update(TenantRefreshToken, { id: token.id, tenantId: this.tenantId }, { usedAt: now });
+      await m.insert(TenantRefreshToken, {
+        id: randomUUID(),
+        tenantId: this.tenantId,
+        userId: token.userId,
+        familyId: token.familyId,
+        tokenHash: next.tokenHash,
+        expiresAt: next.expiresAt,
+        usedAt: null,
+        revokedAt: null,
+        createdAt: now,
+      });
+      return { outcome: 'ok', token } as const;
+    });
   }
 
   async revokeFamily(familyId: string, now: Date): Promise<void> {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { AppError, Clock, ErrorCode, InjectConfig } from '@phoenix/common';
 import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
@@ -66,11 +67,16 @@ export class TenantTokens {
     }
   }
 
-  /** A new pair; `familyId` continues a family (refresh) or starts one (register, login). */
-  async pair(scope: TenantScope, userId: string, familyId: string): Promise<TokenPair> {
+  /** A new refresh token (clear, for the answer) with what is stored of it. */
+  newRefresh(): { refreshToken: string; tokenHash: string; expiresAt: Date } {
     const refreshToken = newRefreshToken();
-    const now = this.clock.now();
-    await scope.insertRefresh(userId, familyId, sha256Hex(refreshToken), new Date(now.getTime() + this.refreshTtlMs), now);
-    return { accessToken: await this.accessToken(scope.tenantId, userId), refreshToken };
+    return { refreshToken, tokenHash: sha256Hex(refreshToken), expiresAt: new Date(this.clock.nowMs() + this.refreshTtlMs) };
+  }
+
+  /** A new pair starting a new family (register, login). */
+  async pair(scope: TenantScope, userId: string): Promise<TokenPair> {
+    const next = this.newRefresh();
+    await scope.insertRefresh(userId, randomUUID(), next.tokenHash, next.expiresAt, this.clock.now());
+    return { accessToken: await this.accessToken(scope.tenantId, userId), refreshToken: next.refreshToken };
   }
 }

@@ -21,17 +21,28 @@ export interface KeyLookup {
 export class TenantsRepository {
   constructor(private readonly ds: DataSource) {}
 
+  /**
+   * The DataSource connects in the background (PostgresModule); until it has, TypeORM would throw
+   * a metadata error (a 500). Said as what it is: the database is not there yet, `503`.
+   */
+  private ready(): void {
+    if (!this.ds.isInitialized) throw new AppError(ErrorCode.UNAVAILABLE, 'identity database not connected yet');
+  }
+
   async create(name: string, plan: TenantPlan, now: Date): Promise<Tenant> {
+    this.ready();
     const t = this.ds.manager.create(Tenant, { id: randomUUID(), name, status: 'active', ...plan, createdAt: now, updatedAt: now });
     return this.ds.manager.save(t);
   }
 
   list(): Promise<Tenant[]> {
+    this.ready();
     return this.ds.manager.find(Tenant, { order: { createdAt: 'ASC', id: 'ASC' } });
   }
 
   /** @throws 404 NOT_FOUND for an unknown (or malformed) id */
   async get(id: string): Promise<Tenant> {
+    this.ready();
     const t = UUID.test(id) ? await this.ds.manager.findOne(Tenant, { where: { id } }) : null;
     if (!t) throw new AppError(ErrorCode.NOT_FOUND, 'no such tenant');
     return t;
@@ -76,6 +87,7 @@ export class TenantsRepository {
 
   /** The key with this visible prefix and its tenant, if any (the caller compares the hash). */
   async byPrefix(prefix: string): Promise<KeyLookup | null> {
+    this.ready();
     const key = await this.ds.manager.findOne(TenantApiKey, { where: { prefix } });
     if (!key) return null;
     const tenant = await this.ds.manager.findOne(Tenant, { where: { id: key.tenantId } });
