@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import { Logger } from '@nestjs/common';
 import { ClientProxy, ClientProxyFactory } from '@nestjs/microservices';
 import { FleetReport, FleetReportRow, Patterns, type RedisClient, ServiceLogger, loadConfig, redisClientOptions } from '@phoenix/common';
-import { FakeClock, ThrowawayRedis, dropRedisPrefix, sideRedisUrl } from '@phoenix/common/testing';
+import { FakeClock, ThrowawayRedis, dropRedisPrefix, redisClusterTargets, sideRedisUrl } from '@phoenix/common/testing';
 import { base64urlDecode, base64urlEncode } from '@phoenix/crypto';
 import { createClickHouse, createRedis } from '@phoenix/database';
 import Redis from 'ioredis';
@@ -271,6 +271,38 @@ describe('FleetReporter on a driven clock: which hours a report carries', () => 
 
     clock.t = Date.parse('2030-01-01T13:00:00.000Z');
     expect(await reporter.report()).toBeNull();
+  });
+});
+
+// On the stack's Redis Cluster (root README "Redis Cluster"): every hour's hash shares the
+// {totals} tag, so the read of several hours stays one MULTI in one slot.
+describe.each(redisClusterTargets())('FleetCounters on the Redis $name', ({ sideUrl, adminUrl }) => {
+  const prefix = uniquePrefix();
+  const loc = uniqueLocation();
+  const clock = new FakeClock(Date.parse('2030-01-01T10:30:00.000Z'));
+  let redis: RedisClient;
+
+  afterAll(async () => {
+    redis?.disconnect();
+    await dropRedisPrefix(prefix, adminUrl);
+  });
+
+  it('counts into each hour and reads two hours in one transaction', async () => {
+    redis = createRedis(sideUrl('config-service'), 'fleet-cluster-spec', { enableOfflineQueue: true });
+    const counters = new FleetCounters(redis, new RedisKeys(prefix), clock);
+    counters.redemption('success', loc);
+    clock.t = Date.parse('2030-01-01T11:10:00.000Z');
+    counters.redemption('reused', loc);
+    counters.load(loc, 30);
+    const hours = [Date.parse('2030-01-01T10:00:00.000Z'), Date.parse('2030-01-01T11:00:00.000Z')];
+    const rows = await until('the counts', 5000, async () => {
+      const mine = (await counters.read(hours)).filter((r) => r.location === loc);
+      return mine.length === 2 && mine[1]!.loadSamples === 1 ? mine : undefined;
+    });
+    expect(rows).toEqual([
+      { hour: '2030-01-01T10:00:00.000Z', location: loc, redemptions: 1, reused: 0, noCapacity: 0, invalid: 0, loadSum: 0, loadSamples: 0 },
+      { hour: '2030-01-01T11:00:00.000Z', location: loc, redemptions: 0, reused: 1, noCapacity: 0, invalid: 0, loadSum: 30, loadSamples: 1 },
+    ]);
   });
 });
 
