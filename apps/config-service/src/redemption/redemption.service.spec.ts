@@ -122,8 +122,28 @@ describe('RedemptionService: the order of the steps', () => {
     await expect(t.service.redeem({ token: tokenFor(t.challenge), location: 'auto', publicKey: wgPublicKey() })).rejects.toMatchObject({ code: 'TOKEN_REUSED', status: 409 });
     expect(t.leases.create).not.toHaveBeenCalled();
     expect(t.generations.leaseCommitted).not.toHaveBeenCalled();
+    // Only a winning spend counts an assignment (a replayed token must not make a node look full).
+    expect(t.metrics.assign).not.toHaveBeenCalled();
     // Counted where the chosen node is, though any location would have done.
     expect(counted(t.outcomes)).toEqual([['reused', 'de-fra']]);
+  });
+
+  it('answers with the config when only the assignment count failed beside the lease (a missed estimate, not a refusal)', async () => {
+    const t = build(key);
+    t.metrics.assign.mockImplementationOnce(() => Promise.reject(AppError.unavailable('redis')));
+    const res = await t.service.redeem({ token: tokenFor(t.challenge), location: 'auto', publicKey: wgPublicKey() });
+    expect(res.interface.addresses).toEqual(['100.64.7.9/32', 'fd00:6a:1::77/128']);
+    expect(t.spent.unspend).not.toHaveBeenCalled();
+    expect(t.metrics.unassign).not.toHaveBeenCalled();
+    expect(counted(t.outcomes)).toEqual([['success', 'de-fra']]);
+  });
+
+  it('takes no assignment back that was never counted when the lease fails too', async () => {
+    const t = build(key, { create: jest.fn(() => Promise.reject(AppError.unavailable('database'))) });
+    t.metrics.assign.mockImplementationOnce(() => Promise.reject(AppError.unavailable('redis')));
+    await expect(t.service.redeem({ token: tokenFor(t.challenge), location: 'auto', publicKey: wgPublicKey() })).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    expect(t.spent.unspend).toHaveBeenCalledWith(expect.any(Uint8Array), 'spend-id');
+    expect(t.metrics.unassign).not.toHaveBeenCalled();
   });
 
   it.each([
@@ -163,6 +183,7 @@ describe('RedemptionService: the order of the steps', () => {
     const t = build(key, { spend: jest.fn(() => Promise.reject(AppError.unavailable('redis'))) });
     await expect(t.service.redeem({ token: tokenFor(t.challenge), location: 'auto', publicKey: wgPublicKey() })).rejects.toMatchObject({ code: 'UNAVAILABLE' });
     expect(t.leases.create).not.toHaveBeenCalled();
+    expect(t.metrics.assign).not.toHaveBeenCalled();
     expect(counted(t.outcomes)).toEqual([]);
   });
 

@@ -49,15 +49,17 @@ const PERSISTENT_KEEPALIVE = 25;
  *     room never consumes a token;
  *  3. spend with Redis `SET NX` (409 for the loser of any race, on any replica) — the fast check;
  *  4. one Postgres transaction: the token's nullifier (unique; no link to the lease), then the
- *     lease (random addresses). A nullifier already there means the token was spent before and
- *     Redis forgot it: 409, no lease, and the fresh Redis mark is kept. Any other failure from
- *     here on gives the token back (compare-and-delete on our spend id), no config;
+ *     lease (random addresses), with the node's assignment counted in Redis meanwhile. A
+ *     nullifier already there means the token was spent before and Redis forgot it: 409, no
+ *     lease, and the fresh Redis mark is kept. Any other failure of the transaction gives the
+ *     token back (compare-and-delete on our spend id), no config;
  *  5. after the commit, the node's generation moves on and the lease is announced to the node
  *     ({@link NodeGenerations}: one bump for the leases of that node committed meanwhile, behind
  *     the answer — it never fails the redemption: the lease is committed, and a node that misses
  *     it reconciles);
  *  6. answer with the config.
- * Redis or Postgres down at any step is `503 UNAVAILABLE` (fail closed, never a config).
+ * Redis or Postgres down at any step is `503 UNAVAILABLE` (fail closed, never a config) — except
+ * the assignment count beside a lease that was made (a missed estimate, not a refusal).
  *
  * The outcome — a config, `TOKEN_REUSED`, `NO_CAPACITY` or a token refused as invalid or
  * malformed — is counted per location and hour for the fleet totals ({@link RedemptionOutcomes}),
@@ -133,14 +135,14 @@ export class RedemptionService {
     }
 
     // 4. Nullifier and lease in one transaction. Every failure from here returns the token, except
-    // finding it spent before.
+    // finding it spent before. The node's assignment is counted in Redis meanwhile (only winners
+    // count: a replayed token must not make a node look full), taken back if no lease is made; a
+    // count that failed beside a lease that was made is only a missed estimate (the next pulse
+    // resets it), not a reason to refuse a config already paid for.
     const dns = this.config.VPN_DNS ?? [gatewayAddress(record.tunnelCidrV4), ...(record.tunnelCidrV6 ? [gatewayAddress(record.tunnelCidrV6)] : [])];
-    let lease: NewLease;
-    let assigned = false;
-    try {
-      await this.metrics.assign(record.id, record.pulseIntervalSec);
-      assigned = true;
-      lease = await this.leases.create({
+    const [assignment, made] = await Promise.allSettled([
+      this.metrics.assign(record.id, record.pulseIntervalSec),
+      this.leases.create({
         nodeId: record.id,
         publicKey: publicKey as string,
         pools: { v4: record.tunnelCidrV4, v6: record.tunnelCidrV6 },
@@ -148,12 +150,14 @@ export class RedemptionService {
         ttlSec: this.config.LEASE_TTL_SEC,
         random: this.random.source,
         spend: { nullifier: tokenNullifier(token.nonce), forgetOn: dayOf(forgetAtSec) },
-      });
-    } catch (e) {
+      }),
+    ]);
+    if (made.status === 'rejected') {
+      const e: unknown = made.reason;
       // Spent before, and Redis forgot: keep the mark we just set (it is true again), answer 409.
       const spentBefore = e instanceof TokenAlreadySpentError;
       if (!spentBefore) await this.spent.unspend(token.nonce, spendId);
-      if (assigned) await this.metrics.unassign(record.id);
+      if (assignment.status === 'fulfilled') await this.metrics.unassign(record.id);
       if (spentBefore) {
         this.outcomes.reused(record.locationId);
         throw tokenReused();
@@ -164,6 +168,7 @@ export class RedemptionService {
       }
       throw e instanceof AppError ? e : AppError.unavailable('database', e);
     }
+    const lease: NewLease = made.value;
 
     // 5. The node's generation and the announcement, behind the answer (a few milliseconds: one
     // bump shared by this node's leases committed meanwhile; waiting for it would only add latency).
