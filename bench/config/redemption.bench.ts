@@ -8,7 +8,14 @@
  *    fresh WireGuard key per request, the issuer directory served locally), beside the floor of the
  *    work a redemption cannot avoid, measured in the same run at the same concurrency without HTTP:
  *    token verify (RSA-PSS) + Redis `SET NX` + the lease transaction (the token's nullifier, random
- *    addresses, unique indexes, generation bump). Target: HTTP / floor ≥ 0.5.
+ *    addresses, unique indexes) + the node's generation moved on after the commit (NodeGenerations,
+ *    behind the answer as in the service; each round waits for it). Target: HTTP / floor ≥ 0.5.
+ *    And beside both, the physical reference: `pgbench` (C, libpq, prepared) committing single-row
+ *    inserts into `lease` (the real table, with its unique indexes, on a throwaway database of its
+ *    own) at the same concurrency — what this Postgres commits when nothing but one insert stands
+ *    in the way. Target: floor / pgbench ≥ 0.25. Every node redemption used to lock the node's row
+ *    through its commit (≈ 300/s against ≈ 5,200/s from pgbench); without pgbench the run says so
+ *    and prints the rest.
  * 2. Cost growth: redemption p50 (one client, sequential, hrtime per request) against a service
  *    whose node has 1,000 leases vs a second service (own database, same stack) whose node has
  *    1,000,000 and as many spent-token nullifiers (bulk-inserted with generate_series, then VACUUM
@@ -17,14 +24,18 @@
  *    median of per-round p50 ratios, so that load from elsewhere on the host hits both alike.
  *    Target: ≤ 1.5.
  *
- * The services run as their own processes (as deployed), with LOG_LEVEL=warn. HTTP and floor rounds
- * are interleaved and the throughput ratio is the median of per-round ratios. Bounded: about 3
+ * The services run as their own processes (as deployed), with LOG_LEVEL=warn. HTTP, floor and
+ * pgbench rounds are interleaved and each ratio is the median of per-round ratios. Bounded: about 3
  * minutes.
  */
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { cpus } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import autocannon from 'autocannon';
 import type Redis from 'ioredis';
 import { loadConfig } from '@phoenix/common';
@@ -46,8 +57,10 @@ import {
 import { createPostgresDataSource, createRedis, createTestDatabase, runMigrations, waitForRedis } from '@phoenix/database';
 import type { DataSource } from 'typeorm';
 import { configShape } from '../../apps/config-service/src/config';
+import { Random } from '../../apps/config-service/src/core/random';
 import { applyLocationSeeds, defaultSeedDir, readLocationSeeds } from '../../apps/config-service/src/database/location-seed';
 import { NETWORK_ENTITIES, NETWORK_MIGRATIONS } from '../../apps/config-service/src/database/network-schema';
+import { NodeGenerations } from '../../apps/config-service/src/fleet/node-generations';
 import { LeasesRepository } from '../../apps/config-service/src/leases/leases.repository';
 import { dayOf, forgetAt } from '../../apps/config-service/src/redemption/nullifier';
 import { TokenChallenge } from '../../apps/config-service/src/redemption/token-challenge';
@@ -56,7 +69,7 @@ import { median, stackEnv } from '../support';
 const PORT = 3922;
 const LARGE_PORT = 3923;
 const CONNECTIONS = 16;
-const ROUNDS = 5;
+const ROUNDS = 7;
 const ROUND_REQUESTS = 600;
 const THROUGHPUT_REQUESTS = ROUNDS * ROUND_REQUESTS;
 const LATENCY_REQUESTS = 400;
@@ -65,6 +78,9 @@ const WARMUP_REQUESTS = 300;
 const SMALL_LEASES = 1_000;
 const LARGE_LEASES = 1_000_000;
 const TARGET_THROUGHPUT_RATIO = 0.5;
+const TARGET_PHYSICAL_RATIO = 0.25;
+/** pgbench transactions per client and round (16 clients: 3,200 single-row inserts, about a second). */
+const PGBENCH_PER_CLIENT = 200;
 const TARGET_GROWTH_RATIO = 1.5;
 const POOL_V4 = '100.64.0.0/10';
 const POOL_V6 = 'fd00:be::/64';
@@ -134,6 +150,67 @@ async function sequential(url: string, tokens: string[]): Promise<Run> {
   const sorted = [...times].sort((a, b) => a - b);
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
   return { rps: tokens.length / seconds, p50: at(0.5), p99: at(0.99), ok: tokens.length - other, other, times };
+}
+
+/** pgbench, from PATH or Debian's versioned directory (the postgresql package brings it). */
+function findPgbench(): string | null {
+  for (const dir of (process.env.PATH ?? '').split(':')) if (dir && existsSync(path.join(dir, 'pgbench'))) return path.join(dir, 'pgbench');
+  for (const v of ['17', '16', '15', '14', '13']) if (existsSync(`/usr/lib/postgresql/${v}/bin/pgbench`)) return `/usr/lib/postgresql/${v}/bin/pgbench`;
+  return null;
+}
+
+/**
+ * The physical reference: pgbench committing one single-row INSERT into `lease` per transaction,
+ * prepared, on a throwaway database with the real migrations and one node. Addresses come from a
+ * sequence (never a conflict, so every transaction writes and commits). The password goes in the
+ * environment, not the command line.
+ */
+async function pgbenchReference(env: Record<string, string>): Promise<{ script: string; run: () => Promise<number>; stop: () => Promise<void> } | null> {
+  const bin = findPgbench();
+  if (!bin) return null;
+  const db = await createTestDatabase(env.PHOENIX_PG_ADMIN_URL as string, env.NETWORK_DATABASE_URL as string, 'benchpg');
+  const ds: DataSource = createPostgresDataSource({ url: db.url, side: 'network', entities: NETWORK_ENTITIES, migrations: NETWORK_MIGRATIONS, poolSize: 2 });
+  const dir = mkdtempSync(path.join(tmpdir(), 'phoenix-pgbench-'));
+  const stop = async () => {
+    if (ds.isInitialized) await ds.destroy();
+    await db.drop();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await ds.initialize();
+    await runMigrations(ds);
+    await applyLocationSeeds(ds, readLocationSeeds(defaultSeedDir() as string));
+    const [{ id }] = (await ds.query(
+      `INSERT INTO node (public_key, endpoint_host, endpoint_port, location_id, capacity, tunnel_cidr_v4, tunnel_cidr_v6, version, token_hash, pulse_interval_sec)
+       VALUES ('pgbench', '198.18.0.11', 51820, 'de-fra', 1000000, $1, $2, 'bench', '\\x00', 30) RETURNING id`,
+      [POOL_V4, POOL_V6],
+    )) as Array<{ id: string }>;
+    await ds.query(`CREATE SEQUENCE pgbench_lease START 2`);
+    // (pgbench reads ":name" as a variable, so the IPv6 base is written without one.)
+    const script = `INSERT INTO lease (node_id, public_key, ipv4, ipv6, expires_at) SELECT '${id}', md5(n::text), '100.64.0.0'::inet + n, 'fd00:00be::'::inet + n, now() + interval '1 day' FROM (SELECT nextval('pgbench_lease') AS n) s;`;
+    const file = path.join(dir, 'lease-insert.sql');
+    writeFileSync(file, `${script}\n`);
+    const url = new URL(db.url);
+    const pgEnv = {
+      PATH: process.env.PATH ?? '',
+      PGHOST: url.hostname,
+      PGPORT: url.port || '5432',
+      PGUSER: decodeURIComponent(url.username),
+      PGPASSWORD: decodeURIComponent(url.password),
+      PGDATABASE: db.name,
+    };
+    const run = async (): Promise<number> => {
+      const { stdout } = await promisify(execFile)(bin, ['-n', '-M', 'prepared', '-c', String(CONNECTIONS), '-j', '2', '-t', String(PGBENCH_PER_CLIENT), '-f', file], { env: pgEnv, encoding: 'utf8' });
+      const done = /number of transactions actually processed: (\d+)\//.exec(stdout);
+      const tps = /tps = ([\d.]+)/.exec(stdout);
+      if (!tps || Number(done?.[1]) !== CONNECTIONS * PGBENCH_PER_CLIENT) throw new Error(`pgbench did not finish its transactions:\n${stdout}`);
+      return Number(tps[1]);
+    };
+    return { script, run, stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
 }
 
 /** A config-service process on its own throwaway network database, with one registered node. */
@@ -226,9 +303,14 @@ async function main(): Promise<void> {
   await new Promise<void>((r) => issuer.listen(0, '127.0.0.1', r));
   const issuerUrl = `http://127.0.0.1:${(issuer.address() as AddressInfo).port}/.well-known/private-token-issuer-directory`;
 
-  const redis: Redis = createRedis(env.REDIS_URL as string, 'bench');
+  // The stack's standalone Redis (its admin user): SCAN below needs one server, not a cluster.
+  const redis = createRedis(env.REDIS_URL as string, 'bench') as Redis;
   const services: Array<Awaited<ReturnType<typeof benchService>>> = [];
+  let pgbench: Awaited<ReturnType<typeof pgbenchReference>> = null;
   try {
+    pgbench = await pgbenchReference(env);
+    if (pgbench) log(`pgbench script (${CONNECTIONS} clients, ${PGBENCH_PER_CLIENT} transactions each per round): ${pgbench.script}`);
+    else log('pgbench not found (it comes with Debian\'s postgresql package: tools/deps/debian.sh, group stack): no physical reference in this run');
     const primary = await benchService(env, issuerUrl, PORT, 'bench');
     services.push(primary);
     const big = await benchService(env, issuerUrl, LARGE_PORT, 'benchlarge');
@@ -249,21 +331,22 @@ async function main(): Promise<void> {
     const take = (n: number) => tokens.slice(cursor, (cursor += n));
 
     await primary.fill(SMALL_LEASES);
-    const fillStart = Date.now();
-    const n = await big.fill(LARGE_LEASES);
-    log(`bulk-inserted ${fmt(n)} leases for the second service in ${fmt((Date.now() - fillStart) / 1000, 1)} s`);
 
-    // --- Warm-up, then the HTTP runs at 1,000 leases.
+    // --- Warm-up, then the HTTP runs at 1,000 leases (before the bulk load of the second service,
+    // whose checkpoints and writes-back would otherwise land in the first rounds).
     await pulse();
     const warm = await cannon(base, take(WARMUP_REQUESTS), CONNECTIONS);
     if (warm.other) throw new Error(`warm-up had ${warm.other} failures:\n${service.output().slice(-2000)}`);
     // --- Throughput: HTTP rounds and floor rounds interleaved (HTTP, floor, HTTP, floor, …) so that
     // load from elsewhere on the host hits both alike; the ratio is the median of per-round ratios.
     const leases = new LeasesRepository(ds);
+    // As the service does it: one bump per batch of this node's commits, behind the answer. The
+    // announcement itself is a Redis PUBLISH the service does not wait for either: left out.
+    const generations = new NodeGenerations(ds, { announce: () => undefined } as never);
     const floorPrefix = `${prefix}floor:`;
     const digest = challengeDigest(challenge.bytes);
     const dns = ['100.64.0.1', 'fd00:be::1'];
-    const source = (n: number) => new Uint8Array(randomBytes(n));
+    const source = new Random().source;
     const floorForgetOn = dayOf(forgetAt(Math.floor(Date.now() / 1000), Math.floor(Date.now() / 1000), 16 * 86_400));
     const floor = async (batch: string[]): Promise<number> => {
       let next = 0;
@@ -277,19 +360,31 @@ async function main(): Promise<void> {
             if (spent !== 'OK') throw new Error('floor: token already spent');
             // The HTTP round already recorded these tokens' nullifiers: the floor inserts fresh ones (same insert).
             const spend = { nullifier: randomBytes(32), forgetOn: floorForgetOn };
-            await leases.create({ nodeId: node.id, publicKey: wgKey(), pools: { v4: POOL_V4, v6: POOL_V6 }, reserved: dns, ttlSec: 86_400, random: source, spend });
+            const publicKey = wgKey();
+            await leases.create({ nodeId: node.id, publicKey, pools: { v4: POOL_V4, v6: POOL_V6 }, reserved: dns, ttlSec: 86_400, random: source, spend });
+            void generations.leaseCommitted(node.id, publicKey);
           }
         }),
       );
+      await generations.idle();
       return batch.length / (Number(process.hrtime.bigint() - started) / 1e9);
     };
-    const rounds: Array<{ http: Run; floorRps: number }> = [];
+    const generationOf = async () => Number(((await ds.query(`SELECT generation FROM node_generation WHERE node_id = $1`, [node.id])) as Array<{ generation: string }>)[0]?.generation);
+    // The floor warms up too (its connections, the function's plans, the JIT): on the warm-up's
+    // tokens, under its own prefix, as in the rounds.
+    await floor(tokens.slice(cursor - WARMUP_REQUESTS, cursor));
+    if (pgbench) await pgbench.run();
+    const rounds: Array<{ http: Run; floorRps: number; pgbenchTps: number | null; bumps: number }> = [];
     for (let r = 0; r < ROUNDS; r++) {
       await pulse();
       // The floor reuses the round's tokens under its own key prefix: same verify, same SET NX.
       const batch = take(ROUND_REQUESTS);
       const httpRun = await cannon(base, batch, CONNECTIONS);
-      rounds.push({ http: httpRun, floorRps: await floor(batch) });
+      const before = await generationOf();
+      const floorRps = await floor(batch);
+      const bumps = (await generationOf()) - before;
+      const pgbenchTps = pgbench ? await pgbench.run() : null;
+      rounds.push({ http: httpRun, floorRps, pgbenchTps, bumps });
     }
     const http: Run = {
       rps: median(rounds.map((r) => r.http.rps)),
@@ -300,10 +395,16 @@ async function main(): Promise<void> {
     };
     const floorRps = median(rounds.map((r) => r.floorRps));
     const throughputRatio = median(rounds.map((r) => r.http.rps / r.floorRps));
-    log(`rounds (HTTP/s vs floor/s): ${rounds.map((r) => `${fmt(r.http.rps)}/${fmt(r.floorRps)}`).join(', ')}`);
+    log(`rounds (HTTP/s vs floor/s${pgbench ? ' vs pgbench tps' : ''}): ${rounds.map((r) => `${fmt(r.http.rps)}/${fmt(r.floorRps)}${r.pgbenchTps === null ? '' : `/${fmt(r.pgbenchTps)}`}`).join(', ')}`);
+    const pgbenchTps = pgbench ? median(rounds.map((r) => r.pgbenchTps as number)) : null;
+    const physicalRatio = pgbench ? median(rounds.map((r) => r.floorRps / (r.pgbenchTps as number))) : null;
+    const bumpsPer100 = median(rounds.map((r) => (100 * r.bumps) / ROUND_REQUESTS));
 
     // --- Growth: the same sequential client against ~1,000 and ~1,000,000 leases, in alternating
     // rounds (small, large, large, small, …); the growth is the median of the per-round p50 ratios.
+    const fillStart = Date.now();
+    const n = await big.fill(LARGE_LEASES);
+    log(`bulk-inserted ${fmt(n)} leases for the second service in ${fmt((Date.now() - fillStart) / 1000, 1)} s`);
     await big.pulse();
     const warm2 = await sequential(big.base, take(WARMUP_REQUESTS));
     if (warm2.other) throw new Error(`warm-up at 1M had ${warm2.other} failures:\n${big.service.output().slice(-2000)}`);
@@ -338,6 +439,13 @@ async function main(): Promise<void> {
     log(`| HTTP p50 / p99 latency (median of rounds) | ${fmt(http.p50, 1)} ms / ${fmt(http.p99, 1)} ms |`);
     log(`| floor: verify + SET NX + nullifier and lease transaction, ops/s (median of rounds) | ${fmt(floorRps)} |`);
     log(`| **throughput ratio HTTP / floor** (target ≥ ${TARGET_THROUGHPUT_RATIO}) | **${fmt(throughputRatio, 2)}** ${throughputRatio >= TARGET_THROUGHPUT_RATIO ? 'PASS' : 'FAIL'} |`);
+    log(`| node generations per 100 floor redemptions (one bump per batch of the node's commits; median of rounds) | ${fmt(bumpsPer100, 1)} |`);
+    if (pgbenchTps !== null && physicalRatio !== null) {
+      log(`| pgbench: single-row lease inserts committed/s, ${CONNECTIONS} clients (median of rounds) | ${fmt(pgbenchTps)} |`);
+      log(`| **physical ratio floor / pgbench** (target ≥ ${TARGET_PHYSICAL_RATIO}) | **${fmt(physicalRatio, 2)}** ${physicalRatio >= TARGET_PHYSICAL_RATIO ? 'PASS' : 'FAIL'} |`);
+    } else {
+      log('| pgbench (physical reference) | not measured: pgbench not found |');
+    }
     log(`| p50, sequential client, ~${fmt(SMALL_LEASES)} leases (${LATENCY_REQUESTS} requests in ${LATENCY_ROUNDS} rounds) | ${fmt(small.p50, 2)} ms (p99 ${fmt(small.p99, 2)} ms) |`);
     log(`| p50, sequential client, ~${fmt(LARGE_LEASES)} leases (${LATENCY_REQUESTS} requests in ${LATENCY_ROUNDS} rounds, another service and database) | ${fmt(large.p50, 2)} ms (p99 ${fmt(large.p99, 2)} ms) |`);
     log(`| **cost growth p50(1M) / p50(1k)**, median of per-round ratios (target ≤ ${TARGET_GROWTH_RATIO}) | **${fmt(growth, 2)}** ${growth <= TARGET_GROWTH_RATIO ? 'PASS' : 'FAIL'} |`);
@@ -354,6 +462,7 @@ async function main(): Promise<void> {
       } while (scanCursor !== '0');
       await svc.stop();
     }
+    await pgbench?.stop();
     redis.disconnect();
     await new Promise<void>((r) => issuer.close(() => r()));
   }
