@@ -1,3 +1,4 @@
+import { runInNewContext } from 'node:vm';
 import { dependencyFailure, isDependencyFailure } from './dependency-failure';
 
 const pgError = (code: string, message = 'pg') => Object.assign(new Error(message), { code });
@@ -15,6 +16,8 @@ describe('isDependencyFailure', () => {
     ['a Redis Cluster client that lost every node', new Error('Failed to refresh slots cache.')],
     ['a Redis Cluster that is down', new Error('CLUSTERDOWN The cluster is down')],
     ['a Redis Cluster slot without a reachable owner', new Error('Too many Cluster redirections. Last error: Error: Connection is closed.')],
+    // Node's own modules raise their socket errors in another realm than a Jest sandbox's `Error`.
+    ['a refused connection raised in another realm', runInNewContext(`Object.assign(new Error('connect ECONNREFUSED [ip]:8123'), { code: 'ECONNREFUSED' })`)],
   ])('is true for %s', (_name, e) => {
     expect(isDependencyFailure(e)).toBe(true);
   });

@@ -37,7 +37,9 @@ const REDIS_MESSAGES = [
  * violation or a TypeError: those stay a bare 500.
  */
 export function dependencyFailure(e: unknown): string | undefined {
-  if (!(e instanceof Error)) return undefined;
+  // Duck-typed, not `instanceof Error`: a socket error raised by Node's own modules comes from
+  // another realm under Jest's module sandbox, and an outage must not become a 500 there either.
+  if (!isErrorLike(e)) return undefined;
   if (DATABASE_NAMES.has(e.name)) return 'database';
   if (e.name === 'MaxRetriesPerRequestError') return 'redis';
   const code = (e as { code?: unknown }).code;
@@ -50,6 +52,10 @@ export function dependencyFailure(e: unknown): string | undefined {
   if (REDIS_MESSAGES.some((m) => text.includes(m))) return 'redis';
   if ((typeof code === 'string' && SOCKET_CODES.has(code)) || [...SOCKET_CODES].some((c) => text.includes(c))) return 'a dependency';
   return undefined;
+}
+
+function isErrorLike(e: unknown): e is Error {
+  return typeof e === 'object' && e !== null && typeof (e as { message?: unknown }).message === 'string';
 }
 
 export function isDependencyFailure(e: unknown): boolean {
