@@ -216,7 +216,9 @@ async function pgbenchReference(env: Record<string, string>): Promise<{ script: 
 /** A config-service process on its own throwaway network database, with one registered node. */
 async function benchService(env: Record<string, string>, issuerUrl: string, port: number, name: string) {
   const db = await createTestDatabase(env.PHOENIX_PG_ADMIN_URL as string, env.NETWORK_DATABASE_URL as string, name);
-  const ds: DataSource = createPostgresDataSource({ url: db.url, side: 'network', entities: NETWORK_ENTITIES, migrations: NETWORK_MIGRATIONS, poolSize: 10 });
+  // As many database connections as clients, here (the floor's) and in the service, as pgbench
+  // has: commits can only be grouped among transactions under way at once.
+  const ds: DataSource = createPostgresDataSource({ url: db.url, side: 'network', entities: NETWORK_ENTITIES, migrations: NETWORK_MIGRATIONS, poolSize: CONNECTIONS });
   await ds.initialize();
   await runMigrations(ds);
   await applyLocationSeeds(ds, readLocationSeeds(defaultSeedDir() as string));
@@ -230,6 +232,7 @@ async function benchService(env: Record<string, string>, issuerUrl: string, port
     REDIS_KEY_PREFIX: prefix,
     MAINTENANCE_FALLBACK_INTERVAL_SEC: '0',
     LOG_LEVEL: 'warn',
+    NETWORK_DB_POOL_SIZE: String(CONNECTIONS),
     PORT: String(port),
     HOST: '127.0.0.1',
   };
