@@ -140,6 +140,16 @@ describe('SimAgent (node-daemon control plane, simulated)', () => {
     expect(await h.agent.controlStep()).toBe(Number.POSITIVE_INFINITY);
   });
 
+  it('keeps periodic reconciles at its phase of the interval when given one', async () => {
+    const h = harness({ register: [registered], peers: [reply(200, { generation: 0, peers: [] }), reply(200, { generation: 0, peers: [] })] });
+    await h.agent.run('control');
+    expect(h.agent.controlDue).toBe(h.now() + 30_000);
+    h.agent.reconcilePhaseMs = h.now() + 10_000;
+    await h.agent.run('control');
+    // The phase's next slot at least half an interval ahead: phase + one interval.
+    expect(h.agent.controlDue).toBe(h.now() + 40_000);
+  });
+
   it('stops on a decommissioned announcement and drops its peers', async () => {
     const h = harness({ register: [registered], peers: [reply(200, { generation: 1, peers: [peer('a')] })], pulse: [reply(200, { generation: 1 })] });
     await boot(h.agent);

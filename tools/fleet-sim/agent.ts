@@ -1,4 +1,5 @@
 import type { JsonReply } from './http';
+import { nextSlot } from './scheduler';
 
 /** `POST /nodes/register` body (API.md "Nodes"). */
 export interface RegisterBody {
@@ -84,6 +85,12 @@ export class SimAgent {
   decommissioned = false;
   /** When the last full peer set was applied (host clock ms). */
   reconciledAt = 0;
+  /**
+   * When set, periodic reconciles keep to this phase of the reconcile interval (at least half an
+   * interval after the last one), so a fleet's pulls stay spread evenly whatever its start; null:
+   * one interval after the last run, as node-daemon's Periodic.
+   */
+  reconcilePhaseMs: number | null = null;
   /** Due times of the loops' scheduled runs (the scheduler drops runs that no longer match). */
   pulseDue = Number.POSITIVE_INFINITY;
   controlDue = Number.POSITIVE_INFINITY;
@@ -171,11 +178,14 @@ export class SimAgent {
     } finally {
       this.controlRunning = false;
     }
+    const now = this.host.nowMs();
     if (this.controlAgain) {
       this.controlAgain = false;
       next = 0;
+    } else if (this.reconcilePhaseMs !== null && next === this.settings.reconcileMs) {
+      next = nextSlot(this.reconcilePhaseMs, next, now + next / 2) - now;
     }
-    this.scheduleControl(this.host.nowMs() + next);
+    this.scheduleControl(now + next);
   }
 
   /** One round of the control loop; returns the wait before the next. */

@@ -143,17 +143,20 @@ export class Fleet implements AgentHost {
   }
 
   /**
-   * Starts every agent's loops: node i reconciles at i/N of the reconcile interval and pulses at
-   * (i + ½)/N of the pulse interval from now, then each loop runs on its own period — a fleet
-   * whose daemons started at evenly spread moments. A node not registered yet registers first.
+   * Starts every agent's loops as a daemon starts them — pull the peer set, then pulse — at evenly
+   * spread moments over one pulse interval (node i at i/N, its pulse half a slot later); after
+   * that, pulses every pulse interval and periodic reconciles at node i's phase i/N of the
+   * reconcile interval. A node not registered yet registers first.
    */
   start(): void {
     if (this.startedAt !== 0) return;
     const t0 = this.nowMs();
     this.startedAt = t0;
     const n = this.agents.length;
+    const reconcileMs = this.options.reconcileSec * 1000;
     for (const agent of this.agents) {
-      agent.startLoops(spreadSlot(t0, agent.index, n, agent.pulseIntervalMs, 0.5), spreadSlot(t0, agent.index, n, this.options.reconcileSec * 1000));
+      agent.reconcilePhaseMs = spreadSlot(t0, agent.index, n, reconcileMs);
+      agent.startLoops(spreadSlot(t0, agent.index, n, agent.pulseIntervalMs, 0.5), spreadSlot(t0, agent.index, n, agent.pulseIntervalMs));
     }
     this.wake();
   }
@@ -161,6 +164,15 @@ export class Fleet implements AgentHost {
   /** Requests of the agents' loops under way now. */
   get inFlight(): number {
     return this.pending;
+  }
+
+  /**
+   * Ends the loops' requests still under way or queued here (after {@link pause}: an overloaded
+   * replica's backlog would otherwise be in the way of what comes next); the agents see network
+   * failures and back off, as daemons would. Resolves how many there were.
+   */
+  abortInFlight(): number {
+    return this.http.reduce((n, h) => n + h.abortAll(), 0);
   }
 
   /** Waits until no loop request is under way (after {@link pause}), bounded by `timeoutMs`; resolves how many still are. */

@@ -1,4 +1,4 @@
-import { Agent, request } from 'node:http';
+import { Agent, ClientRequest, request } from 'node:http';
 
 export interface JsonReply {
   /** HTTP status; 0 when no answer came (network failure or timeout, see `error`). */
@@ -19,6 +19,7 @@ export interface JsonReply {
  */
 export class JsonHttp {
   private readonly agent: Agent;
+  private readonly live = new Set<ClientRequest>();
 
   constructor(
     maxSockets: number,
@@ -36,6 +37,7 @@ export class JsonHttp {
       const done = (r: Omit<JsonReply, 'ms' | 'queuedMs'>) => {
         if (settled) return;
         settled = true;
+        this.live.delete(req);
         const ms = performance.now() - started;
         resolve({ ...r, ms, queuedMs: Number.isNaN(queuedMs) ? ms : queuedMs });
       };
@@ -64,6 +66,7 @@ export class JsonHttp {
           });
         },
       );
+      this.live.add(req);
       req.once('socket', () => {
         queuedMs = performance.now() - started;
       });
@@ -76,7 +79,20 @@ export class JsonHttp {
     });
   }
 
+  /** Requests sent or waiting for a connection. */
+  get inFlight(): number {
+    return this.live.size;
+  }
+
+  /** Ends every request under way or queued here (each resolves as a `network` failure). */
+  abortAll(): number {
+    const n = this.live.size;
+    for (const req of [...this.live]) req.destroy();
+    return n;
+  }
+
   close(): void {
+    this.abortAll();
     this.agent.destroy();
   }
 }
