@@ -145,6 +145,7 @@ export const SERVICES: Record<ServiceName, ServiceSpec> = {
       { key: 'STRIPE_WEBHOOK_SECRET', source: 'operator', what: 'Stripe webhook signing secret' },
       { key: 'ISSUER_KEY_ENCRYPTION_KEY', source: 'random', what: '32 random bytes (hex): encrypts issuer private keys at rest; never rotate by re-creating' },
       { key: 'ADMIN_TOKEN', source: 'random', what: 'bearer token of auth-service admin endpoints' },
+      { key: 'TENANT_JWT_SECRET', source: 'random', what: '32 random bytes (hex): signs B2B tenant users\' access tokens (HS256); re-creating it signs every tenant user out' },
       { key: 'SMTP_URL', source: 'operator', what: 'smtp(s):// URL of the mail relay for notifications', optional: true },
     ],
     mounts: (env) => [

@@ -20,6 +20,7 @@ if exists secret auth-service; then echo "secret/auth-service exists: left as it
   need PHOENIX_AUTH_SERVICE_STRIPE_WEBHOOK_SECRET; printf %s "$PHOENIX_AUTH_SERVICE_STRIPE_WEBHOOK_SECRET" > "$d/STRIPE_WEBHOOK_SECRET"
   openssl rand -hex 32 | tr -d '\n' > "$d/ISSUER_KEY_ENCRYPTION_KEY"
   openssl rand -hex 32 | tr -d '\n' > "$d/ADMIN_TOKEN"
+  openssl rand -hex 32 | tr -d '\n' > "$d/TENANT_JWT_SECRET"
   [ -z "${PHOENIX_AUTH_SERVICE_SMTP_URL:-}" ] || printf %s "$PHOENIX_AUTH_SERVICE_SMTP_URL" > "$d/SMTP_URL"
   kubectl -n "$NS" create secret generic auth-service --from-file="$d"
 fi
