@@ -1,46 +1,7 @@
-import { createServer, Server, Socket, connect, AddressInfo } from 'node:net';
 import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
-import { ThrowawayRedis } from '@phoenix/common/testing';
+import { CuttableProxy, ThrowawayRedis } from '@phoenix/common/testing';
 import { LocalIssuer, RunningApp, TestDb, addNode, createNetworkDb, getChallenge, mintToken, redeem, startApp, testEnv, wgPublicKey } from '../../test/support';
-
-/** A TCP proxy in front of Postgres that the test can cut, to take "the database" down. */
-class CuttableProxy {
-  private server?: Server;
-  private sockets = new Set<Socket>();
-  up = true;
-  port = 0;
-  constructor(private readonly target: { host: string; port: number }) {}
-
-  async start(): Promise<void> {
-    this.server = createServer((client) => {
-      if (!this.up) return client.destroy();
-      const upstream = connect(this.target.port, this.target.host);
-      for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.on('close', () => this.sockets.delete(s));
-        s.on('error', () => undefined);
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
-    this.port = (this.server!.address() as AddressInfo).port;
-  }
-
-  cut(): void {
-    this.up = false;
-    for (const s of this.sockets) s.destroy();
-  }
-
-  restore(): void {
-    this.up = true;
-  }
-
-  async close(): Promise<void> {
-    this.cut();
-    await new Promise<void>((r) => this.server?.close(() => r()));
-  }
-}
 
 async function eventually(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -65,9 +26,8 @@ describe('dependencies down: 503 UNAVAILABLE, nothing spent, no config, and reco
     const pg = new URL(db.url);
     proxy = new CuttableProxy({ host: pg.hostname, port: Number(pg.port) });
     await proxy.start();
-    const proxied = new URL(db.url);
-    proxied.port = String(proxy.port);
-    svc = await startApp(testEnv(db, issuer, { REDIS_URL: redisServer.url, NETWORK_DATABASE_URL: proxied.toString() }));
+    // The proxy takes "the database" down for this suite alone.
+    svc = await startApp(testEnv(db, issuer, { REDIS_URL: redisServer.url, NETWORK_DATABASE_URL: proxy.proxied(db.url) }));
     challenge = await getChallenge(svc.base);
     await addNode(svc.base, svc.config);
     ds = new DataSource({ type: 'postgres', url: db.url });
