@@ -80,7 +80,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function failuresOf(kinds: Map<string, KindFigures>): string {
   const out: string[] = [];
-  for (const [kind, f] of kinds) for (const [why, n] of Object.entries(f.failed)) out.push(`${kind} ${why}×${n}`);
+  for (const [kind, f] of kinds) if (kind !== 'reconcile-triggered') for (const [why, n] of Object.entries(f.failed)) out.push(`${kind} ${why}×${n}`);
   return out.length ? out.join(', ') : 'none';
 }
 
@@ -173,11 +173,16 @@ async function main(): Promise<number> {
     // --- The nodes start, spread over one interval: each pulls its set (nodes that failed to register register now), then pulses.
     small.fleet.start();
     big.fleet.start();
-    const wave = await big.settled(o['leases-per-node'], 2 * Math.max(o.interval, o.reconcile) * 1000 + 30_000);
+    const waveBound = performance.now() + 2 * o.interval * 1000 + 30_000;
+    const wave = await big.settled(o['leases-per-node'], waveBound - performance.now());
     await small.settled(o['baseline-leases-per-node'], 30_000);
+    // …and until what the start left queued here has been answered (a pull asked for by a pulse
+    // that answered first, as node-daemon does), so the steady window starts steady.
+    const backlog = o.sockets * o.replicas;
+    while (big.fleet.inFlight > backlog && performance.now() < waveBound) await sleep(250);
     const waveFigures = big.fleet.meter.take();
     const wavePulls = sumKinds(waveFigures.kinds, 'peers@');
-    log(`[${elapsed()}] started: ${fmt(wave.settled)} of ${fmt(wave.of)} nodes hold their ${o['leases-per-node']}-peer set after ${fmt(wave.seconds, 1)} s (${fmt(wavePulls.ok / waveFigures.seconds)} sets/s); failures: ${failuresOf(waveFigures.kinds)}`);
+    log(`[${elapsed()}] started (${fmt(big.fleet.inFlight)} requests under way): ${fmt(wave.settled)} of ${fmt(wave.of)} nodes hold their ${o['leases-per-node']}-peer set after ${fmt(wave.seconds, 1)} s (${fmt(wavePulls.ok / waveFigures.seconds)} sets/s); reconciles triggered ${JSON.stringify(waveFigures.kinds.get('reconcile-triggered')?.failed ?? {})}; failures: ${failuresOf(waveFigures.kinds)}`);
     if (wave.of < o.nodes) throw new Error(`only ${wave.of} of ${o.nodes} nodes registered`);
 
     // --- 1. Steady fleet, clients redeeming.
@@ -289,7 +294,7 @@ async function main(): Promise<number> {
       const used = replicaUsed.get(pid) ?? Number.NaN;
       log(`| replica ${r}: pulses/s; p50 / p99 (of which waiting for a connection in the simulator, p50); CPU share of one core | ${fmt((f?.ok ?? 0) / sec, 1)}/s; ${fmt(f?.p50 ?? Number.NaN, 1)} / ${fmt(f?.p99 ?? Number.NaN, 1)} ms (${fmt(q?.p50 ?? Number.NaN, 1)} ms); ${fmt((100 * used) / sec, 1)} % |`);
     });
-    log(`| steady window: peer sets pulled / due | ${fmt(steadyPulls.ok / sec, 1)}/s / ${fmt(o.nodes / o.reconcile, 1)}/s |`);
+    log(`| steady window: peer sets pulled / due (periodic); reconciles triggered by cause | ${fmt(steadyPulls.ok / sec, 1)}/s / ${fmt(o.nodes / o.reconcile, 1)}/s; ${JSON.stringify(steadyFigures.kinds.get('reconcile-triggered')?.failed ?? {})} |`);
     log(`| steady window, CPU share of one core: Postgres backends of the run's database / simulator / each baseline replica (${o['baseline-nodes']} nodes) | ${fmt((100 * pgUsed) / sec, 1)} % / ${fmt((100 * simUsed) / sec, 1)} % / ${fmt((100 * baselineUsed) / sec, 1)} % |`);
     for (const [r, s] of saturation.entries()) {
       log(`| replica ${r} saturated with pulses (${o['saturate-concurrency']} at a time, ${o.saturate} s): max/s, p50 / p99 | ${fmt(s.rate)}/s, ${fmt(s.p50, 1)} / ${fmt(s.p99, 1)} ms${s.failed ? ` (${s.failed} failed)` : ''} |`);
@@ -309,6 +314,7 @@ async function main(): Promise<number> {
     log(`| announcements in the steady window: for our nodes / delivered to ${announcements.connections} subscriber connections | ${fmt(routed / sec, 1)}/s / ${fmt(delivered / sec)}/s (a real fleet: × ${fmt(o.nodes + o['baseline-nodes'])} connections) |`);
     const failures = Object.values(latencyFailures).reduce((a, b) => a + b, 0);
     log(`| redemptions refused (latency rounds; steady; burst) | ${failures} ${JSON.stringify(latencyFailures)}; ${JSON.stringify(redeemed.failures)}; ${JSON.stringify(burst.failures)} |`);
+    log(`| simulator: resident memory at the end | ${fmt(process.memoryUsage().rss / 2 ** 20)} MiB |`);
     log(`| total run time | ${elapsed()} |`);
     if (failures || Object.keys(redeemed.failures).length || Object.keys(burst.failures).length) {
       for (const f of fleets) for (const r of f.cluster.replicas) log(`\n--- ${r.base} (pid ${r.pid}), last lines:\n${r.service.output().slice(-1500)}`);

@@ -10,6 +10,7 @@ function harness(answers: { register?: JsonReply[]; pulse?: JsonReply[]; peers?:
   const calls: string[] = [];
   const scheduled: Array<{ loop: string; at: number }> = [];
   const announced: string[] = [];
+  const triggers: string[] = [];
   let now = 1_000_000;
   const next = (q: JsonReply[] | undefined, what: string) => {
     const r = q?.shift();
@@ -37,9 +38,10 @@ function harness(answers: { register?: JsonReply[]; pulse?: JsonReply[]; peers?:
     schedule: (_a, loop, at) => scheduled.push({ loop, at }),
     record: () => undefined,
     peerAnnounced: (key) => announced.push(key),
+    reconcileTriggered: (why) => triggers.push(why),
   };
   const agent = new SimAgent(7, 'node-key', 'de-fra', 0, settings, host);
-  return { agent, calls, scheduled, announced, advance: (ms: number) => (now += ms), now: () => now };
+  return { agent, calls, scheduled, announced, triggers, advance: (ms: number) => (now += ms), now: () => now };
 }
 
 const registered = reply(201, { id: 'n1', nodeToken: 'secret-token', pulseIntervalSec: 30 });
@@ -68,6 +70,7 @@ describe('SimAgent (node-daemon control plane, simulated)', () => {
     await boot(h.agent);
     expect(await h.agent.pulseStep()).toBe(30_000);
     expect(h.scheduled).toEqual([{ loop: 'control', at: h.now() }]);
+    expect(h.triggers).toEqual(['generation']);
   });
 
   it('applies the next generation announced, asks for a reconcile on a gap, ignores older and foreign ones', async () => {
@@ -88,6 +91,7 @@ describe('SimAgent (node-daemon control plane, simulated)', () => {
     h.agent.onAnnouncement(event({ generation: 8, added: [peer('c')] }));
     expect([...h.agent.peers]).toEqual(['b']);
     expect(h.scheduled).toEqual([{ loop: 'control', at: h.now() }]);
+    expect(h.triggers).toEqual(['gap']);
   });
 
   it('keeps a set an announcement overtook unless config-service answers the older one twice', async () => {
@@ -148,6 +152,16 @@ describe('SimAgent (node-daemon control plane, simulated)', () => {
     await h.agent.run('control');
     // The phase's next slot at least half an interval ahead: phase + one interval.
     expect(h.agent.controlDue).toBe(h.now() + 40_000);
+  });
+
+  it('keeps pulses at its phase of the pulse interval when given one', async () => {
+    const h = harness({ register: [registered], peers: [reply(200, { generation: 0, peers: [] })], pulse: [reply(200, { generation: 0 }), reply(200, { generation: 0 })] });
+    await h.agent.controlStep();
+    await h.agent.run('pulse');
+    expect(h.agent.pulseDue).toBe(h.now() + 30_000);
+    h.agent.pulsePhaseMs = h.now() - 5_000;
+    await h.agent.run('pulse');
+    expect(h.agent.pulseDue).toBe(h.now() + 25_000);
   });
 
   it('stops on a decommissioned announcement and drops its peers', async () => {

@@ -50,6 +50,8 @@ export interface AgentHost {
   record(kind: 'register' | 'pulse' | 'peers', replica: number, reply: JsonReply): void;
   /** An announced peer reached this agent (for the redemption → node lag). */
   peerAnnounced(publicKey: string, agent: SimAgent): void;
+  /** A reconcile was asked for outside the period, and why (for the meter). */
+  reconcileTriggered(why: 'generation' | 'gap' | 'reconnect' | 'registration'): void;
 }
 
 export interface AgentSettings {
@@ -91,6 +93,8 @@ export class SimAgent {
    * one interval after the last run, as node-daemon's Periodic.
    */
   reconcilePhaseMs: number | null = null;
+  /** The same for pulses (of the pulse interval). */
+  pulsePhaseMs: number | null = null;
   /** Due times of the loops' scheduled runs (the scheduler drops runs that no longer match). */
   pulseDue = Number.POSITIVE_INFINITY;
   controlDue = Number.POSITIVE_INFINITY;
@@ -167,7 +171,9 @@ export class SimAgent {
       } finally {
         this.pulseRunning = false;
       }
-      this.schedulePulse(this.host.nowMs() + next);
+      const now = this.host.nowMs();
+      if (this.pulsePhaseMs !== null && next === this.pulseIntervalMs) next = nextSlot(this.pulsePhaseMs, next, now + next / 2) - now;
+      this.schedulePulse(now + next);
       return;
     }
     if (this.controlRunning) return;
@@ -210,7 +216,10 @@ export class SimAgent {
     const generation = (reply.body as { generation?: unknown } | null)?.generation;
     if (reply.status !== 200 || typeof generation !== 'number') return this.failed(reply, 'pulse');
     this.pulseFailures = 0;
-    if (generation !== this.generation) this.requestReconcile();
+    if (generation !== this.generation) {
+      this.host.reconcileTriggered('generation');
+      this.requestReconcile();
+    }
     return this.pulseIntervalMs;
   }
 
@@ -238,6 +247,7 @@ export class SimAgent {
     const applied = this.generation;
     if (applied !== null && event.generation <= applied) return;
     if (applied === null || event.generation !== applied + 1) {
+      this.host.reconcileTriggered('gap');
       this.requestReconcile();
       return;
     }
@@ -251,6 +261,7 @@ export class SimAgent {
 
   /** Redis came back after a loss: announcements may have been missed. */
   onReconnect(): void {
+    this.host.reconcileTriggered('reconnect');
     this.requestReconcile();
   }
 
@@ -291,7 +302,10 @@ export class SimAgent {
     }
     if (reply.status === 401 || reply.status === 404) {
       this.nodeId = null;
-      if (loop === 'pulse') this.requestReconcile();
+      if (loop === 'pulse') {
+        this.host.reconcileTriggered('registration');
+        this.requestReconcile();
+      }
     }
     const attempt = loop === 'pulse' ? ++this.pulseFailures : ++this.controlFailures;
     const capped = Math.min(this.settings.backoffBaseMs * 2 ** Math.min(attempt - 1, 16), this.settings.backoffMaxMs);

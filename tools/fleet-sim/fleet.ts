@@ -106,6 +106,10 @@ export class Fleet implements AgentHost {
     this.onPeerAnnounced?.(publicKey, agent);
   }
 
+  reconcileTriggered(why: string): void {
+    this.meter.failure('reconcile-triggered', why);
+  }
+
   // ---- the fleet ---------------------------------------------------------------------------------
 
   agentFor(nodeId: string): SimAgent | undefined {
@@ -146,7 +150,10 @@ export class Fleet implements AgentHost {
    * Starts every agent's loops as a daemon starts them — pull the peer set, then pulse — at evenly
    * spread moments over one pulse interval (node i at i/N, its pulse half a slot later); after
    * that, pulses every pulse interval and periodic reconciles at node i's phase i/N of the
-   * reconcile interval. A node not registered yet registers first.
+   * reconcile interval. Keeping the phases (rather than node-daemon's "one interval after the
+   * last run", which lets a slow start bunch the fleet up for good) keeps the load even; a loop
+   * run that ends late skips to its next slot at least half an interval on, so an overloaded
+   * replica still sees fewer requests. A node not registered yet registers first.
    */
   start(): void {
     if (this.startedAt !== 0) return;
@@ -155,8 +162,10 @@ export class Fleet implements AgentHost {
     const n = this.agents.length;
     const reconcileMs = this.options.reconcileSec * 1000;
     for (const agent of this.agents) {
+      const pulseAt = spreadSlot(t0, agent.index, n, agent.pulseIntervalMs, 0.5);
+      agent.pulsePhaseMs = pulseAt;
       agent.reconcilePhaseMs = spreadSlot(t0, agent.index, n, reconcileMs);
-      agent.startLoops(spreadSlot(t0, agent.index, n, agent.pulseIntervalMs, 0.5), spreadSlot(t0, agent.index, n, agent.pulseIntervalMs));
+      agent.startLoops(pulseAt, spreadSlot(t0, agent.index, n, agent.pulseIntervalMs));
     }
     this.wake();
   }

@@ -30,7 +30,7 @@ function stackUrls(): StackUrls {
 
 function failures(kinds: Map<string, KindFigures>): string {
   const out: string[] = [];
-  for (const [kind, f] of kinds) for (const [why, n] of Object.entries(f.failed)) out.push(`${kind} ${why}×${n}`);
+  for (const [kind, f] of kinds) if (kind !== 'reconcile-triggered') for (const [why, n] of Object.entries(f.failed)) out.push(`${kind} ${why}×${n}`);
   return out.length ? out.join(', ') : 'none';
 }
 
