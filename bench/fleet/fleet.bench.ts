@@ -25,8 +25,9 @@
  *    pulses answered) of the replica, the Postgres backends and the simulator; head-room: the
  *    worst replica's rate against the 333/s of 10,000 nodes at a 30 s interval (target ≥ 2, so one
  *    replica alone carries the fleet with room to spare). The same for peer-set pulls on replica 0.
- *    The baseline's replicas get the same runs unmeasured, so both pairs are as warmed up (V8
- *    optimizes what runs often; an idle replica answered redemptions about 2× slower).
+ *    Each measured run follows an unmeasured one of half the length, and the baseline's replicas
+ *    get those too, so every replica is as warmed up (V8 optimizes what runs often; an idle
+ *    replica answered redemptions about 2× slower).
  * 3. Redemption latency: one sequential client, rounds alternating between the baseline fleet and
  *    the measured one (both live), to a random location of each. p50 ratio = median of per-round
  *    ratios; p99 ratio from the pooled samples. Target ≤ 1.5 both.
@@ -46,7 +47,7 @@ import { LocalIssuer } from '../../tools/fleet-sim/issuer';
 import { FLEET_FLAGS, FlagSpecs, UsageError, parseFlags, usage } from '../../tools/fleet-sim/options';
 import { SimulatedFleet } from '../../tools/fleet-sim/simulated-fleet';
 import { simulatedSpread, spreadOf } from '../../tools/fleet-sim/spread';
-import { CpuWindow, KindFigures, median, quantile, sumKinds } from '../../tools/fleet-sim/stats';
+import { CpuWindow, KindFigures, median, processCpuSeconds, quantile, sumKinds } from '../../tools/fleet-sim/stats';
 import { stackEnv } from '../support';
 
 const FLAGS = {
@@ -84,7 +85,7 @@ function failuresOf(kinds: Map<string, KindFigures>): string {
   return out.length ? out.join(', ') : 'none';
 }
 
-/** CPU of the Postgres backends serving one database (its replicas' pools), by pid. */
+/** The pids of the Postgres backends serving one database now (its replicas' pools). */
 async function backendPids(adminUrl: string, database: string): Promise<number[]> {
   const db = new Client({ connectionString: adminUrl });
   await db.connect();
@@ -92,6 +93,38 @@ async function backendPids(adminUrl: string, database: string): Promise<number[]
     return (await db.query(`SELECT pid FROM pg_stat_activity WHERE datname = $1`, [database])).rows.map((r: { pid: number }) => r.pid);
   } finally {
     await db.end();
+  }
+}
+
+/**
+ * CPU seconds the backends of one database used over a window. Pools open and close connections
+ * (node-postgres drops one idle for 10 s), so the backends are listed at both ends: one seen at
+ * both counts its difference, one that appeared counts all its time, one that ended counts
+ * nothing (an undercount when the load is light).
+ */
+class BackendCpu {
+  private constructor(
+    private readonly adminUrl: string,
+    private readonly database: string,
+    private readonly start: Map<number, number>,
+  ) {}
+
+  static async open(adminUrl: string, database: string): Promise<BackendCpu> {
+    const start = new Map<number, number>();
+    for (const pid of await backendPids(adminUrl, database)) {
+      const s = processCpuSeconds(pid);
+      if (s !== null) start.set(pid, s);
+    }
+    return new BackendCpu(adminUrl, database, start);
+  }
+
+  async total(): Promise<number> {
+    let sum = 0;
+    for (const pid of await backendPids(this.adminUrl, this.database)) {
+      const now = processCpuSeconds(pid);
+      if (now !== null) sum += now - (this.start.get(pid) ?? 0);
+    }
+    return sum;
   }
 }
 
@@ -186,13 +219,13 @@ async function main(): Promise<number> {
     if (wave.of < o.nodes) throw new Error(`only ${wave.of} of ${o.nodes} nodes registered`);
 
     // --- 1. Steady fleet, clients redeeming.
-    const pgPids = await backendPids(stack.PHOENIX_PG_ADMIN_URL, big.cluster.databaseName);
+    const pgCpuOf = () => BackendCpu.open(stack.PHOENIX_PG_ADMIN_URL, big.cluster.databaseName);
     const locs = big.locations;
     const steadyTokens = takeBig(Math.ceil(steadyRate * windowSec * 1.2));
     big.fleet.meter.take();
     const replicaCpu = new CpuWindow(big.pids);
     const baselineCpu = new CpuWindow(small.pids);
-    const pgCpu = new CpuWindow(pgPids);
+    const pgCpu = await pgCpuOf();
     const sim0 = selfCpu();
     const deliveredBefore = announcements.delivered;
     const routedBefore = announcements.routed;
@@ -202,7 +235,7 @@ async function main(): Promise<number> {
     const steadyFigures = big.fleet.meter.take();
     const replicaUsed = replicaCpu.read();
     const baselineUsed = baselineCpu.total() / small.pids.length;
-    const pgUsed = pgCpu.total();
+    const pgUsed = await pgCpu.total();
     const simUsed = selfCpu() - sim0;
     const delivered = announcements.delivered - deliveredBefore;
     const routed = announcements.routed - routedBefore;
@@ -222,18 +255,21 @@ async function main(): Promise<number> {
     const saturation: Array<{ rate: number; cpuMs: number; pgMs: number; simMs: number; p50: number; p99: number; failed: number }> = [];
     const saturateOnce = async (what: 'pulse' | 'peers', r: number) => {
       const cpu = new CpuWindow([big.pids[r] as number]);
-      const pg = new CpuWindow(pgPids);
+      const pg = await pgCpuOf();
       const s0 = selfCpu();
       const s = await big.fleet.saturate(what, r, o['saturate-concurrency'], o.saturate * 1000, 1_000_000);
-      return { rate: s.ok / s.seconds, cpuMs: (1000 * cpu.total()) / s.ok, pgMs: (1000 * pg.total()) / s.ok, simMs: (1000 * (selfCpu() - s0)) / s.ok, p50: s.p50, p99: s.p99, failed: s.failed };
+      return { rate: s.ok / s.seconds, cpuMs: (1000 * cpu.total()) / s.ok, pgMs: (1000 * (await pg.total())) / s.ok, simMs: (1000 * (selfCpu() - s0)) / s.ok, p50: s.p50, p99: s.p99, failed: s.failed };
     };
+    // Unmeasured first: each replica's pulse and peer-set paths as warmed up (V8) at 1,000 nodes as at 10,000.
+    const warmMs = Math.max(2000, (o.saturate * 1000) / 2);
+    for (let r = 0; r < big.pids.length; r++) await big.fleet.saturate('pulse', r, o['saturate-concurrency'], warmMs, 1_000_000);
+    await big.fleet.saturate('peers', 0, o['saturate-concurrency'], warmMs, 1_000_000);
     for (let r = 0; r < big.pids.length; r++) saturation.push(await saturateOnce('pulse', r));
     // The other request every node makes periodically: its peer set (replica 0 only).
     const pull = await saturateOnce('peers', 0);
-    // The baseline's replicas get the same runs, unmeasured: both pairs then went through the same
+    // The baseline's replicas get the warm-up runs too: both pairs then went through the same
     // HTTP, validation, Postgres and Redis code as often (V8 optimizes what runs often), so the
     // latency comparison below compares fleet sizes, not how warmed up each process is.
-    const warmMs = Math.max(2000, (o.saturate * 1000) / 2);
     for (let r = 0; r < small.pids.length; r++) await small.fleet.saturate('pulse', r, o['saturate-concurrency'], warmMs, 1_000_000);
     await small.fleet.saturate('peers', 0, o['saturate-concurrency'], warmMs, 1_000_000);
     big.fleet.resume();
