@@ -206,7 +206,7 @@ async function main(): Promise<number> {
     // --- The nodes start, spread over one interval: each pulls its set (nodes that failed to register register now), then pulses.
     small.fleet.start();
     big.fleet.start();
-    const waveBound = performance.now() + 2 * o.interval * 1000 + 30_000;
+    const waveBound = performance.now() + 3 * o.interval * 1000 + 30_000;
     const wave = await big.settled(o['leases-per-node'], waveBound - performance.now());
     await small.settled(o['baseline-leases-per-node'], 30_000);
     // …and until what the start left queued here has been answered (a pull asked for by a pulse

@@ -148,7 +148,7 @@ export class Fleet implements AgentHost {
 
   /**
    * Starts every agent's loops as a daemon starts them — pull the peer set, then pulse — at evenly
-   * spread moments over one pulse interval (node i at i/N, its pulse half a slot later); after
+   * spread moments over one pulse interval (node i at i/N, its pulse half an interval later); after
    * that, pulses every pulse interval and periodic reconciles at node i's phase i/N of the
    * reconcile interval. Keeping the phases (rather than node-daemon's "one interval after the
    * last run", which lets a slow start bunch the fleet up for good) keeps the load even; a loop
@@ -162,7 +162,10 @@ export class Fleet implements AgentHost {
     const n = this.agents.length;
     const reconcileMs = this.options.reconcileSec * 1000;
     for (const agent of this.agents) {
-      const pulseAt = spreadSlot(t0, agent.index, n, agent.pulseIntervalMs, 0.5);
+      // Its first pulse half an interval after its first pull. (node-daemon pulses at once on
+      // registering; a pulse that answers before the first pull has landed finds no generation
+      // applied and asks for a second pull — every node of a fleet started at once pulls twice.)
+      const pulseAt = spreadSlot(t0, agent.index, n, agent.pulseIntervalMs) + agent.pulseIntervalMs / 2;
       agent.pulsePhaseMs = pulseAt;
       agent.reconcilePhaseMs = spreadSlot(t0, agent.index, n, reconcileMs);
       agent.startLoops(pulseAt, spreadSlot(t0, agent.index, n, agent.pulseIntervalMs));
