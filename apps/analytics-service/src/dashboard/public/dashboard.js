@@ -188,8 +188,9 @@
     return Object.keys(set).sort();
   }
 
-  function drawConnections(data, locations) {
-    heatmap('connections', {
+  /** A heatmap of hour of day (UTC) × location: the shared axes of the connections and fleet panels. */
+  function hourByLocation(panel, data, locations, spec) {
+    heatmap(panel, {
       k: data.k,
       xs: HOURS.map(Number),
       ys: locations,
@@ -199,8 +200,23 @@
       },
       xName: 'hour of day (UTC)',
       cells: data.rows.map(function (r) {
-        return { x: r.hourOfDay, y: r.location, value: r.successRate, row: r };
+        return { x: r.hourOfDay, y: r.location, value: spec.value(r), row: r };
       }),
+      min: spec.min,
+      max: spec.max,
+      colors: spec.colors,
+      visualText: spec.visualText,
+      valueName: spec.valueName,
+      label: spec.label,
+      tooltip: spec.tooltip,
+    });
+  }
+
+  function drawConnections(data, locations) {
+    hourByLocation('connections', data, locations, {
+      value: function (r) {
+        return r.successRate;
+      },
       min: 0,
       max: 1,
       colors: ['#c4465a', '#f0b64c', '#e9e27a', '#5aa469'],
@@ -223,18 +239,10 @@
   }
 
   function drawFleet(data, locations) {
-    heatmap('fleet', {
-      k: data.k,
-      xs: HOURS.map(Number),
-      ys: locations,
-      topDown: true,
-      xLabel: function (h) {
-        return (h < 10 ? '0' : '') + h + 'h';
+    hourByLocation('fleet', data, locations, {
+      value: function (r) {
+        return r.meanLoad;
       },
-      xName: 'hour of day (UTC)',
-      cells: data.rows.map(function (r) {
-        return { x: r.hourOfDay, y: r.location, value: r.meanLoad, row: r };
-      }),
       min: 0,
       max: 100,
       colors: ['#f1f6fb', '#b9d3ec', '#7fb0dc', '#4f8fcb'],
