@@ -24,6 +24,14 @@ export const Patterns = {
    */
   ANALYTICS_FLEET_REPORT: 'analytics.fleet.report',
   /**
+   * config-service → analytics-service (event): running totals per tenant and UTC day —
+   * connections, connection seconds, bytes (`TenantUsageReport`). Tenant ids, days and numbers
+   * only. Sent again on every fleet report; the latest for a (day, tenant) replaces earlier ones.
+   */
+  ANALYTICS_TENANT_USAGE: 'analytics.tenant.usage',
+  /** job-worker → config-service: send the fleet totals and tenant usage to analytics-service. */
+  FLEET_REPORT: 'network.fleet.report',
+  /**
    * job-worker's probe schedule (off unless `SCHEDULE_PROBE` is set): no service handles it; a
    * listener of one's own counts the runs (the scheduling specs, or an operator's check).
    */
@@ -73,6 +81,25 @@ export interface FleetReport {
   /** When the totals were read (ms since the epoch): the later report for a row wins. */
   version: number;
   rows: FleetReportRow[];
+}
+
+/** One (day, tenant) of `analytics.tenant.usage`: the tenant's totals of that UTC day so far. */
+export interface TenantUsageRow {
+  /** `YYYY-MM-DD` (UTC). */
+  day: string;
+  tenantId: string;
+  /** Successful redemptions of the tenant's tokens. */
+  connections: number;
+  /** Lease time held on that day (seconds; counted when a lease ends, split across UTC days). */
+  connectionSeconds: number;
+  /** rx + tx bytes its peers moved, as nodes report them in pulses. */
+  bytes: number;
+}
+
+export interface TenantUsageReport {
+  /** When the totals were read (ms since the epoch): the later report for a row wins. */
+  version: number;
+  rows: TenantUsageRow[];
 }
 
 export interface PingReply {
