@@ -24,6 +24,8 @@ export const ErrorCode = {
   NOT_FOUND: 'NOT_FOUND',
   UNKNOWN_LOCATION: 'UNKNOWN_LOCATION',
   UNKNOWN_PANEL: 'UNKNOWN_PANEL',
+  UNKNOWN_LEASE: 'UNKNOWN_LEASE',
+  UNKNOWN_ISSUER: 'UNKNOWN_ISSUER',
   // 405
   METHOD_NOT_ALLOWED: 'METHOD_NOT_ALLOWED',
   // 409
@@ -75,6 +77,8 @@ export function httpStatusFor(code: ErrorCode): number {
     case ErrorCode.NOT_FOUND:
     case ErrorCode.UNKNOWN_LOCATION:
     case ErrorCode.UNKNOWN_PANEL:
+    case ErrorCode.UNKNOWN_LEASE:
+    case ErrorCode.UNKNOWN_ISSUER:
       return 404;
     case ErrorCode.METHOD_NOT_ALLOWED:
       return 405;

@@ -113,6 +113,11 @@ export interface DesiredPeer {
   /** Host routes only: `["100.64.x.y/32", "fd00:…/128"]`. */
   allowedIps: string[];
   expiresAt: string;
+  /**
+   * The tenant the lease belongs to (B2B: the network side may know the tenant, never the user);
+   * null for a consumer lease. config-service always sends it; a reader may ignore it.
+   */
+  tenantId?: string | null;
 }
 
 /**
