@@ -33,6 +33,20 @@ export class RedisKeys {
     return `${this.prefix}fleet:{totals}:${hour}`;
   }
 
+  /**
+   * A tenant's usage of one UTC day (hash `<tenantId>:<counter>` → total; shared by replicas).
+   * `day` is `YYYY-MM-DD`. Every day, and the set of days changed since the last report
+   * ({@link tenantUsageDirty}), share the `{usage}` tag: the report reads them in one transaction.
+   */
+  tenantUsageDay(day: string): string {
+    return `${this.prefix}tenant-usage:{usage}:${day}`;
+  }
+
+  /** The days whose tenant usage changed since a report last read them (set of `YYYY-MM-DD`). */
+  tenantUsageDirty(): string {
+    return `${this.prefix}tenant-usage:{usage}:changed`;
+  }
+
   /** A maintenance lock so that one replica runs a command every replica received. */
   lock(name: string): string {
     return `${this.prefix}lock:${name}`;

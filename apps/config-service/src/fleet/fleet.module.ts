@@ -10,10 +10,11 @@ import { NodeMetricsStore } from './node-metrics.store';
 import { NodeSelectionService } from './node-selection.service';
 import { NodesRepository } from './nodes.repository';
 import { PeerAnnouncer } from './peer-announcer';
+import { TenantUsageStore } from './tenant-usage.store';
 
 @Module({
   controllers: [FleetController],
-  providers: [FleetService, NodesRepository, NodeMetricsStore, NodeSelectionService, PeerAnnouncer, NodeGenerations, NodeAuthGuard, EnrollmentGuard, FleetCounters, FleetReporter],
-  exports: [NodesRepository, NodeMetricsStore, NodeSelectionService, PeerAnnouncer, NodeGenerations, FleetCounters],
+  providers: [FleetService, NodesRepository, NodeMetricsStore, NodeSelectionService, PeerAnnouncer, NodeGenerations, NodeAuthGuard, EnrollmentGuard, FleetCounters, FleetReporter, TenantUsageStore],
+  exports: [NodesRepository, NodeMetricsStore, NodeSelectionService, PeerAnnouncer, NodeGenerations, FleetCounters, TenantUsageStore],
 })
 export class FleetModule {}
