@@ -32,6 +32,17 @@ export const Patterns = {
   /** job-worker → config-service: send the fleet totals and tenant usage to analytics-service. */
   FLEET_REPORT: 'network.fleet.report',
   /**
+   * auth-service → analytics-service (request/reply): one tenant's days of `tenant_usage_daily`
+   * (`TenantUsageQuery` → `TenantUsageQueryReply`). The identity side's Redis user may publish this
+   * one analytics pattern and hear its replies, and no other analytics channel.
+   */
+  ANALYTICS_TENANT_USAGE_QUERY: 'analytics.tenant-usage.query',
+  /**
+   * job-worker → auth-service: report each tenant's previous month of usage to Stripe as billing
+   * meter events, once per tenant, month and metric.
+   */
+  TENANT_USAGE_BILLING: 'identity.billing.tenant-usage',
+  /**
    * job-worker's probe schedule (off unless `SCHEDULE_PROBE` is set): no service handles it; a
    * listener of one's own counts the runs (the scheduling specs, or an operator's check).
    */
@@ -100,6 +111,18 @@ export interface TenantUsageReport {
   /** When the totals were read (ms since the epoch): the later report for a row wins. */
   version: number;
   rows: TenantUsageRow[];
+}
+
+/** `analytics.tenant-usage.query`: one tenant's whole UTC days `from`..`to` (`YYYY-MM-DD`, inclusive, at most 366). */
+export interface TenantUsageQuery {
+  tenantId: string;
+  from: string;
+  to: string;
+}
+
+/** The reply: one row per day with data, ordered by day (`TenantUsageRow` without the tenant). */
+export interface TenantUsageQueryReply {
+  rows: Array<Omit<TenantUsageRow, 'tenantId'>>;
 }
 
 export interface PingReply {
