@@ -135,6 +135,25 @@ describe("Redis privacy walls: each side's user of the stack's Redis", () => {
     await expect(users['auth-service'].publish(Patterns.ANALYTICS_FLEET_REPORT, '{}')).rejects.toThrow(NOPERM);
   });
 
+  it("auth-service's user asks analytics-service for a tenant's usage, and that is all it can say to it or hear from it", async () => {
+    const identity = users['auth-service'];
+    expect(await identity.publish(Patterns.ANALYTICS_TENANT_USAGE_QUERY, '{}')).toBeGreaterThanOrEqual(0);
+    for (const channel of [Patterns.ANALYTICS_RETENTION, Patterns.ANALYTICS_FLEET_REPORT, probe('analytics'), `${Patterns.ANALYTICS_TENANT_USAGE_QUERY}-x`, `${Patterns.ANALYTICS_TENANT_USAGE_QUERY}.other`]) {
+      await expect(identity.publish(channel, '{}')).rejects.toThrow(NOPERM);
+    }
+    const sub = connect(sideRedisUrl('auth-service'));
+    try {
+      expect(await sub.subscribe(`${Patterns.ANALYTICS_TENANT_USAGE_QUERY}.reply`)).toBe(1);
+      await expect(sub.subscribe(`${Patterns.ANALYTICS_RETENTION}.reply`)).rejects.toThrow(NOPERM);
+      await expect(sub.subscribe(Patterns.ANALYTICS_FLEET_REPORT)).rejects.toThrow(NOPERM);
+    } finally {
+      sub.disconnect();
+    }
+    // Nobody else of another side may ask: the network side and node-daemon get NOPERM.
+    await expect(users['config-service'].publish(Patterns.ANALYTICS_TENANT_USAGE_QUERY, '{}')).rejects.toThrow(NOPERM);
+    expect((await admin.call('ACL', 'DRYRUN', 'phoenix_node', 'PUBLISH', Patterns.ANALYTICS_TENANT_USAGE_QUERY, '{}')) as string).toMatch(/no permissions/);
+  });
+
   // Key patterns bind only commands that name keys: these would show or touch other sides' data anyway.
   it.each(APPS)("%s's user cannot list, stream, flush or script its way into another side's keys", async (app) => {
     const c = users[app];
@@ -313,6 +332,8 @@ describe("docker-compose's Redis users", () => {
       expect(Object.keys(stackRules).sort()).toEqual(['default', ...Object.values(USER_OF)].sort());
       expect(composeRules).toEqual(stackRules);
       expect(stackRules.phoenix_network).toEqual(expect.arrayContaining(['~network:*', '&network.*', '&platform.*', '-scan']));
+      expect(stackRules.phoenix_identity).toEqual(expect.arrayContaining(['&identity.*', '&analytics.tenant-usage.query', '&analytics.tenant-usage.query.reply']));
+      expect(stackRules.phoenix_identity.filter((r) => r.startsWith('&analytics'))).toHaveLength(2);
       expect(stackRules.phoenix_node).toEqual(expect.arrayContaining(['-@all', '+subscribe', '&network.node.*', '+cluster|slots', '+cluster|info']));
       expect(stackRules.phoenix_node.some((r) => r.startsWith('~'))).toBe(false);
       // The users live in an aclfile, so a restarted Redis has them again.
