@@ -23,7 +23,7 @@ describeHostileJson(
     };
   },
   [
-    // A valid token: the request gets past TokenRequiredGuard to the validation pipe.
+    // A valid token: the request gets past the token check to the validation pipe.
     { method: 'POST', path: '/vpn/config', headers: () => ({ authorization: `PrivateToken token="${token}"` }) },
     { method: 'POST', path: '/nodes/register', headers: () => ({ authorization: `Bearer ${running.config.NODE_ENROLLMENT_TOKEN}` }) },
     { method: 'PUT', path: '/admin/locations/xx-hostile', headers: () => ({ authorization: `Bearer ${running.config.ADMIN_TOKEN}` }) },

@@ -1,5 +1,6 @@
 import { webCorsPolicy, type ServiceOptions } from '@phoenix/common';
 import { AppModule } from './app.module';
+import { VpnConfigRoute } from './redemption/vpn-config.route';
 import type { NetworkConfig } from './config';
 
 export const CONFIG_SERVICE_DESCRIPTION = 'The Anonymizer: locations, node fleet, one-time token redemption and WireGuard configs.';
@@ -13,6 +14,8 @@ export function configServiceOptions(config: NetworkConfig, overrides: Partial<S
     host: config.HOST,
     description: CONFIG_SERVICE_DESCRIPTION,
     // The web app's "Get a config": GET /locations, GET /vpn/token-challenge, POST /vpn/config.
+    // The redemption hot path, served ahead of Fastify and Nest (bench/config).
+    rawRoutes: (app) => [app.get(VpnConfigRoute).route()],
     cors: webCorsPolicy(config.WEB_ORIGIN, ['GET', 'POST']),
     ...overrides,
   };

@@ -8,11 +8,11 @@ import { RedemptionOutcomes } from './redemption-outcomes';
 import { RedemptionService } from './redemption.service';
 import { SpentTokensStore } from './spent-tokens.store';
 import { TokenChallenge } from './token-challenge';
-import { TokenRequiredGuard } from './token-required.guard';
+import { VpnConfigRoute } from './vpn-config.route';
 
 @Module({
   imports: [FleetModule, LeasesModule, LocationsModule, IssuerDirectoryModule],
   controllers: [RedemptionController],
-  providers: [RedemptionService, RedemptionOutcomes, SpentTokensStore, TokenChallenge, TokenRequiredGuard],
+  providers: [RedemptionService, RedemptionOutcomes, SpentTokensStore, TokenChallenge, VpnConfigRoute],
 })
 export class RedemptionModule {}

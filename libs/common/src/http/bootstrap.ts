@@ -1,4 +1,3 @@
-import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import { DynamicModule, Type, ValidationError, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -12,7 +11,8 @@ import { ServiceLogger } from '../logging/logger';
 import { METRICS_REGISTRY, ServiceMetrics } from '../metrics/metrics';
 import { redisTransportOptions } from '../transport/redis-transport';
 import { CorsPolicy, installCors } from './cors';
-import { DEFAULT_JSON_LIMITS, JSON_LIMITS_ROUTE_CONFIG, JsonLimits, jsonLimitExceeded } from './json-limits';
+import { parseJsonBody } from './json-body';
+import { DEFAULT_JSON_LIMITS, JSON_LIMITS_ROUTE_CONFIG, JsonLimits } from './json-limits';
 import { RawRoute, RawRouter } from './raw-route';
 
 export interface ServiceOptions {
@@ -63,31 +63,22 @@ function routeJsonLimits(config: unknown): Readonly<JsonLimits> {
 }
 
 /**
- * JSON bodies: the raw bytes must be UTF-8 (RFC 8259 §8.1) and within the route's
- * {@link JsonLimits} (`400 BODY_TOO_COMPLEX`, checked on the bytes before anything parses them),
- * then they are parsed with Fastify's prototype-poisoning-safe parser (`__proto__` and
- * `constructor.prototype` keys are refused); the raw bytes stay on `req.rawBody` for signature
- * checks; anything unparsable is `400 MALFORMED_BODY`.
+ * JSON bodies are read by {@link parseJsonBody} within the route's {@link JsonLimits}; the raw
+ * bytes stay on `req.rawBody` for signature checks.
  */
 function registerJsonParser(fastify: FastifyInstance): void {
-  const parse = fastify.getDefaultJsonParser('error', 'error');
   fastify.removeContentTypeParser('application/json');
   fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
     const bytes = body as Buffer;
     (req as unknown as { rawBody: Buffer }).rawBody = bytes;
-    if (!isUtf8(bytes)) {
-      done(new AppError(ErrorCode.MALFORMED_BODY, 'Request body is not valid UTF-8'), undefined);
+    let value: unknown;
+    try {
+      value = parseJsonBody(bytes, routeJsonLimits(req.routeOptions.config));
+    } catch (e) {
+      done(e as AppError, undefined);
       return;
     }
-    const tooComplex = jsonLimitExceeded(bytes, routeJsonLimits(req.routeOptions.config));
-    if (tooComplex) {
-      done(new AppError(ErrorCode.BODY_TOO_COMPLEX, `Request body is too complex: ${tooComplex}`), undefined);
-      return;
-    }
-    parse(req, bytes.toString('utf8'), (err, value) => {
-      if (err) done(new AppError(ErrorCode.MALFORMED_BODY, 'Request body is not valid JSON'), undefined);
-      else done(null, value);
-    });
+    done(null, value);
   });
 }
 
@@ -130,7 +121,7 @@ export async function createServiceApp(opts: ServiceOptions): Promise<NestFastif
     logger.request(req.id, req.method, req.url, reply.statusCode, reply.elapsedTime);
     done();
   });
-  raw.install(opts.rawRoutes?.(app) ?? [], logger, metrics, app.get(DependencyFailures).of);
+  raw.install(opts.rawRoutes?.(app) ?? [], logger, metrics, app.get(DependencyFailures).of, opts.cors);
   fastify.addHook('preClose', (done) => {
     raw.close();
     done();

@@ -69,7 +69,7 @@ export function corsAnswer(policy: CorsPolicy, req: CorsRequest): CorsAnswer {
   return { preflight: false, headers: { ...headers, 'access-control-allow-origin': policy.origin, 'access-control-expose-headers': policy.expose.join(', ') } };
 }
 
-/** Applies `policy` to every request Fastify routes (the raw hot-path routes are not CORS endpoints). */
+/** Applies `policy` to every request Fastify routes (the raw routes apply it themselves: `RawRouter`). */
 export function installCors(fastify: FastifyInstance, policy: CorsPolicy): void {
   fastify.addHook('onRequest', (req, reply, done) => {
     const one = (name: string) => {

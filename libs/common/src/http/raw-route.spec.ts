@@ -10,6 +10,7 @@ import { ErrorCode } from '../errors/error-codes';
 import { ServiceLogger } from '../logging/logger';
 import { ServiceMetrics } from '../metrics/metrics';
 import { createServiceApp } from './bootstrap';
+import type { CorsPolicy } from './cors';
 import { PlatformModule } from './platform.module';
 import { RawRoute, RawRouter } from './raw-route';
 
@@ -40,11 +41,11 @@ function sink(): { stream: Writable; lines: () => Array<Record<string, unknown>>
 }
 
 /** A RawRouter on a bare HTTP server whose fallback answers 299 "fallback". */
-async function rawServer(routes: RawRoute[]) {
+async function rawServer(routes: RawRoute[], cors?: CorsPolicy) {
   const router = new RawRouter();
   const log = sink();
   const metrics = new ServiceMetrics('raw-test');
-  router.install(routes, new ServiceLogger('raw-test', 'info', log.stream), metrics);
+  router.install(routes, new ServiceLogger('raw-test', 'info', log.stream), metrics, undefined, cors);
   const server: Server = router.serverFactory()((_req, res) => {
     res.writeHead(299).end('fallback');
   });
@@ -171,6 +172,42 @@ describe('RawRouter', () => {
     } finally {
       await other.close();
     }
+  });
+});
+
+describe('RawRouter options', () => {
+  const WEB = 'http://127.0.0.1:4200';
+  let s: Awaited<ReturnType<typeof rawServer>>;
+  beforeAll(async () => {
+    s = await rawServer([{ ...echoRoute(), allowEmptyBody: true }], { origin: WEB, methods: ['POST'], headers: ['content-type'], expose: ['retry-after'], maxAgeSec: 60 });
+  });
+  afterAll(async () => {
+    await s.close();
+  });
+
+  it('with allowEmptyBody, hands a request with neither body nor Content-Type to the handler, and still refuses a body of another type', async () => {
+    const bare = await fetch(`${s.base}/echo`, { method: 'POST' });
+    expect(bare.status).toBe(200);
+    expect(await bare.text()).toBe('');
+    const typed = await fetch(`${s.base}/echo`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'a' });
+    expect(typed.status).toBe(415);
+    const untypedBody = await fetch(`${s.base}/echo`, { method: 'POST', body: Buffer.from('a') });
+    expect(untypedBody.status).toBe(415);
+  });
+
+  it('applies the CORS policy to answers and errors alike: the allow headers for the web origin only, Vary: Origin always', async () => {
+    const fromWeb = await fetch(`${s.base}/echo`, { method: 'POST', headers: { origin: WEB, 'content-type': MEDIA }, body: 'ab' });
+    expect(fromWeb.status).toBe(200);
+    expect(fromWeb.headers.get('access-control-allow-origin')).toBe(WEB);
+    expect(fromWeb.headers.get('access-control-expose-headers')).toBe('retry-after');
+    expect(fromWeb.headers.get('vary')).toBe('Origin');
+    const refused = await fetch(`${s.base}/echo`, { method: 'POST', headers: { origin: WEB, 'content-type': 'text/plain' }, body: 'ab' });
+    expect(refused.status).toBe(415);
+    expect(refused.headers.get('access-control-allow-origin')).toBe(WEB);
+    const elsewhere = await fetch(`${s.base}/echo`, { method: 'POST', headers: { origin: 'http://evil.test', 'content-type': MEDIA }, body: 'ab' });
+    expect(elsewhere.status).toBe(200);
+    expect(elsewhere.headers.get('access-control-allow-origin')).toBeNull();
+    expect(elsewhere.headers.get('vary')).toBe('Origin');
   });
 });
 

@@ -6,6 +6,7 @@ import { AppError } from '../errors/app-error';
 import type { DependencyFailureTest } from '../errors/dependency-failure';
 import { toErrorResponse } from '../errors/error-body';
 import { ErrorCode } from '../errors/error-codes';
+import { CorsPolicy, corsAnswer } from './cors';
 import { pathOnly, type ServiceLogger } from '../logging/logger';
 import type { ServiceMetrics } from '../metrics/metrics';
 
@@ -31,7 +32,8 @@ export interface RawReply {
  * path whose per-request cost is the product's capacity (token issuance). It keeps the platform's
  * behaviour: the error body of the contract, `415` for another media type, `413` beyond its body
  * limit, `503` while shutting down, the request log line and the route-template histogram, and
- * its operation in the service's OpenAPI document. Everything else belongs in Nest.
+ * its operation in the service's OpenAPI document, and the service's CORS policy on every answer.
+ * Everything else belongs in Nest.
  */
 export interface RawRoute {
   method: 'POST' | 'PUT';
@@ -41,6 +43,12 @@ export interface RawRoute {
   consumes: string;
   /** Largest body in bytes; beyond it `413 PAYLOAD_TOO_LARGE`. */
   bodyLimit: number;
+  /**
+   * A request with neither a body nor a `Content-Type` reaches the handler (with an empty body)
+   * instead of being `415` — for a route whose credentials travel in a header and that answers a
+   * bare request with its challenge (`POST /vpn/config`).
+   */
+  allowEmptyBody?: boolean;
   /** Throws `AppError` (or anything: a dependency's failure is `503`, any other error a logged bare `500`). */
   handle(req: RawRequest): Promise<RawReply>;
   /** The route's OpenAPI operation, added to the service's document. */
@@ -64,6 +72,7 @@ export class RawRouter {
   private logger?: ServiceLogger;
   private metrics?: ServiceMetrics;
   private dependencyFailure?: DependencyFailureTest;
+  private cors?: CorsPolicy;
   private closing = false;
 
   /** A Fastify `serverFactory`: raw routes first, then Fastify's own handler. */
@@ -74,10 +83,11 @@ export class RawRouter {
       });
   }
 
-  install(routes: RawRoute[], logger: ServiceLogger, metrics: ServiceMetrics, dependencyFailure?: DependencyFailureTest): void {
+  install(routes: RawRoute[], logger: ServiceLogger, metrics: ServiceMetrics, dependencyFailure?: DependencyFailureTest, cors?: CorsPolicy): void {
     this.logger = logger;
     this.metrics = metrics;
     this.dependencyFailure = dependencyFailure;
+    this.cors = cors;
     for (const r of routes) this.routes.set(`${r.method} ${r.path}`, r);
   }
 
@@ -99,13 +109,19 @@ export class RawRouter {
     const id = randomUUID();
     const started = performance.now();
     res.once('finish', () => this.finished(route, id, req, res.statusCode, performance.now() - started));
+    if (this.cors) {
+      const origin = req.headers.origin;
+      const { headers } = corsAnswer(this.cors, { method: req.method ?? route.method, origin, requestMethod: undefined, requestHeaders: undefined });
+      for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+    }
 
     if (this.closing) {
       this.fail(res, new AppError(ErrorCode.UNAVAILABLE, 'the service is shutting down; try again'), true);
       req.resume();
       return true;
     }
-    if (mediaType(req.headers['content-type']) !== route.consumes) {
+    const bare = route.allowEmptyBody && req.headers['content-type'] === undefined && !Number(req.headers['content-length']) && req.headers['transfer-encoding'] === undefined;
+    if (!bare && mediaType(req.headers['content-type']) !== route.consumes) {
       this.fail(res, new AppError(ErrorCode.UNSUPPORTED_MEDIA_TYPE, `Content-Type must be ${route.consumes}`));
       req.resume();
       return true;
