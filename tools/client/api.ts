@@ -150,3 +150,86 @@ export const redeemToken = async (e: Endpoints, authorization: string, location:
 /** `POST /v1/events` (1 to 500 events) → `202 {"accepted": n}` once the batch is durably queued. */
 export const postEvents = async (e: Endpoints, events: readonly object[]) =>
   (await call<{ accepted: number }>('analytics-service', `${e.analyticsUrl}/v1/events`, jsonInit('POST', { events }))).body;
+
+// ---------------------------------------------------------------- tenants (B2B, API.md "B2B tenants")
+// A tenant's user signs in to auth-service with the tenant's API key; the tokens they get are
+// signed with the tenant's own issuer key, so config-service learns which tenant a token is for,
+// never which user or device.
+
+export interface TenantAuthResult {
+  user: { id: string; email: string };
+  accessToken: string;
+  refreshToken: string;
+}
+
+export interface TenantMe {
+  id: string;
+  email: string;
+  tenantId: string;
+  createdAt: string;
+}
+
+export interface TenantDeviceView {
+  id: string;
+  deviceName: string;
+  platform: string;
+  createdAt: string;
+}
+
+export interface TokenIssuerEntry {
+  issuer: string;
+  tenantId: string | null;
+  leaseTtlHours?: number | null;
+  'token-keys': DirectoryJson['token-keys'];
+}
+
+export interface TenantUsageRow {
+  day: string;
+  connections: number;
+  connectionHours: number;
+  gigabytes: number;
+}
+
+const apiKey = (key: string) => ({ 'x-api-key': key });
+const tenantUser = (key: string, accessToken: string) => ({ ...apiKey(key), ...bearer(accessToken) });
+
+export const tenantRegister = async (e: Endpoints, key: string, email: string, password: string) =>
+  (await call<TenantAuthResult>('auth-service', `${e.authUrl}/api/v1/auth/register`, jsonInit('POST', { email, password }, apiKey(key)))).body;
+export const tenantLogin = async (e: Endpoints, key: string, email: string, password: string) =>
+  (await call<TenantAuthResult>('auth-service', `${e.authUrl}/api/v1/auth/login`, jsonInit('POST', { email, password }, apiKey(key)))).body;
+/** A refresh token works once: the pair that comes back replaces the one held. */
+export const tenantRefresh = async (e: Endpoints, key: string, refreshToken: string) =>
+  (await call<{ accessToken: string; refreshToken: string }>('auth-service', `${e.authUrl}/api/v1/auth/refresh`, jsonInit('POST', { refreshToken }, apiKey(key)))).body;
+export const tenantMe = async (e: Endpoints, key: string, accessToken: string) =>
+  (await call<TenantMe>('auth-service', `${e.authUrl}/api/v1/auth/me`, { headers: tenantUser(key, accessToken) })).body;
+export const tenantAddDevice = async (e: Endpoints, key: string, accessToken: string, deviceName: string, platform: string) =>
+  (await call<TenantDeviceView>('auth-service', `${e.authUrl}/api/v1/devices`, jsonInit('POST', { deviceName, platform }, tenantUser(key, accessToken)))).body;
+/** `POST /api/v1/devices/:id/tokens`: as `POST /auth/vpn-token`, signed with the tenant's issuer key. */
+export const tenantDeviceTokens = async (e: Endpoints, key: string, accessToken: string, deviceId: string, blindedMessages: string[]) =>
+  (await call<VpnTokenReply>('auth-service', `${e.authUrl}/api/v1/devices/${encodeURIComponent(deviceId)}/tokens`, jsonInit('POST', { blindedMessages }, tenantUser(key, accessToken)))).body;
+/** `GET /api/v1/usage`: tenant totals per day; the access token goes along when there is one. */
+export const tenantUsage = async (e: Endpoints, key: string, accessToken: string | undefined, from: string, to: string) =>
+  (
+    await call<{ rows: TenantUsageRow[] }>('auth-service', `${e.authUrl}/api/v1/usage?${new URLSearchParams({ from, to }).toString()}`, {
+      headers: accessToken ? tenantUser(key, accessToken) : apiKey(key),
+    })
+  ).body;
+
+/** Every issuer's keys (public): the consumer issuer and one per tenant. */
+export const getTokenIssuers = async (e: Endpoints) => (await call<TokenIssuerEntry[]>('auth-service', `${e.authUrl}/token-issuers`)).body;
+/** A tenant's own issuer directory (RFC 9578 §4). */
+export const getTenantDirectory = async (e: Endpoints, tenantId: string) =>
+  (await call<DirectoryJson>('auth-service', `${e.authUrl}/tenants/${encodeURIComponent(tenantId)}/.well-known/private-token-issuer-directory`)).body;
+
+/** `GET /vpn/token-challenge?issuer=<name>`: the challenge tokens of that issuer are made for. */
+export const getIssuerChallenge = async (e: Endpoints, issuer: string) =>
+  (await call<{ challenge: string; issuer: string }>('config-service', `${e.configUrl}/vpn/token-challenge?${new URLSearchParams({ issuer }).toString()}`)).body;
+
+/** `POST /vpn/config` as `redeemToken`, with the lease id and release token of the `200`. */
+export const redeemForLease = async (e: Endpoints, authorization: string, location: string, publicKey: string) =>
+  (await call<VpnConfigReply & { lease?: { id: string; releaseToken: string } }>('config-service', `${e.configUrl}/vpn/config`, jsonInit('POST', { location, publicKey }, { authorization }))).body;
+
+/** `DELETE /vpn/config`: ends the lease at once (no identity: the release token proves it is ours). */
+export async function releaseLease(e: Endpoints, leaseId: string, releaseToken: string): Promise<void> {
+  await call<null>('config-service', `${e.configUrl}/vpn/config`, jsonInit('DELETE', { leaseId, releaseToken }));
+}

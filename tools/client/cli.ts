@@ -10,6 +10,7 @@ import { platformGateways } from './platform';
 import { issueTokens, MAX_BATCH, redeem, tokenSpentBy } from './protocol';
 import { batches, countByType, DEFAULT_EVENT_COUNT, generateTelemetry, MAX_EVENT_COUNT, MAX_EVENTS_PER_BATCH } from './telemetry';
 import { ClientState, defaultStateDir, jwtExpiry, loadState, saveState, usableTokens, withoutToken, withPrivateKey, writeSecretFile } from './state';
+import { runTenant } from './tenant';
 import { down, up } from './tunnel';
 
 export interface Io {
@@ -100,12 +101,60 @@ export const COMMANDS: Record<string, Command> = {
     options: { count: { type: 'string' }, 'analytics-url': { type: 'string' } },
   },
   status: { summary: 'show what the state file holds (no secrets)', usage: 'status', details: 'Session email, tokens held, current lease.', options: {} },
+  'tenant register': {
+    summary: "a business's user: register with the tenant's API key",
+    usage: 'tenant register --api-key <key> --email <email> --password <password>',
+    details:
+      "POST /api/v1/auth/register (X-API-Key: the tenant's key; --api-key, PHOENIX_TENANT_API_KEY; password ≥ 10 characters), then GET /api/v1/auth/me for the tenant id. Keeps the login (API key, access and refresh tokens) in <state-dir>/tenant.json (mode 0600), apart from the consumer's state.json; another user's login there is replaced (refused while its lease is held). Access tokens (15 min) are refreshed by themselves.",
+    options: { 'api-key': { type: 'string' }, email: { type: 'string' }, password: { type: 'string' } },
+  },
+  'tenant login': {
+    summary: "a business's user: log in with the tenant's API key",
+    usage: 'tenant login --api-key <key> --email <email> --password <password>',
+    details: 'POST /api/v1/auth/login, then GET /api/v1/auth/me; kept as `tenant register` keeps it. The same user again keeps device, tokens and lease.',
+    options: { 'api-key': { type: 'string' }, email: { type: 'string' }, password: { type: 'string' } },
+  },
+  'tenant device add': {
+    summary: 'add a device (tokens are issued per device)',
+    usage: 'tenant device add --name <device name> --platform <platform>',
+    details: "POST /api/v1/devices {deviceName, platform} (403 PLAN_LIMIT past the plan's devices per user); the new device becomes the one `tenant tokens` gets tokens for. Only a name and a platform: no key or address of the device goes to auth-service.",
+    options: { name: { type: 'string' }, platform: { type: 'string' } },
+  },
+  'tenant tokens': {
+    summary: "get anonymous tokens of the tenant's own issuer (blinded here)",
+    usage: `tenant tokens [--count N]      (N: 1-${MAX_BATCH}, default 5)`,
+    details:
+      "The tenant's issuer name from GET /token-issuers, its current key from GET /tenants/<id>/.well-known/private-token-issuer-directory, config-service's challenge for that issuer (GET /vpn/token-challenge?issuer=<name>); N token requests blinded here (@phoenix/client-protocol), only the blinded messages sent (POST /api/v1/devices/<device>/tokens, counted per device per day: 429 QUOTA_EXCEEDED), unblinded and verified here, kept in tenant.json. config-service will know the tenant of a token, never the user or the device.",
+    options: { count: { type: 'string' } },
+  },
+  'tenant redeem': {
+    summary: 'spend one tenant token for a WireGuard config (--up: bring the tunnel up)',
+    usage: 'tenant redeem [--location <id>|auto] [--out <wg.conf>] [--up]',
+    details:
+      'As `redeem`, with a tenant token: a key pair made here, one token and the public key to POST /vpn/config; keeps the lease id and release token of the answer in tenant.json and writes the wg-quick file (mode 0600; default <state-dir>/wg-phoenix-tenant.conf). Refused while a lease is held (`tenant release` first). --up (development, root, `npm run platform`): the tunnel in namespace phx-client, as `up`.',
+    options: { location: { type: 'string' }, out: { type: 'string' }, up: { type: 'boolean' } },
+  },
+  'tenant release': {
+    summary: 'end the lease at once (DELETE /vpn/config)',
+    usage: 'tenant release',
+    details:
+      "DELETE /vpn/config {leaseId, releaseToken}: config-service ends the lease and its node drops the peer at once — a disconnect that needs no identity. An unknown or already ended lease (404 UNKNOWN_LEASE) is dropped here too. Takes the tunnel down if `tenant redeem --up` brought it up, and removes the lease's wg-quick file.",
+    options: {},
+  },
+  'tenant usage': {
+    summary: "the tenant's usage per day (connections, hours, gigabytes)",
+    usage: 'tenant usage [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--api-key <key>]',
+    details:
+      "GET /api/v1/usage?from&to (X-API-Key: --api-key, PHOENIX_TENANT_API_KEY or the login's; the login's access token goes along when it is that key's). Whole UTC days (default: the first of this month to today); tenant totals only, nothing per user or device.",
+    options: { from: { type: 'string' }, to: { type: 'string' }, 'api-key': { type: 'string' } },
+  },
+  'tenant status': { summary: 'show what tenant.json holds (no secrets)', usage: 'tenant status', details: 'Tenant, login email, device, tokens held, current lease.', options: {} },
 };
 
 export function mainHelp(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
   return [
-    'Phoenix reference client — sign up, get anonymous tokens, redeem one for a WireGuard config.',
+    "Phoenix reference client — sign up, get anonymous tokens, redeem one for a WireGuard config; or the same as a business's user (tenant …).",
     '',
     'usage: npm run client -- <command> [options]      (help for one: <command> --help)',
     '',
@@ -139,11 +188,26 @@ export interface Parsed {
 /** Parses argv (after the program name) into the command, its options and the endpoints. Throws ClientError on bad usage. */
 export function parse(argv: string[], env: NodeJS.ProcessEnv): Parsed | { help: string } {
   let [command, ...rest] = argv;
-  // Two-word commands (`blocklist update`, `blocklist check`).
-  if (command === 'blocklist' && rest[0] !== undefined && COMMANDS[`blocklist ${rest[0]}`]) [command, ...rest] = [`blocklist ${rest[0]}`, ...rest.slice(1)];
+  // Commands of two or three words (`blocklist update`, `tenant device add`): the longest that is one.
+  for (let n = 3; n >= 2; n--) {
+    const name = argv.slice(0, n).join(' ');
+    if (argv.length >= n && COMMANDS[name]) {
+      [command, rest] = [name, argv.slice(n)];
+      break;
+    }
+  }
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') return { help: mainHelp() };
   const spec = COMMANDS[command];
-  if (!spec) throw new UsageError(`unknown command: ${command}\n\n${mainHelp()}`);
+  if (!spec) {
+    // A group without its subcommand (`tenant`, `tenant device`): its commands.
+    const group = Object.keys(COMMANDS).filter((c) => c.startsWith(`${command} `));
+    if (group.length && !rest.some((a) => a !== '--help' && a !== '-h')) {
+      const list = `${command} commands:\n${group.map((c) => `  ${c}  ${COMMANDS[c]?.summary ?? ''}`).join('\n')}`;
+      if (rest.length) return { help: `${list}\n\n(help for one: <command> --help)` };
+      throw new UsageError(`${command} needs a subcommand\n\n${list}`);
+    }
+    throw new UsageError(`unknown command: ${argv.slice(0, 3).join(' ')}\n\n${mainHelp()}`);
+  }
   let parsed;
   try {
     parsed = parseArgs({ args: rest, options: { ...GLOBAL, ...spec.options }, allowPositionals: command === 'blocklist check', strict: true });
@@ -228,6 +292,8 @@ async function execute(p: Parsed, io: Io): Promise<number | void> {
     if (typeof v !== 'string' || v === '') throw new UsageError(`--${k} is required\n\n${commandHelp(p.command)}`);
     return v;
   };
+  // The tenant commands keep their own state file (tenant.json) and never read the consumer's.
+  if (p.command.startsWith('tenant ')) return runTenant(p, io, { need, parseCount });
   let state: ClientState = loadState(p.stateDir);
   const save = () => saveState(p.stateDir, state);
 

@@ -76,23 +76,34 @@ export function parseState(text: string, file = STATE_FILE): ClientState {
   return v as ClientState;
 }
 
+/** The text of `<dir>/<name>` (null when there is none), its mode tightened to 0600 first. */
+export function readPrivateFile(dir: string, name: string): string | null {
+  const file = join(dir, name);
+  if (!existsSync(file)) return null;
+  if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
+  return readFileSync(file, 'utf8');
+}
+
+/** Writes `value` as JSON to `<dir>/<name>` atomically (temp file, mode 0600, then rename) in a 0700 directory. */
+export function writePrivateJson(dir: string, name: string, value: unknown): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
+  const file = join(dir, name);
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
+  chmodSync(tmp, 0o600);
+  renameSync(tmp, file);
+}
+
 /** Reads `<dir>/state.json` (an empty state when there is none) and tightens its mode to 0600. */
 export function loadState(dir: string): ClientState {
-  const file = join(dir, STATE_FILE);
-  if (!existsSync(file)) return emptyState();
-  if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
-  return parseState(readFileSync(file, 'utf8'), file);
+  const text = readPrivateFile(dir, STATE_FILE);
+  return text === null ? emptyState() : parseState(text, join(dir, STATE_FILE));
 }
 
 /** Writes the state atomically (temp file, mode 0600, then rename) into a 0700 directory. */
 export function saveState(dir: string, state: ClientState): void {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  chmodSync(dir, 0o700);
-  const file = join(dir, STATE_FILE);
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
-  chmodSync(tmp, 0o600);
-  renameSync(tmp, file);
+  writePrivateJson(dir, STATE_FILE, state);
 }
 
 /** Writes a secret file (mode 0600), replacing any earlier one. */
