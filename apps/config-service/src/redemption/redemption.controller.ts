@@ -1,5 +1,5 @@
-import { Controller, Get } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { TokenChallengeView } from './dto/redeem.dto';
 import { RedemptionService } from './redemption.service';
 
@@ -12,7 +12,9 @@ export class RedemptionController {
   @Get('token-challenge')
   @ApiOperation({ summary: 'The TokenChallenge tokens must answer' })
   @ApiOkResponse({ type: TokenChallengeView })
-  tokenChallenge(): TokenChallengeView {
-    return this.redemption.tokenChallenge();
+  @ApiQuery({ name: 'issuer', required: false, description: "A tenant issuer's name (GET /token-issuers of auth-service); none: the consumer's" })
+  @ApiResponse({ status: 404, description: 'UNKNOWN_ISSUER' })
+  tokenChallenge(@Query('issuer') issuer?: unknown): Promise<TokenChallengeView> {
+    return this.redemption.tokenChallengeFor(issuer);
   }
 }
