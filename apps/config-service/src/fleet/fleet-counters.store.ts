@@ -1,12 +1,20 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import { Clock, FleetReportRow, OutageLog, nestOutageSink, type RedisClient } from '@phoenix/common';
 import { REDIS } from '@phoenix/database';
-import type { ChainableCommander } from 'ioredis';
 import { RedisKeys } from '../core/redis-keys';
 import { OUTCOME_COUNTER, RedemptionOutcome, counterField, hourLabel, hourStart, rowsOfHour } from './fleet-totals';
 
 /** An hour's totals stay in Redis this long after its last count: enough to report it, and then some. */
 export const FLEET_TOTALS_TTL_SEC = 3 * 24 * 3600;
+
+/** Counts wait in memory at most this long before they are written. */
+export const FLEET_COUNT_FLUSH_MS = 100;
+
+/** Increments gathered for one hash field: integer counts, or the float sum of load samples. */
+interface Pending {
+  by: number;
+  float: boolean;
+}
 
 /**
  * The fleet totals per location and UTC hour, in Redis under `network:fleet:{totals}:<hour>` so
@@ -14,13 +22,20 @@ export const FLEET_TOTALS_TTL_SEC = 3 * 24 * 3600;
  * the load nodes report in their pulses. Nothing else is kept — no node, key, token or request: a count
  * only says that something happened in that location in that hour.
  *
- * Counting is fire and forget: it never fails, delays or changes a redemption or a pulse. A count
+ * Counting is fire and forget: it never fails, delays or changes a redemption or a pulse. Counts
+ * are gathered in memory and written together every {@link FLEET_COUNT_FLUSH_MS} — one
+ * transaction per flush instead of one per redemption and per pulse (the redemption's hot path;
+ * at 10,000 nodes, 333 pulses a second) — so a reader never sees a load sum without its count,
+ * and a replica that dies loses at most that long of counts (a sink that tolerates loss). A flush
  * that Redis refuses is lost and goes to the outage log (one line per outage, then one per 30 s,
  * and the recovery), never to the caller.
  */
 @Injectable()
-export class FleetCounters {
+export class FleetCounters implements BeforeApplicationShutdown {
   private readonly outage = new OutageLog('fleet-counters', nestOutageSink());
+  /** Hash key → field → increment not yet written. */
+  private pending = new Map<string, Map<string, Pending>>();
+  private timer?: NodeJS.Timeout;
 
   constructor(
     @Inject(REDIS) private readonly redis: RedisClient,
@@ -30,17 +45,18 @@ export class FleetCounters {
 
   /** Counts one redemption's outcome in `location` (a location id, or `auto`). */
   redemption(outcome: RedemptionOutcome, location: string): void {
-    this.count((tx, key) => tx.hincrby(key, counterField(location, OUTCOME_COUNTER[outcome]), 1));
+    this.add(counterField(location, OUTCOME_COUNTER[outcome]), 1, false);
   }
 
   /** Counts one load sample (0-100, from a pulse) of a node in `location`. */
   load(location: string, load: number): void {
-    // One transaction, so that a reader never sees a sum without its count.
-    this.count((tx, key) => tx.hincrbyfloat(key, counterField(location, 'loadSum'), load).hincrby(key, counterField(location, 'loadSamples'), 1));
+    this.add(counterField(location, 'loadSum'), load, true);
+    this.add(counterField(location, 'loadSamples'), 1, false);
   }
 
-  /** The totals of the given hours (each the epoch ms of an hour's start), read in one transaction. */
+  /** The totals of the given hours (each the epoch ms of an hour's start), read in one transaction after the counts made so far are written. */
   async read(hourStarts: readonly number[]): Promise<FleetReportRow[]> {
+    await this.flush();
     const tx = this.redis.multi();
     for (const h of hourStarts) tx.hgetall(this.keys.fleetHour(hourLabel(h)));
     let res: [Error | null, unknown][] | null;
@@ -56,22 +72,48 @@ export class FleetCounters {
     return hourStarts.flatMap((h, i) => rowsOfHour(h, (res[i]?.[1] ?? {}) as Record<string, string>));
   }
 
-  private count(add: (tx: ChainableCommander, key: string) => ChainableCommander): void {
-    const key = this.keys.fleetHour(hourLabel(hourStart(this.clock.nowMs())));
+  /** Writes the counts gathered so far, in one transaction; never throws (a refused write is logged and lost). */
+  async flush(): Promise<void> {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    if (this.pending.size === 0) return;
+    const batch = this.pending;
+    this.pending = new Map();
     try {
-      add(this.redis.multi(), key)
-        .expire(key, FLEET_TOTALS_TTL_SEC)
-        .exec()
-        .then(
-          (res) => {
-            const failed = res?.find(([e]) => e);
-            if (!res || failed) this.outage.failure(this, failed?.[0] ?? new Error('fleet count aborted'));
-            else this.outage.ready(this);
-          },
-          (e: unknown) => this.outage.failure(this, e),
-        );
+      const tx = this.redis.multi();
+      for (const [key, fields] of batch) {
+        for (const [field, { by, float }] of fields) {
+          if (float) tx.hincrbyfloat(key, field, by);
+          else tx.hincrby(key, field, by);
+        }
+        tx.expire(key, FLEET_TOTALS_TTL_SEC);
+      }
+      const res = await tx.exec();
+      const failed = res?.find(([e]) => e);
+      if (!res || failed) this.outage.failure(this, failed?.[0] ?? new Error('fleet count aborted'));
+      else this.outage.ready(this);
     } catch (e) {
       this.outage.failure(this, e);
+    }
+  }
+
+  /** The counts still in memory are written before the Redis client closes. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.flush();
+  }
+
+  private add(field: string, by: number, float: boolean): void {
+    const key = this.keys.fleetHour(hourLabel(hourStart(this.clock.nowMs())));
+    let fields = this.pending.get(key);
+    if (!fields) this.pending.set(key, (fields = new Map()));
+    const entry = fields.get(field);
+    if (entry) entry.by += by;
+    else fields.set(field, { by, float });
+    if (!this.timer) {
+      this.timer = setTimeout(() => void this.flush(), FLEET_COUNT_FLUSH_MS);
+      this.timer.unref();
     }
   }
 }

@@ -355,3 +355,31 @@ describe('FleetCounters while Redis is down: counting never fails its caller', (
     expect(chunks.join('')).not.toContain('127.0.0.1');
   }, 30_000);
 });
+
+describe('FleetCounters gathers counts in memory and writes them together', () => {
+  const prefix = uniquePrefix();
+  const loc = uniqueLocation();
+  let redis: RedisClient;
+
+  afterAll(async () => {
+    redis?.disconnect();
+    await dropRedisPrefix(prefix);
+  });
+
+  it('writes nothing during the calls, then every count of a burst in one flush, and a read includes the counts made before it', async () => {
+    redis = createRedis(sideRedisUrl('config-service'), 'fleet-flush-spec', { enableOfflineQueue: true });
+    const counters = new FleetCounters(redis, new RedisKeys(prefix), new FakeClock(Date.parse('2030-01-01T10:30:00.000Z')));
+    const key = `${prefix}fleet:{totals}:2030-01-01T10`;
+    for (let i = 0; i < 200; i++) counters.redemption('success', loc);
+    for (let i = 0; i < 50; i++) counters.load(loc, 20);
+    // Still in memory: the burst costs no Redis round trip per call.
+    expect(await redis.exists(key)).toBe(0);
+    await counters.flush();
+    expect(await redis.hgetall(key)).toEqual({ [`${loc}:redemptions`]: '200', [`${loc}:loadSum`]: '1000', [`${loc}:loadSamples`]: '50' });
+    expect(await redis.ttl(key)).toBeGreaterThan(FLEET_TOTALS_TTL_SEC - 60);
+
+    counters.redemption('noCapacity', loc);
+    const [row] = (await counters.read([Date.parse('2030-01-01T10:00:00.000Z')])).filter((r) => r.location === loc);
+    expect(row).toMatchObject({ redemptions: 200, noCapacity: 1, loadSum: 1000, loadSamples: 50 });
+  });
+});
