@@ -56,6 +56,8 @@ export class FakeHost implements CommandRunner {
   nftTable: string | null = null;
   /** Every command fails as if the binary were missing (e.g. to prove no call is made). */
   failAll = false;
+  /** A peer's rx and tx counters in the dump (default 1000 and 2000). */
+  readonly transfer = new Map<string, [rx: number, tx: number]>();
 
   constructor(readonly iface = 'wg0') {}
 
@@ -114,7 +116,7 @@ export class FakeHost implements CommandRunner {
       if (!link) return fail('Unable to access interface: No such device');
       if (a[0] === 'show' && a[2] === 'dump') {
         const head = [link.hasKey ? 'PRIVATE' : '(none)', link.hasKey ? NODE_PUBLIC : '(none)', String(link.listenPort), 'off'].join('\t');
-        const lines = [...link.peers].map(([k, ips]) => [k, '(none)', '(none)', ips.length ? ips.join(',') : '(none)', '0', '1000', '2000', 'off'].join('\t'));
+        const lines = [...link.peers].map(([k, ips]) => [k, '(none)', '(none)', ips.length ? ips.join(',') : '(none)', '0', String(this.transfer.get(k)?.[0] ?? 1000), String(this.transfer.get(k)?.[1] ?? 2000), 'off'].join('\t'));
         return ok([head.replace('PRIVATE', 'yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk='), ...lines].join('\n') + '\n');
       }
       if (a[0] === 'set') {

@@ -116,3 +116,23 @@ describe('DesiredPeerSet.diff', () => {
     expect(diff).toEqual({ add: [{ publicKey: K2, allowedIps: ['100.64.0.3/32'] }], update: [], remove: [K1] });
   });
 });
+
+describe('DesiredPeerSet: a peer’s tenant', () => {
+  it('keeps a UUID tenant id (lower case) through from and plan, and treats anything else as no tenant; a new tenant alone changes nothing live', () => {
+    const T = '0B7E4C1E-59D4-4C8A-9D1E-7A1F4B2C3D4E';
+    const { set } = DesiredPeerSet.from(
+      [
+        { ...lease(K1, '100.64.0.2/32'), tenantId: T },
+        { ...lease(K2, '100.64.0.3/32'), tenantId: 'acme' },
+        { ...lease(K3, '100.64.0.4/32'), tenantId: null },
+      ],
+      POOLS,
+    );
+    expect(set.get(K1)?.tenantId).toBe(T.toLowerCase());
+    expect(set.get(K2)).toEqual(lease(K2, '100.64.0.3/32'));
+    expect(set.get(K3)).toEqual(lease(K3, '100.64.0.4/32'));
+    const planned = set.plan(2, [{ ...lease(K3, '100.64.0.4/32'), tenantId: T }], []);
+    expect(planned.change.upserted).toEqual([{ ...lease(K3, '100.64.0.4/32'), tenantId: T.toLowerCase() }]);
+    expect(planned.update).toEqual([]);
+  });
+});

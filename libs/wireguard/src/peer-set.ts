@@ -6,7 +6,11 @@ import { compareCidrs, PeerDiff, PeerSpec } from './peer-diff';
 export interface LeasedPeer extends PeerSpec {
   readonly allowedIps: string[];
   readonly expiresAt: string;
+  /** The tenant the lease belongs to (a UUID), null or absent for a consumer lease: what the node meters per tenant. */
+  readonly tenantId?: string | null;
 }
+
+const TENANT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * One change to a desired set, as a node journals it: the peers set (added, or replaced with new
@@ -185,7 +189,9 @@ export class DesiredPeerSet {
       }
       cidrs.sort(compareCidrs);
       const ips = [...new Set(cidrs.map(formatCidr))];
-      return { publicKey: peer.publicKey, allowedIps: ips, expiresAt: peer.expiresAt };
+      // A tenant id that is not a UUID is no tenant (the peer is still configured, just not metered).
+      const tenant = typeof peer.tenantId === 'string' && TENANT_ID.test(peer.tenantId) ? { tenantId: peer.tenantId.toLowerCase() } : {};
+      return { publicKey: peer.publicKey, allowedIps: ips, expiresAt: peer.expiresAt, ...tenant };
     } catch {
       return null;
     }

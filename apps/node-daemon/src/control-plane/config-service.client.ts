@@ -11,7 +11,7 @@ const pulseSchema = z.object({ generation: z.number().int().min(0) });
 
 const desiredSchema = z.object({
   generation: z.number().int().min(0),
-  peers: z.array(z.object({ publicKey: z.string(), allowedIps: z.array(z.string()), expiresAt: z.string() })),
+  peers: z.array(z.object({ publicKey: z.string(), allowedIps: z.array(z.string()), expiresAt: z.string(), tenantId: z.string().nullish() })),
 });
 
 /** The node's HTTP view of config-service (API.md "Nodes"). Secrets travel only in headers. */

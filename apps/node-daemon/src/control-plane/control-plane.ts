@@ -26,6 +26,8 @@ export interface PulseRequest {
   txBytes: number;
   cpu: number;
   healthy: boolean;
+  /** Per tenant, rx + tx of its peers since the previous pulse (left out when there is none). */
+  tenantBytes?: { tenantId: string; bytes: number }[];
 }
 
 export interface DesiredState {

@@ -6,7 +6,7 @@ import { PeerEvents } from './control-plane';
 const eventSchema = z.object({
   nodeId: z.string().min(1),
   generation: z.number().int().min(0),
-  added: z.array(z.object({ publicKey: z.string(), allowedIps: z.array(z.string()), expiresAt: z.string() })),
+  added: z.array(z.object({ publicKey: z.string(), allowedIps: z.array(z.string()), expiresAt: z.string(), tenantId: z.string().nullish() })),
   removed: z.array(z.string()),
   decommissioned: z.boolean().optional(),
 });

@@ -6,6 +6,7 @@ import { NodeMetrics } from './node.metrics';
 import { NodeSettings } from './node-settings';
 import { NodeState } from './node-state';
 import { SystemStats } from './system-stats';
+import { TenantTraffic } from './tenant-traffic';
 import { WireGuardInterface } from './wireguard-interface';
 
 /** What the loop asks of the node it drives. */
@@ -46,6 +47,7 @@ export class ControlPlaneLoop {
   private registration: Registration | null = null;
   private olderGenerationSeen = 0;
   private down = false;
+  private readonly traffic = new TenantTraffic();
 
   constructor(
     private readonly settings: NodeSettings,
@@ -135,8 +137,10 @@ export class ControlPlaneLoop {
     if (this.deps.state.decommissioned) return Infinity;
     const registration = this.registration;
     if (registration === null) return this.settings.reconcileIntervalMs;
+    let figures: PulseRequest | undefined;
     try {
-      const { generation } = await this.deps.controlPlane.pulse(registration.id, registration.nodeToken, await this.pulseFigures());
+      figures = await this.pulseFigures();
+      const { generation } = await this.deps.controlPlane.pulse(registration.id, registration.nodeToken, figures);
       this.deps.metrics.pulses.inc({ outcome: 'ok' });
       this.pulseBackoff.reset();
       this.recovered();
@@ -145,6 +149,10 @@ export class ControlPlaneLoop {
       return registration.pulseIntervalSec * 1000;
     } catch (error) {
       this.deps.metrics.pulses.inc({ outcome: 'error' });
+      // Tenant traffic of a pulse that did not arrive goes with the next one.
+      if (figures?.tenantBytes && error instanceof ControlPlaneError && error.failure === 'unavailable' && (error.status === undefined || error.status >= 400)) {
+        this.traffic.giveBack(figures.tenantBytes);
+      }
       return this.failed(error, this.pulseBackoff);
     }
   }
@@ -160,7 +168,9 @@ export class ControlPlaneLoop {
     metrics.peers.set(peers);
     metrics.rxBytes.set(Number(rx));
     metrics.txBytes.set(Number(tx));
-    return { load, peers, rxBytes: Number(rx), txBytes: Number(tx), cpu, healthy: this.node.healthy() };
+    const desired = this.deps.state.desired;
+    const tenantBytes = dump ? this.traffic.take(dump, (key) => desired?.get(key)?.tenantId) : [];
+    return { load, peers, rxBytes: Number(rx), txBytes: Number(tx), cpu, healthy: this.node.healthy(), ...(tenantBytes.length > 0 ? { tenantBytes } : {}) };
   }
 
   private recovered(): void {

@@ -328,6 +328,33 @@ describe('NodeDaemon: reconciliation', () => {
     await daemon.pulseStep();
     expect(controlPlane.pulses.at(-1)).toMatchObject({ load: 90, cpu: 90 });
   });
+
+  it('pulses each tenant’s traffic since the previous pulse, nothing per peer; a pulse that did not arrive hands its traffic to the next', async () => {
+    const T1 = '0b7e4c1e-59d4-4c8a-9d1e-7a1f4b2c3d4e';
+    const T2 = 'f3a2b1c0-1234-4abc-8def-0123456789ab';
+    const { host, controlPlane, daemon } = await started({}, [{ ...peer(0), tenantId: T1 }, { ...peer(1), tenantId: T1 }, { ...peer(2), tenantId: T2 }, peer(3)]);
+    await daemon.pulseStep(); // the baseline
+    expect(controlPlane.pulses.at(-1)).not.toHaveProperty('tenantBytes');
+    host.transfer.set(KEYS[0] as string, [1500, 2000]);
+    host.transfer.set(KEYS[1] as string, [1000, 2100]);
+    host.transfer.set(KEYS[2] as string, [1000, 2007]);
+    host.transfer.set(KEYS[3] as string, [9000, 9000]); // a consumer's: not metered
+    await daemon.pulseStep();
+    expect(controlPlane.pulses.at(-1)?.tenantBytes).toEqual([
+      { tenantId: T1, bytes: 600 },
+      { tenantId: T2, bytes: 7 },
+    ]);
+    const body = JSON.stringify(controlPlane.pulses.at(-1));
+    for (const k of KEYS) expect(body).not.toContain(k);
+
+    host.transfer.set(KEYS[2] as string, [1000, 2010]);
+    controlPlane.failure = 'unavailable';
+    await daemon.pulseStep();
+    controlPlane.failure = null;
+    host.transfer.set(KEYS[2] as string, [1000, 2011]);
+    await daemon.pulseStep();
+    expect(controlPlane.pulses.at(-1)?.tenantBytes).toEqual([{ tenantId: T2, bytes: 4 }]);
+  });
 });
 
 describe('NodeDaemon: announcements', () => {

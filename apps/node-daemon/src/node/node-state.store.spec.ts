@@ -81,6 +81,20 @@ describe('FileNodeStore journal', () => {
     await again.close();
   });
 
+  it('keeps a peer’s tenant id through the journal and the snapshot (a restarted node still meters per tenant)', async () => {
+    const T = '0b7e4c1e-59d4-4c8a-9d1e-7a1f4b2c3d4e';
+    const store = new FileNodeStore(dir);
+    await store.save(base);
+    await store.append({ generation: 2, upserted: [{ ...lease(5), tenantId: T }], removed: [] });
+    await store.close();
+    const again = new FileNodeStore(dir);
+    const loaded = await again.load();
+    expect(loaded.peers).toEqual([lease(2), lease(3), { ...lease(5), tenantId: T }]);
+    await again.save(loaded);
+    expect((await again.load()).peers).toEqual(loaded.peers);
+    await again.close();
+  });
+
   it('skips a torn line, and a line lost from the chain ends the replay', async () => {
     const store = new FileNodeStore(dir);
     await store.save(base);

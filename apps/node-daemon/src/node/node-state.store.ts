@@ -58,7 +58,7 @@ export function replayJournal(snapshot: NodeSnapshot, changes: readonly PeerSetC
   for (const change of changes) {
     if (change.generation !== generation + 1) break;
     for (const key of change.removed) peers.delete(key);
-    for (const peer of change.upserted) peers.set(peer.publicKey, { publicKey: peer.publicKey, allowedIps: [...peer.allowedIps], expiresAt: peer.expiresAt });
+    for (const peer of change.upserted) peers.set(peer.publicKey, { publicKey: peer.publicKey, allowedIps: [...peer.allowedIps], expiresAt: peer.expiresAt, ...(peer.tenantId ? { tenantId: peer.tenantId } : {}) });
     generation = change.generation;
   }
   return { ...snapshot, generation, peers: [...peers.values()] };
