@@ -25,7 +25,9 @@ export class AppModule {
           applicationName: 'config-service',
           poolSize: config.NETWORK_DB_POOL_SIZE,
         }),
-        RedisModule.forRoot(config.REDIS_URL, 'config-service'),
+        // Auto-pipelining: the commands of concurrent redemptions issued in one event-loop turn go
+        // out in one write (bench/config: socket writes were a quarter of a redemption's CPU).
+        RedisModule.forRoot(config.REDIS_URL, 'config-service', { enableAutoPipelining: true }),
         PlatformModule.forRoot({
           service: 'config-service',
           logLevel: config.LOG_LEVEL,

@@ -1,6 +1,7 @@
 import { DynamicModule, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
 import { DependencyFailureRegistration } from './dependency-failure';
 import type { RedisClient } from '@phoenix/common';
+import type { RedisOptions } from 'ioredis';
 import { createRedis } from './redis';
 
 export const REDIS = Symbol('REDIS');
@@ -17,11 +18,11 @@ class RedisCloser implements OnApplicationShutdown {
 /** Provides one shared ioredis client (a `Redis`, or a `Cluster` for a `redis+cluster://` URL) under the `REDIS` token. */
 @Module({})
 export class RedisModule {
-  static forRoot(url: string, connectionName: string): DynamicModule {
+  static forRoot(url: string, connectionName: string, extra: RedisOptions = {}): DynamicModule {
     return {
       module: RedisModule,
       global: true,
-      providers: [{ provide: REDIS, useFactory: () => createRedis(url, connectionName) }, RedisCloser, DependencyFailureRegistration],
+      providers: [{ provide: REDIS, useFactory: () => createRedis(url, connectionName, extra) }, RedisCloser, DependencyFailureRegistration],
       exports: [REDIS],
     };
   }
