@@ -1,5 +1,6 @@
-// The privacy scans can fail: each one finds a value planted where the journey scans (a real
-// network database with its migrations, Redis values of every type, a /metrics label, a log line)
+// The privacy scans can fail: each one finds a value planted where the journeys scan (a real
+// network database with its migrations, Redis values of every type, ClickHouse tables, a /metrics
+// label, a log line)
 // and finds nothing on the same data before the plant.
 import { execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -10,7 +11,7 @@ import { Client } from 'pg';
 import { Counter, Registry } from 'prom-client';
 import { WORKSPACE_ROOT } from '@phoenix/common/testing';
 import { createTestDatabase } from '@phoenix/database';
-import { addressNeedle, bytesNeedle, scanKeys, scanLog, scanMetrics, scanPostgres, scanRedis, textNeedle } from './privacy-scan';
+import { addressNeedle, bytesNeedle, readableKeyPatterns, scanClickHouse, scanKeys, scanLog, scanMetrics, scanPostgres, scanRedis, textNeedle } from './privacy-scan';
 
 const userId = randomUUID();
 const email = `planted-${randomBytes(3).toString('hex')}@example.test`;
@@ -139,6 +140,51 @@ describe('privacy scans find what is planted', () => {
         ['metrics test scan_test_total{route}', 'client IPv6'],
       ]);
     });
+  });
+
+  describe('in every row of every ClickHouse table (a throwaway database on the stack\'s server)', () => {
+    const url = process.env.CLICKHOUSE_URL!;
+    const database = `scantest_${randomBytes(3).toString('hex')}`;
+    const q = async (query: string) => {
+      const res = await fetch(url, { method: 'POST', body: query });
+      if (res.status !== 200) throw new Error(await res.text());
+    };
+    beforeAll(async () => {
+      await q(`CREATE DATABASE ${database}`);
+      await q(`CREATE TABLE ${database}.usage (day Date, tenant_id String, bytes UInt64) ENGINE = MergeTree ORDER BY (tenant_id, day)`);
+      await q(`CREATE TABLE ${database}.events (at DateTime, location String) ENGINE = MergeTree ORDER BY at`);
+    });
+    afterAll(async () => {
+      await q(`DROP DATABASE IF EXISTS ${database}`);
+    });
+
+    it('finds nothing in clean rows, then a user id in one table and an email in another', async () => {
+      await q(`INSERT INTO ${database}.usage VALUES ('2026-11-30', 'tenant-a', 10)`);
+      await q(`INSERT INTO ${database}.events VALUES ('2026-11-30 10:00:00', 'de-fra')`);
+      const clean = await scanClickHouse(url, needles);
+      expect(clean.tables).toEqual(expect.arrayContaining([`${database}.usage`, `${database}.events`]));
+      expect(clean.tables.some((t) => t.startsWith('system.'))).toBe(false);
+      expect(clean.findings.filter((f) => f.place.includes(database))).toEqual([]);
+      await q(`INSERT INTO ${database}.usage VALUES ('2026-11-30', '${userId}', 10)`);
+      await q(`INSERT INTO ${database}.events VALUES ('2026-11-30 11:00:00', '${email}')`);
+      const planted = await scanClickHouse(url, needles);
+      expect(planted.findings.filter((f) => f.place.includes(database)).map((f) => [f.place.split(' ').pop(), f.what]).sort()).toEqual([
+        [`${database}.events`, 'email'],
+        [`${database}.usage`, 'user id'],
+      ]);
+    });
+  });
+
+  it("reads each side's readable key patterns from the stack's Redis ACL", async () => {
+    const admin = new Redis(process.env.REDIS_URL!, { maxRetriesPerRequest: 1 });
+    try {
+      expect(await readableKeyPatterns(admin, 'phoenix_network')).toEqual(['network:*']);
+      expect(await readableKeyPatterns(admin, 'phoenix_analytics')).toEqual(['analytics:*']);
+      expect(await readableKeyPatterns(admin, 'phoenix_node')).toEqual([]);
+      expect(await readableKeyPatterns(admin, 'default')).toEqual(['*']);
+    } finally {
+      admin.disconnect();
+    }
   });
 
   it('in every line of a log', () => {

@@ -1,4 +1,7 @@
-import { addressNeedle, assertClean, bytesNeedle, findIn, metricLabels, scanLog, textNeedle } from './privacy-scan';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { addressNeedle, assertClean, bytesNeedle, findIn, metricLabels, scanFiles, scanLog, textNeedle } from './privacy-scan';
 
 describe('privacy-scan matching', () => {
   const userId = '3f1c2a9e-8b7d-4c55-a1e2-0d9f6b7c8a11';
@@ -65,5 +68,22 @@ describe('privacy-scan matching', () => {
   it('refuses empty needles and non-addresses (a needle that matches everything or nothing is a bug)', () => {
     expect(() => textNeedle('x', '')).toThrow();
     expect(() => addressNeedle('x', 'localhost')).toThrow();
+  });
+
+  it('scans every file under a directory, nested ones and binary ones too', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'phx-scan-files-'));
+    try {
+      mkdirSync(join(dir, 'sub'));
+      writeFileSync(join(dir, 'state.json'), '{"nodeId":"n1"}');
+      writeFileSync(join(dir, 'sub', 'blob'), Buffer.concat([Buffer.from([0, 255, 1]), Buffer.from('x')]));
+      const needle = textNeedle('user id', userId);
+      const clean = scanFiles('node', dir, [needle]);
+      expect(clean.files.map((f) => f.slice(dir.length)).sort()).toEqual(['/state.json', '/sub/blob']);
+      expect(clean.findings).toEqual([]);
+      writeFileSync(join(dir, 'sub', 'blob'), Buffer.concat([Buffer.from([0, 255, 1]), Buffer.from(`peer of ${userId}`)]));
+      expect(scanFiles('node', dir, [needle]).findings.map((f) => [f.place.slice(-9), f.what])).toEqual([['/sub/blob', 'user id']]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

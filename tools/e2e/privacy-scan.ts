@@ -1,7 +1,8 @@
 // Content scans for the privacy invariants (ARCHITECTURE.md, invariants 2, 3 and 6): look for known
-// values — a test user's id, email, Firebase uid, Stripe ids, the client's addresses, a token's bytes —
-// in every row of every table of a database, every Redis key and value under a pattern, every label
-// of a `/metrics` page and every line of a log. The scans read what is there after a real run; they
+// values — a test user's id, email, Firebase uid, Stripe ids, a tenant user's id and device id, the
+// client's addresses, a token's bytes — in every row of every table of a database (Postgres or
+// ClickHouse), every Redis key and value under a pattern, every label of a `/metrics` page, every
+// line of a log and every file under a directory. The scans read what is there after a real run; they
 // do not trust column names or code paths. Each scan reports what it read, so a test can also prove
 // it saw the run's data (a scan that reads nothing finds nothing).
 //
@@ -9,6 +10,8 @@
 // whole addresses (`127.0.0.1` is not found in `127.0.0.10`, `::1` not in `fd00:70:1::1`, but both
 // are found in `[::1]:3000`, `::ffff:127.0.0.1` or `127.0.0.1/32`); bytes exactly (binary Redis
 // values are read as latin1).
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type Redis from 'ioredis';
 import { Client } from 'pg';
 
@@ -202,6 +205,89 @@ export async function scanRedis(redis: Redis, pattern: string, needles: readonly
       if (utf8 !== text) report.findings.push(...findIn(place, utf8, needles.filter((n) => n.kind !== 'bytes')));
     }
   }
+  return report;
+}
+
+/**
+ * The key patterns a Redis ACL user may read (`ACL GETUSER`, asked as the admin): `~pattern` and
+ * `%R~pattern` selectors; `allkeys`/`~*` is `*`. A user with no key access has none.
+ */
+export async function readableKeyPatterns(admin: Redis, user: string): Promise<string[]> {
+  const reply = (await admin.call('ACL', 'GETUSER', user)) as unknown[] | null;
+  if (!Array.isArray(reply)) throw new Error(`Redis has no ACL user ${user}`);
+  const i = reply.findIndex((x) => String(x) === 'keys');
+  const keys = String(reply[i + 1] ?? '');
+  return [
+    ...new Set(
+      keys
+        .split(/\s+/)
+        .filter((k) => k === 'allkeys' || k.startsWith('~') || /^%R?W?~/.test(k))
+        .filter((k) => !/^%W~/.test(k))
+        .map((k) => (k === 'allkeys' ? '*' : k.replace(/^%[RW]*~|^~/, ''))),
+    ),
+  ];
+}
+
+// ---------------------------------------------------------------- ClickHouse
+
+const CLICKHOUSE_MAX_ROWS_PER_TABLE = 10_000_000;
+
+async function clickHouseQuery(url: string, query: string): Promise<string> {
+  const res = await fetch(url, { method: 'POST', body: query, signal: AbortSignal.timeout(60_000) });
+  const text = await res.text();
+  if (res.status !== 200) throw new Error(`ClickHouse answered ${res.status} to ${query.slice(0, 80)}: ${text.slice(0, 300)}`);
+  return text;
+}
+
+/**
+ * Every row of every table of every database but `system` on the ClickHouse server at `url` (its
+ * HTTP interface), each row as one TabSeparated line. Views hold no rows of their own (a
+ * materialized view's rows are in its `.inner.` table, scanned as a table); a Distributed table's
+ * rows are in the local tables it fronts, scanned on each server they live on.
+ */
+export async function scanClickHouse(url: string, needles: readonly Needle[]): Promise<ScanReport & { tables: string[] }> {
+  const report = { place: `clickhouse ${new URL(url).host}`, items: 0, findings: [] as Finding[], tables: [] as string[] };
+  const list = await clickHouseQuery(
+    url,
+    "SELECT database, name FROM system.tables WHERE database != 'system' AND engine NOT IN ('View', 'MaterializedView', 'Distributed') ORDER BY database, name FORMAT TabSeparated",
+  );
+  const quote = (id: string) => `\`${id.replace(/\\/g, '\\\\').replace(/`/g, '\\`')}\``;
+  for (const line of list.split('\n').filter(Boolean)) {
+    const [database = '', name = ''] = line.split('\t');
+    const table = `${database}.${name}`;
+    report.tables.push(table);
+    const rows = await clickHouseQuery(url, `SELECT * FROM ${quote(database)}.${quote(name)} LIMIT ${CLICKHOUSE_MAX_ROWS_PER_TABLE} FORMAT TabSeparated`);
+    for (const row of rows.split('\n')) {
+      if (!row) continue;
+      report.items++;
+      report.findings.push(...findIn(`${report.place} ${table}`, row, needles));
+    }
+  }
+  return report;
+}
+
+// ---------------------------------------------------------------- files
+
+/** Every file under `dir` (recursively, symlinks not followed), each as text (binary as latin1). */
+export function scanFiles(name: string, dir: string, needles: readonly Needle[]): ScanReport & { files: string[] } {
+  const report = { place: `files ${name}`, items: 0, findings: [] as Finding[], files: [] as string[] };
+  const walk = (d: string, depth: number) => {
+    if (depth > 20) throw new Error(`${d}: too deep`);
+    for (const entry of readdirSync(d, { withFileTypes: true })) {
+      const path = join(d, entry.name);
+      if (entry.isDirectory()) walk(path, depth + 1);
+      else if (entry.isFile()) {
+        report.files.push(path);
+        report.items++;
+        const bytes = readFileSync(path);
+        const found = findIn(`${report.place} ${path}`, bytes.toString('latin1'), needles);
+        // Text stored as UTF-8 reads differently as latin1 once it has non-ASCII: the rest in UTF-8 too.
+        const rest = needles.filter((n) => n.kind !== 'bytes' && !found.some((f) => f.what === n.what));
+        report.findings.push(...found, ...findIn(`${report.place} ${path}`, bytes.toString('utf8'), rest));
+      }
+    }
+  };
+  walk(dir, 0);
   return report;
 }
 
