@@ -7,3 +7,4 @@ export * from './fake-clock';
 export * from './redis-keys';
 export * from './tcp-proxy';
 export * from './redis-targets';
+export * from './redis-with-users';
