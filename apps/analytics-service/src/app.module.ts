@@ -8,6 +8,7 @@ import { DashboardModule } from './dashboard/dashboard.module';
 import { IngestModule } from './ingest/ingest.module';
 import { RetentionModule } from './retention/retention.module';
 import { FleetModule } from './fleet/fleet.module';
+import { UsageQueryModule } from './usage-query/usage-query.module';
 
 @Module({})
 export class AppModule {
@@ -31,6 +32,7 @@ export class AppModule {
         IngestModule,
         RetentionModule,
         FleetModule,
+        UsageQueryModule,
       ],
     };
   }
