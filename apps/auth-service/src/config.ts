@@ -4,6 +4,13 @@ import { z } from 'zod';
 
 const optionalUrl = (protocols: string[]) => env.url(protocols).optional();
 
+/** A Stripe billing meter's `event_name` (at most 100 characters), or `off`: that metric is not reported. */
+const meterEventName = (defaultName: string) =>
+  z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{1,100}$/, { message: 'must be a meter event name (1-100 of A-Za-z0-9_.:-) or off' })
+    .default(defaultName);
+
 /** auth-service environment (API.md "Environment"); parsed once at start. */
 export const configShape = {
   ...baseShape(3001),
@@ -110,6 +117,21 @@ export const configShape = {
   BILLING_RECONCILE_STALE_HOURS: env.int(24, 1, 24 * 90),
   /** Subscriptions one `identity.billing.reconcile` run re-reads at most (the oldest first). */
   BILLING_RECONCILE_BATCH: env.int(200, 1, 10_000),
+  /**
+   * How long `GET /api/v1/usage` and the monthly usage report wait for analytics-service's answer
+   * to `analytics.tenant-usage.query` (ms); then `503 UNAVAILABLE`.
+   */
+  ANALYTICS_QUERY_TIMEOUT_MS: env.int(5000, 100, 60_000),
+  /**
+   * The monthly tenant usage report (`identity.billing.tenant-usage`): the Stripe billing meter
+   * `event_name` of each metric (a meter with that name must exist in Stripe, summing `value` per
+   * `stripe_customer_id`), or `off` to report none of that metric.
+   */
+  STRIPE_METER_CONNECTIONS: meterEventName('phoenix_tenant_connections'),
+  STRIPE_METER_CONNECTION_HOURS: meterEventName('phoenix_tenant_connection_hours'),
+  STRIPE_METER_GIGABYTES: meterEventName('phoenix_tenant_gigabytes'),
+  /** Tenants the monthly usage report handles at once (each: one analytics read, up to three Stripe calls). */
+  TENANT_USAGE_REPORT_CONCURRENCY: env.int(4, 1, 32),
 };
 
 export type AuthConfig = ConfigOf<typeof configShape>;
