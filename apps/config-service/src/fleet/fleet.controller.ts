@@ -1,18 +1,23 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { AdminGuard } from '@phoenix/common';
+import { AdminGuard, Clock } from '@phoenix/common';
 import { NodeView, PeerSetResponse, PulseDto, PulseResponse } from './dto/pulse.dto';
 import { RegisterNodeDto, RegisterNodeResponse } from './dto/register-node.dto';
 import { EnrollmentGuard } from './enrollment.guard';
 import { FleetService } from './fleet.service';
 import { NodeAuthGuard } from './node-auth.guard';
+import { TenantUsageStore } from './tenant-usage.store';
 
 @ApiTags('nodes')
 @ApiBearerAuth()
 @Controller('nodes')
 export class FleetController {
-  constructor(private readonly fleet: FleetService) {}
+  constructor(
+    private readonly fleet: FleetService,
+    private readonly usage: TenantUsageStore,
+    private readonly clock: Clock,
+  ) {}
 
   @Post('register')
   @UseGuards(EnrollmentGuard)
@@ -33,8 +38,12 @@ export class FleetController {
   @ApiOperation({ summary: "A node's heartbeat and load (Bearer nodeToken)" })
   @ApiOkResponse({ type: PulseResponse })
   @ApiResponse({ status: 410, description: 'NODE_DECOMMISSIONED' })
-  pulse(@Param('id') id: string, @Body() dto: PulseDto): Promise<PulseResponse> {
-    return this.fleet.pulse(id, dto);
+  async pulse(@Param('id') id: string, @Body() dto: PulseDto): Promise<PulseResponse> {
+    const answer = await this.fleet.pulse(id, dto);
+    // Metered once the pulse is accepted (one that failed is sent again, its bytes with it).
+    const at = new Date(this.clock.nowMs());
+    for (const t of dto.tenantBytes ?? []) this.usage.bytes(t.tenantId, t.bytes, at);
+    return answer;
   }
 
   @Get(':id/peers')

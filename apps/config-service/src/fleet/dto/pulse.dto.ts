@@ -1,5 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsInt, IsNumber, IsOptional, Max, Min } from 'class-validator';
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, ArrayUnique, IsArray, IsBoolean, IsInt, IsNumber, IsOptional, Max, Min, ValidateNested } from 'class-validator';
+import { MAX_PULSE_TENANTS, TenantBytesDto } from './tenant-bytes.dto';
 
 export class PulseDto {
   @ApiProperty({ minimum: 0, maximum: 100 })
@@ -36,6 +38,15 @@ export class PulseDto {
   @ApiProperty()
   @IsBoolean()
   healthy!: boolean;
+
+  @ApiPropertyOptional({ type: [TenantBytesDto], maxItems: MAX_PULSE_TENANTS, description: 'Per tenant, rx + tx of its peers since the previous pulse; each tenant once' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(MAX_PULSE_TENANTS)
+  @ArrayUnique((t: TenantBytesDto) => (typeof t?.tenantId === 'string' ? t.tenantId.toLowerCase() : t))
+  @ValidateNested({ each: true })
+  @Type(() => TenantBytesDto)
+  tenantBytes?: TenantBytesDto[];
 }
 
 export class PulseResponse {
