@@ -65,6 +65,15 @@ export const configShape = {
   ISSUER_KEY_CACHE_SECONDS: env.int(30, 0, 3600),
   /** The `issuer-request-uri` of the directory (absolute or a path). */
   ISSUER_REQUEST_URI: z.string().min(1).default('/token-request'),
+  /**
+   * The consumer issuer's name in `GET /token-issuers`: the same value as config-service's
+   * `TOKEN_ISSUER_NAME` (its TokenChallenge's issuer_name). A tenant's issuer is named
+   * `<TOKEN_ISSUER_NAME>/tenants/<tenantId>` (at most 255 characters with the suffix).
+   */
+  TOKEN_ISSUER_NAME: z
+    .string()
+    .regex(/^[\x21-\x7e]{1,210}$/, { message: 'must be 1-210 printable ASCII characters without spaces' })
+    .default('phoenix-issuer'),
   TOKEN_QUOTA_PER_DAY: env.int(48, 1, 10_000_000),
   /** Worker threads doing the RSA private operation; 0 signs on the main thread. */
   SIGNING_WORKERS: env.int(availableParallelism(), 0, 64),

@@ -11,9 +11,14 @@ import { issuerKek } from './kek';
 import { QuotaService } from './quota.service';
 import { SignerPool } from './signer.pool';
 import { TokenRequestRoute } from './token-request.route';
+import { TenantsModule } from '../tenants/tenants.module';
+import { TenantIssuanceService } from './tenant-issuance.service';
+import { TenantTokensController, TokenIssuersController } from './tenant-issuance.controller';
+import { TenantIssuers } from './tenant-issuers';
 
 @Module({
-  controllers: [IssuanceController, IssuerKeysAdminController, IssuerKeysMessagesController],
+  imports: [TenantsModule],
+  controllers: [IssuanceController, IssuerKeysAdminController, IssuerKeysMessagesController, TenantTokensController, TokenIssuersController],
   providers: [
     { provide: ISSUER_KEK, inject: [APP_CONFIG], useFactory: (c: AuthConfig) => issuerKek(c.ISSUER_KEY_ENCRYPTION_KEY, c.NODE_ENV) },
     IssuerKeysRepository,
@@ -23,6 +28,8 @@ import { TokenRequestRoute } from './token-request.route';
     SignerPool,
     IssuanceService,
     TokenRequestRoute,
+    TenantIssuers,
+    TenantIssuanceService,
   ],
   exports: [QuotaService, IssuerKeyStore],
 })

@@ -20,6 +20,37 @@ function below(a: Uint8Array, b: Uint8Array): boolean {
   return Buffer.compare(a, b) < 0;
 }
 
+/** The blinded messages of a JSON batch (`POST /auth/vpn-token` and a tenant device's tokens): 1–20 base64url strings of 256 bytes. @throws 400 VALIDATION_FAILED */
+export function decodeBlindedMessages(encoded: string[]): Uint8Array[] {
+  if (encoded.length < 1 || encoded.length > MAX_BLINDED_MESSAGES) throw new AppError(ErrorCode.VALIDATION_FAILED, `blindedMessages must hold 1 to ${MAX_BLINDED_MESSAGES} entries`);
+  return encoded.map((s, i) => {
+    let bytes: Uint8Array;
+    try {
+      bytes = base64urlDecode(s);
+    } catch {
+      throw new AppError(ErrorCode.VALIDATION_FAILED, `blindedMessages[${i}] is not base64url`);
+    }
+    if (bytes.length !== BLIND_RSA_NK) throw new AppError(ErrorCode.VALIDATION_FAILED, `blindedMessages[${i}] must decode to ${BLIND_RSA_NK} bytes`);
+    return bytes;
+  });
+}
+
+/** Each message must be below the key's modulus (RFC 9474 §4.3). @throws 400 VALIDATION_FAILED */
+export function assertBelowModulus(key: SigningKey, msgs: Uint8Array[]): void {
+  msgs.forEach((m, i) => {
+    if (!below(m, key.modulus)) throw new AppError(ErrorCode.VALIDATION_FAILED, `blinded message ${i} is not below the key's modulus`);
+  });
+}
+
+/** The JSON answer of a batch signed with `key`. */
+export function batchResult(key: SigningKey, sigs: Uint8Array[]): BatchResult {
+  return {
+    tokenKeyId: base64urlEncode(key.keyIdBytes),
+    blindSignatures: sigs.map((s) => base64urlEncode(s)),
+    expiresAt: key.removeAt.toISOString(),
+  };
+}
+
 /**
  * Anonymous token issuance: the caller must be entitled and under quota; then the current issuer
  * key signs their blinded messages. Nothing about the messages or signatures is stored or
@@ -48,38 +79,18 @@ export class IssuanceService {
     }
     const key = await this.keys.signingKeyFor(request.truncatedTokenKeyId);
     if (!key) throw new AppError(ErrorCode.UNKNOWN_KEY_ID, 'the token request names no key this issuer signs with; refresh the issuer directory');
-    this.assertInRange(key, [request.blindedMsg]);
+    assertBelowModulus(key, [request.blindedMsg]);
     const [sig] = await this.sign(identity, key, [request.blindedMsg]);
     return sig;
   }
 
   /** `POST /auth/vpn-token`: a batch of base64url blinded messages, each counted against the quota. */
   async issueBatch(identity: FirebaseIdentity, encoded: string[]): Promise<BatchResult> {
-    if (encoded.length < 1 || encoded.length > MAX_BLINDED_MESSAGES) throw new AppError(ErrorCode.VALIDATION_FAILED, `blindedMessages must hold 1 to ${MAX_BLINDED_MESSAGES} entries`);
-    const msgs = encoded.map((s, i) => {
-      let bytes: Uint8Array;
-      try {
-        bytes = base64urlDecode(s);
-      } catch {
-        throw new AppError(ErrorCode.VALIDATION_FAILED, `blindedMessages[${i}] is not base64url`);
-      }
-      if (bytes.length !== BLIND_RSA_NK) throw new AppError(ErrorCode.VALIDATION_FAILED, `blindedMessages[${i}] must decode to ${BLIND_RSA_NK} bytes`);
-      return bytes;
-    });
+    const msgs = decodeBlindedMessages(encoded);
     const key = await this.keys.signingKey();
-    this.assertInRange(key, msgs);
+    assertBelowModulus(key, msgs);
     const sigs = await this.sign(identity, key, msgs);
-    return {
-      tokenKeyId: base64urlEncode(key.keyIdBytes),
-      blindSignatures: sigs.map((s) => base64urlEncode(s)),
-      expiresAt: key.removeAt.toISOString(),
-    };
-  }
-
-  private assertInRange(key: SigningKey, msgs: Uint8Array[]): void {
-    msgs.forEach((m, i) => {
-      if (!below(m, key.modulus)) throw new AppError(ErrorCode.VALIDATION_FAILED, `blinded message ${i} is not below the key's modulus`);
-    });
+    return batchResult(key, sigs);
   }
 
   /** Entitled? → consume quota → sign. Fails closed: no quota store, no signature. */

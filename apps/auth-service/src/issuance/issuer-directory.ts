@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { TOKEN_TYPE_BLIND_RSA, base64urlEncode, renderIssuerDirectory } from '@phoenix/crypto';
+import { type IssuerDirectoryJson, TOKEN_TYPE_BLIND_RSA, base64urlEncode, renderIssuerDirectory } from '@phoenix/crypto';
 import { InjectConfig } from '@phoenix/common';
 import type { AuthConfig } from '../config';
+import type { IssuerKey } from '../database/entities';
 import { IssuerKeyStore } from './issuer-keys.store';
 import { DIRECTORY_MAX_AGE_SEC } from './key-schedule';
 
@@ -20,6 +21,31 @@ export function matchesEtag(ifNoneMatch: string | undefined, etag: string): bool
   if (ifNoneMatch.trim() === '*') return true;
   const bare = etag.replace(/^W\//, '');
   return ifNoneMatch.split(',').some((t) => t.trim().replace(/^W\//, '') === bare);
+}
+
+/** The public half of a listed key: what a directory or `/token-issuers` shows of it. */
+export type ListedKey = Pick<IssuerKey, 'keyId' | 'tokenKey' | 'notBefore'>;
+
+function directoryJson(listed: readonly ListedKey[], issuerRequestUri: string): IssuerDirectoryJson {
+  return renderIssuerDirectory({
+    issuerRequestUri,
+    tokenKeys: listed.map((k) => ({ tokenType: TOKEN_TYPE_BLIND_RSA, tokenKey: new Uint8Array(k.tokenKey), notBefore: Math.floor(k.notBefore.getTime() / 1000) })),
+  });
+}
+
+/** The `token-keys` entries of listed keys (RFC 9578 §4), in the order given (newest first). */
+export function tokenKeysJson(listed: readonly ListedKey[]): IssuerDirectoryJson['token-keys'] {
+  return directoryJson(listed, '-')['token-keys'];
+}
+
+/** A body and its strong ETag (SHA-256 of the exact bytes, base64url, 32 characters). */
+export function withEtag(body: string): RenderedDirectory {
+  return { body, etag: `"${base64urlEncode(createHash('sha256').update(body).digest()).slice(0, 32)}"` };
+}
+
+/** The directory JSON of `listed` keys with this `issuer-request-uri`, and its ETag. */
+export function renderDirectory(listed: readonly ListedKey[], issuerRequestUri: string): RenderedDirectory {
+  return withEtag(JSON.stringify(directoryJson(listed, issuerRequestUri)));
 }
 
 /**
@@ -43,12 +69,7 @@ export class IssuerDirectory {
     const listed = await this.keys.listedKeys();
     const memoKey = listed.map((k) => `${k.keyId}@${k.notBefore.getTime()}`).join(',');
     if (this.memo?.key === memoKey) return this.memo.value;
-    const json = renderIssuerDirectory({
-      issuerRequestUri: this.issuerRequestUri,
-      tokenKeys: listed.map((k) => ({ tokenType: TOKEN_TYPE_BLIND_RSA, tokenKey: new Uint8Array(k.tokenKey), notBefore: Math.floor(k.notBefore.getTime() / 1000) })),
-    });
-    const body = JSON.stringify(json);
-    const value = { body, etag: `"${base64urlEncode(createHash('sha256').update(body).digest()).slice(0, 32)}"` };
+    const value = renderDirectory(listed, this.issuerRequestUri);
     this.memo = { key: memoKey, value };
     return value;
   }

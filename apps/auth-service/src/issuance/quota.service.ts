@@ -133,4 +133,26 @@ export class QuotaService implements OnModuleInit, OnApplicationShutdown {
   async forget(userId: string): Promise<void> {
     await this.redis.del(this.key(userId));
   }
+
+  // --- per device (B2B tenants): the same rolling day, the plan's limit --------------------------
+
+  /** A tenant device's counts: one hash (one key, one Cluster slot) per device, like a user's. */
+  deviceKey(deviceId: string): string {
+    return `${this.prefix}device-quota:${deviceId}`;
+  }
+
+  /** Consumes `n` of a device's `limit` tokens per rolling day (`tokensPerDevicePerDay` of its tenant's plan). @throws the Redis client's error when Redis is down */
+  async consumeDevice(deviceId: string, n: number, limit: number): Promise<QuotaDecision> {
+    const [ok, used, third] = await this.redis.authQuotaConsume(this.deviceKey(deviceId), this.nowSeconds(), QUOTA_BUCKET_SECONDS, QUOTA_BUCKETS, limit, n);
+    return ok === 1 ? { allowed: true, used, bucket: third } : { allowed: false, used, retryAfterSeconds: Math.max(1, third) };
+  }
+
+  /** Gives back a device's tokens consumed for a request that then failed to sign. Best effort. */
+  async releaseDevice(deviceId: string, bucket: number, n: number): Promise<void> {
+    await this.redis.authQuotaRelease(this.deviceKey(deviceId), bucket, n).catch(() => undefined);
+  }
+
+  async usedByDevice(deviceId: string): Promise<number> {
+    return this.redis.authQuotaUsed(this.deviceKey(deviceId), this.nowSeconds(), QUOTA_BUCKET_SECONDS, QUOTA_BUCKETS);
+  }
 }

@@ -4,7 +4,9 @@ import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
  * A Privacy Pass issuer key (RSA-2048, token type 2). Listed in the directory from `publishFrom`
  * (a day before it signs) until `removeAt` (the redeem window after it stops signing), signing
  * in [notBefore, signsUntil). The private key is stored sealed under the KEK with the key id as
- * associated data, and the row is deleted at `removeAt`.
+ * associated data, and the row is deleted at `removeAt`. `tenantId` is null for the consumer
+ * issuer and a tenant's id for that tenant's issuer; each issuer has its own schedule
+ * (`notBefore` is unique per issuer).
  */
 @Entity({ name: 'issuer_keys' })
 export class IssuerKey {
@@ -25,7 +27,11 @@ export class IssuerKey {
   @Column({ name: 'publish_from', type: 'timestamptz' })
   publishFrom!: Date;
 
-  @Column({ name: 'not_before', type: 'timestamptz', unique: true })
+  /** The tenant whose issuer this key belongs to; null: the consumer issuer. */
+  @Column({ name: 'tenant_id', type: 'uuid', nullable: true })
+  tenantId!: string | null;
+
+  @Column({ name: 'not_before', type: 'timestamptz' })
   notBefore!: Date;
 
   @Column({ name: 'signs_until', type: 'timestamptz' })
