@@ -50,6 +50,7 @@ export const configShape = {
   SCHEDULE_ISSUER_KEYS_ROTATE: schedule('0 * * * *'),
   SCHEDULE_LEASES_EXPIRE: schedule('* * * * *'),
   SCHEDULE_NODES_REAP: schedule('* * * * *'),
+  SCHEDULE_FLEET_REPORT: schedule('* * * * *'),
   SCHEDULE_BILLING_RECONCILE: schedule('20 * * * *'),
   SCHEDULE_TRIAL_ENDING: schedule('0 9 * * *'),
   SCHEDULE_ANALYTICS_RETENTION: schedule('30 3 * * *'),

@@ -12,6 +12,7 @@ describe('the schedule catalogue', () => {
       'identity.issuer-keys.rotate': '0 * * * *',
       'network.leases.expire': '* * * * *',
       'network.nodes.reap': '* * * * *',
+      'network.fleet.report': '* * * * *',
       'identity.billing.reconcile': '20 * * * *',
       'identity.notifications.trial-ending': '0 9 * * *',
       'analytics.retention': '30 3 * * *',
@@ -48,7 +49,7 @@ describe('the schedule catalogue', () => {
 });
 
 describe('planSchedules', () => {
-  const desired = desiredSchedules(config({ SCHEDULE_BILLING_RECONCILE: 'off', SCHEDULE_TRIAL_ENDING: 'off', SCHEDULE_ANALYTICS_RETENTION: 'off' }));
+  const desired = desiredSchedules(config({ SCHEDULE_BILLING_RECONCILE: 'off', SCHEDULE_TRIAL_ENDING: 'off', SCHEDULE_ANALYTICS_RETENTION: 'off', SCHEDULE_FLEET_REPORT: 'off' }));
   const as = (id: string) => {
     const d = desired.find((x) => x.id === id)!;
     return { key: d.id, pattern: d.pattern, tz: d.tz, fingerprint: d.template.data.fingerprint };

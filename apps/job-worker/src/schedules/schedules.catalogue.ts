@@ -33,6 +33,7 @@ export const SCHEDULES: readonly ScheduleDefinition[] = [
   { id: Patterns.ISSUER_ROTATE, queue: SCHEDULES_QUEUE, env: 'SCHEDULE_ISSUER_KEYS_ROTATE', summary: 'auth-service creates and pre-publishes the next issuer key, retires old ones' },
   { id: Patterns.LEASES_EXPIRE, queue: SCHEDULES_QUEUE, env: 'SCHEDULE_LEASES_EXPIRE', summary: 'config-service deletes expired leases and tells their nodes' },
   { id: Patterns.NODES_REAP, queue: SCHEDULES_QUEUE, env: 'SCHEDULE_NODES_REAP', summary: 'config-service marks silent nodes dead, decommissions them after the grace, and ephemeral nodes at 24 h or when silent' },
+  { id: Patterns.FLEET_REPORT, queue: SCHEDULES_QUEUE, env: 'SCHEDULE_FLEET_REPORT', summary: 'config-service sends the fleet totals and tenant usage to analytics-service' },
   { id: Patterns.BILLING_RECONCILE, queue: SCHEDULES_QUEUE, env: 'SCHEDULE_BILLING_RECONCILE', summary: 'auth-service re-reads stale subscriptions from Stripe' },
   { id: Patterns.TRIAL_ENDING, queue: SCHEDULES_QUEUE, env: 'SCHEDULE_TRIAL_ENDING', summary: 'auth-service enqueues the notice of each trial ending soon' },
   { id: Patterns.ANALYTICS_RETENTION, queue: SCHEDULES_QUEUE, env: 'SCHEDULE_ANALYTICS_RETENTION', summary: 'analytics-service drops partitions past the retention period' },
