@@ -408,7 +408,9 @@ async function main(): Promise<void> {
     const fillStart = Date.now();
     const n = await big.fill(LARGE_LEASES);
     log(`bulk-inserted ${fmt(n)} leases for the second service in ${fmt((Date.now() - fillStart) / 1000, 1)} s`);
-    await big.pulse();
+    // Both nodes pulse again first: a slow bulk load can outlast three pulse intervals, after
+    // which a node without a pulse is no candidate (NO_CAPACITY).
+    await Promise.all([pulse(), big.pulse()]);
     const warm2 = await sequential(big.base, take(WARMUP_REQUESTS));
     if (warm2.other) throw new Error(`warm-up at 1M had ${warm2.other} failures:\n${big.service.output().slice(-2000)}`);
     const warm1 = await sequential(base, take(WARMUP_REQUESTS));
