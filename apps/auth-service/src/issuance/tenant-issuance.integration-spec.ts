@@ -275,6 +275,28 @@ describe('tenant token issuers (API.md "B2B tenants", item 4)', () => {
     expect(entry['token-keys'][0]!['token-key']).toBe(base64urlEncode(await tenantKey(d.tenantId)));
   });
 
+  it('POST /admin/issuer-keys/rotate runs every issuer: idempotent, and forced it retires each tenant key, still listed, and signs with the next', async () => {
+    const headers = { ...bearer(t.config.ADMIN_TOKEN), 'content-type': 'application/json' };
+    const count = (await json<unknown[]>(await admin('GET', '/admin/tenants'))).length;
+    const plain = await fetch(`${t.base}/admin/issuer-keys/rotate`, { method: 'POST', headers, body: '{}' });
+    expect(plain.status).toBe(200);
+    expect((await json<{ tenants: unknown }>(plain)).tenants).toEqual({ issuers: count, rotated: 0, created: 0, removed: 0, retired: 0 });
+    await new Promise((r) => setTimeout(r, 1100)); // a key signs for at least a second
+    const forced = await fetch(`${t.base}/admin/issuer-keys/rotate`, { method: 'POST', headers, body: '{"force":true}' });
+    expect(forced.status).toBe(200);
+    const f = await json<{ retired: string[]; tenants: { issuers: number; retired: number } }>(forced);
+    expect(f.retired).toHaveLength(1);
+    expect(f.tenants).toMatchObject({ issuers: count, rotated: count, retired: count });
+    const dir = parseIssuerDirectory(await (await fetch(`${t.base}/tenants/${a.tenantId}/.well-known/private-token-issuer-directory`)).text());
+    expect(dir.tokenKeys.map((k) => base64urlEncode(k.tokenKey))).toEqual([expect.any(String), base64urlEncode(keyA)]);
+    const next = dir.tokenKeys[0]!.tokenKey;
+    await new Promise((r) => setTimeout(r, 1100));
+    const reqs = requests(next, a.tenantId, 1);
+    const body = await json<Batch>(await tokens(a, blindedOf(reqs), await newDevice(a)));
+    expect(base64urlDecode(body.tokenKeyId)).toEqual(new Uint8Array(keyId(next)));
+    expect(verifyToken(next, finalizeToken(reqs[0]!.state, base64urlDecode(body.blindSignatures[0]!)))).toBe(true);
+  });
+
   it('stores nothing of the messages or signatures (every text/bytea column, every Redis key under the prefix)', async () => {
     expect(issued.length).toBeGreaterThanOrEqual(4);
     const needles = issued.flatMap((x) => [Buffer.from(x).toString('hex'), Buffer.from(x).toString('base64'), Buffer.from(x).toString('base64url')]);
