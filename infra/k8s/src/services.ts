@@ -130,6 +130,8 @@ export const SERVICES: Record<ServiceName, ServiceSpec> = {
       FIREBASE_PROJECT_ID: `phoenix-${env.name}`,
       GOOGLE_APPLICATION_CREDENTIALS: `${FIREBASE_CREDENTIALS_DIR}/service-account.json`,
       ISSUER_REQUEST_URI: `${scheme(env)}://${env.hosts.auth}/token-request`,
+      // The consumer issuer's name in GET /token-issuers: config-service's TOKEN_ISSUER_NAME (below).
+      TOKEN_ISSUER_NAME: env.hosts.auth,
       STRIPE_CHECKOUT_SUCCESS_URL: `${env.webOrigin}/billing/success`,
       STRIPE_CHECKOUT_CANCEL_URL: `${env.webOrigin}/billing/cancel`,
       STRIPE_PORTAL_RETURN_URL: `${env.webOrigin}/account`,

@@ -49,6 +49,14 @@ describe('prod against dev', () => {
     expect(auth(dev).ISSUER_REQUEST_URI).toMatch(/^http:\/\//);
   });
 
+  it("names the consumer issuer alike in auth-service (GET /token-issuers) and config-service (the TokenChallenge)", () => {
+    for (const r of [dev, prod]) {
+      const data = (svc: string) => r.configMaps.find((m) => m.metadata.name === svc)!.data!;
+      expect(data('auth-service').TOKEN_ISSUER_NAME).toBeTruthy();
+      expect(data('auth-service').TOKEN_ISSUER_NAME).toBe(data('config-service').TOKEN_ISSUER_NAME);
+    }
+  });
+
   it('spreads prod replicas over zones and hosts; dev does not', () => {
     for (const svc of SERVICE_NAMES) {
       expect(prod.deployment(svc).spec!.template.spec!.topologySpreadConstraints?.map((c) => c.topologyKey)).toEqual(['topology.kubernetes.io/zone', 'kubernetes.io/hostname']);
