@@ -67,6 +67,12 @@ describe('node-daemon configuration rules', () => {
     expect(() => loadNodeConfig({ ...base, WG_INTERFACE: 'eth0' })).toThrow(/EGRESS_INTERFACE: must differ from WG_INTERFACE/);
   });
 
+  it('takes the tenant a node is dedicated to (a UUID, lower-cased), none by default', () => {
+    expect(loadNodeConfig(base).NODE_TENANT_ID).toBeUndefined();
+    expect(loadNodeConfig({ ...base, NODE_TENANT_ID: '8A2D1CE1-F7D1-4AE5-BCCD-2B66B012DA8B' }).NODE_TENANT_ID).toBe('8a2d1ce1-f7d1-4ae5-bccd-2b66b012da8b');
+    expect(() => loadNodeConfig({ ...base, NODE_TENANT_ID: 'acme' })).toThrow(/NODE_TENANT_ID: must be a tenant id/);
+  });
+
   it('takes a network namespace for the data plane, none by default', () => {
     expect(loadNodeConfig(base).NODE_NETNS).toBeUndefined();
     expect(loadNodeConfig({ ...base, NODE_NETNS: 'phx-node' }).NODE_NETNS).toBe('phx-node');

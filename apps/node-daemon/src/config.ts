@@ -58,6 +58,15 @@ export const configShape = {
   BACKOFF_MAX_SEC: env.int(60, 1, 3600),
   NODE_EPHEMERAL: env.bool(false),
   /**
+   * A node dedicated to one B2B tenant (API.md "B2B tenants"): its id goes in the registration,
+   * with that tenant's enrollment token as NODE_ENROLLMENT_TOKEN. Unset: a node of the shared fleet.
+   */
+  NODE_TENANT_ID: z
+    .string()
+    .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, { message: 'must be a tenant id (UUID)' })
+    .transform((v) => v.toLowerCase())
+    .optional(),
+  /**
    * Runs every `wg`/`ip`/`nft`/`sysctl` command and wireguard-go inside this (existing) network
    * namespace (`ip netns exec <ns> …`), while the daemon's own HTTP and Redis clients stay in its
    * namespace. Used by `npm run platform` to run a local node in `phx-node`. Unset: the daemon's

@@ -10,6 +10,8 @@ export interface RegisterRequest {
   tunnelCidrV6?: string;
   ephemeral: boolean;
   version: string;
+  /** A node dedicated to this tenant (registered with the tenant's enrollment token). */
+  tenantId?: string;
 }
 
 export interface Registration {

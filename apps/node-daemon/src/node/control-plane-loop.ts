@@ -91,6 +91,7 @@ export class ControlPlaneLoop {
       ...(settings.tunnelCidrV6 ? { tunnelCidrV6: settings.tunnelCidrV6 } : {}),
       ephemeral: settings.ephemeral,
       version: settings.version,
+      ...(settings.tenantId ? { tenantId: settings.tenantId } : {}),
     });
     this.registration = registration;
     await this.deps.state.adoptNodeId(registration.id);

@@ -247,6 +247,11 @@ describe('NodeDaemon: registration', () => {
     expect(daemon.registeredNodeId).toBe('node-1');
   });
 
+  it('names its tenant in the registration when dedicated to one', async () => {
+    const { controlPlane } = await started({ tenantId: '8a2d1ce1-f7d1-4ae5-bccd-2b66b012da8b' });
+    expect(controlPlane.registrations).toEqual([expect.objectContaining({ location: 'de-fra', tenantId: '8a2d1ce1-f7d1-4ae5-bccd-2b66b012da8b' })]);
+  });
+
   it('registers again with the same key when config-service no longer knows the token', async () => {
     const { controlPlane, daemon, store, reconcileRequests } = await started();
     controlPlane.failure = 'unauthorized';

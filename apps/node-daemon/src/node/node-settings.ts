@@ -18,6 +18,8 @@ export interface NodeSettings {
   location: string;
   capacity: number;
   ephemeral: boolean;
+  /** Dedicated to this tenant (NODE_TENANT_ID); absent: the shared fleet. */
+  tenantId?: string;
   version: string;
   reconcileIntervalMs: number;
   backoffBaseMs: number;
@@ -40,6 +42,7 @@ export function nodeSettingsFrom(config: NodeConfig): NodeSettings {
     location: config.NODE_LOCATION ?? 'de-fra',
     capacity: config.NODE_CAPACITY,
     ephemeral: config.NODE_EPHEMERAL,
+    ...(config.NODE_TENANT_ID ? { tenantId: config.NODE_TENANT_ID } : {}),
     version: NODE_DAEMON_VERSION,
     reconcileIntervalMs: config.RECONCILE_INTERVAL_SEC * 1000,
     backoffBaseMs: 1000,
