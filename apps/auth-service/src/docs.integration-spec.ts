@@ -55,6 +55,9 @@ describe('OpenAPI', () => {
     ['post', '/api/v1/devices'],
     ['get', '/api/v1/devices'],
     ['delete', '/api/v1/devices/{id}'],
+    ['post', '/api/v1/devices/{id}/tokens'],
+    ['get', '/token-issuers'],
+    ['get', '/tenants/{id}/.well-known/private-token-issuer-directory'],
   ])('describes %s %s with a tag, a summary and its responses', (method, path) => {
     const op = paths[path]?.[method];
     expect(op).toBeDefined();

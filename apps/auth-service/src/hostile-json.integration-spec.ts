@@ -7,6 +7,7 @@ let db: TestDatabase;
 let t: TestApp;
 let user: EmulatorUser;
 let apiKey: string;
+let accessToken: string;
 
 describeHostileJson(
   'auth-service',
@@ -22,6 +23,11 @@ describeHostileJson(
       }),
     );
     apiKey = (await json<{ apiKey: string }>(await fetch(`${t.base}/admin/tenants/${tenant.id}/api-keys`, { method: 'POST', headers: bearer(t.config.ADMIN_TOKEN) }))).apiKey;
+    accessToken = (
+      await json<{ accessToken: string }>(
+        await fetch(`${t.base}/api/v1/auth/register`, { method: 'POST', headers: { 'x-api-key': apiKey, 'content-type': 'application/json' }, body: JSON.stringify({ email: `hostile-${randomUUID()}@example.com`, password: 'correct horse battery' }) }),
+      )
+    ).accessToken;
     return {
       base: t.base,
       close: async () => {
@@ -41,6 +47,8 @@ describeHostileJson(
     { method: 'POST', path: '/api/v1/auth/register', headers: () => ({ 'x-api-key': apiKey }) },
     { method: 'POST', path: '/api/v1/auth/login', headers: () => ({ 'x-api-key': apiKey }) },
     { method: 'POST', path: '/api/v1/auth/refresh', headers: () => ({ 'x-api-key': apiKey }) },
+    // A device's tokens: the body is validated before the device is looked up.
+    { method: 'POST', path: '/api/v1/devices/00000000-0000-4000-8000-000000000000/tokens', headers: () => ({ 'x-api-key': apiKey, ...bearer(accessToken) }) },
   ],
 );
 
