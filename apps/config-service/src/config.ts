@@ -18,6 +18,11 @@ export const configShape = {
   NETWORK_DATABASE_URL: env.url(['postgres:', 'postgresql:']),
   REDIS_URL: env.redisUrl(),
   ISSUER_DIRECTORY_URL: env.url(['http:', 'https:']),
+  /**
+   * auth-service's `GET /token-issuers` (every issuer: the consumer's and each tenant's, with the
+   * tenant and its plan's lease TTL); default: the origin of ISSUER_DIRECTORY_URL + `/token-issuers`.
+   */
+  TOKEN_ISSUERS_URL: env.url(['http:', 'https:']).optional(),
   /** The web app's origin (API.md "Web"): the only origin CORS answers; unset, no CORS at all. */
   WEB_ORIGIN: env.origin().optional(),
   NODE_ENROLLMENT_TOKEN: env.secret('dev-node-enrollment-token'),

@@ -42,7 +42,9 @@ describe('privacy: config-service cannot learn who a user is', () => {
   // Invariant 2 is checked on content, not names: the journey (tools/e2e/journey.integration-spec.ts)
   // scans every row of every network table, every network Redis value, every /metrics label and every
   // log line for its users' ids, emails, Firebase uids, Stripe ids and the client's addresses.
-  it('keeps a lease to its node, WireGuard key, tunnel addresses and times', async () => {
+  // B2B: a lease may name its tenant (the network side may know the tenant, never the user) and
+  // holds the hash of its release token (a random secret given with the config, nothing of the client's).
+  it('keeps a lease to its node, WireGuard key, tunnel addresses, times, tenant and release-token hash', async () => {
     const ds = new DataSource({ type: 'postgres', url: db.url });
     await ds.initialize();
     try {
@@ -50,7 +52,7 @@ describe('privacy: config-service cannot learn who a user is', () => {
         `SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name <> 'migrations' ORDER BY 1, 2`,
       );
       const lease = columns.filter((c) => c.table_name === 'lease').map((c) => c.column_name).sort();
-      expect(lease).toEqual(['created_at', 'expires_at', 'id', 'ipv4', 'ipv6', 'node_id', 'public_key']);
+      expect(lease).toEqual(['created_at', 'expires_at', 'id', 'ipv4', 'ipv6', 'node_id', 'public_key', 'release_token_hash', 'tenant_id']);
     } finally {
       await ds.destroy();
     }

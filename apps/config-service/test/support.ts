@@ -2,7 +2,7 @@
 // throwaway network database, the app in-process, and node registration.
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createServiceApp, loadConfig } from '@phoenix/common';
 import { sideRedisUrl } from '@phoenix/common/testing';
@@ -35,9 +35,22 @@ export interface DirectoryKey {
   notBefore: number;
 }
 
-/** A stand-in for auth-service's issuer directory, served over real HTTP with an ETag. */
+/** A tenant's issuer as auth-service's `GET /token-issuers` lists it. */
+export interface LocalTenant {
+  tenantId: string;
+  issuer: string;
+  leaseTtlHours: number;
+  keys: DirectoryKey[];
+}
+
+/**
+ * A stand-in for auth-service's issuer directory (any path) and its `GET /token-issuers` (the
+ * consumer entry, then `tenants`), served over real HTTP with ETags.
+ */
 export class LocalIssuer {
   keys: DirectoryKey[] = [];
+  tenants: LocalTenant[] = [];
+  issuersRequests = 0;
   requests = 0;
   notModified = 0;
   down = false;
@@ -64,11 +77,43 @@ export class LocalIssuer {
     );
   }
 
+  /** Adds a tenant with a fresh issuer key, listed from now on. */
+  async addTenant(o: { leaseTtlHours?: number; issuer?: string } = {}): Promise<LocalTenant> {
+    const tenantId = randomUUID();
+    const tenant: LocalTenant = {
+      tenantId,
+      issuer: o.issuer ?? `${new URL(this.url).host}/tenants/${tenantId}`,
+      leaseTtlHours: o.leaseTtlHours ?? 24,
+      keys: [{ key: await generateIssuerKeyPair(), notBefore: Math.floor(Date.now() / 1000) - 3600 }],
+    };
+    this.tenants.push(tenant);
+    return tenant;
+  }
+
+  issuersBody(): string {
+    const keys = (list: DirectoryKey[]) => list.map((k) => ({ 'token-type': 2, 'token-key': base64urlEncode(k.key.tokenKey), 'not-before': k.notBefore }));
+    return JSON.stringify([
+      { issuer: new URL(this.url).host, tenantId: null, leaseTtlHours: null, 'token-keys': keys(this.keys) },
+      ...this.tenants.map((t) => ({ issuer: t.issuer, tenantId: t.tenantId, leaseTtlHours: t.leaseTtlHours, 'token-keys': keys(t.keys) })),
+    ]);
+  }
+
   private async listen(): Promise<void> {
     const server = createServer((req, res) => {
       this.requests++;
       if (this.down) {
         res.writeHead(503).end();
+        return;
+      }
+      if (req.url === '/token-issuers') {
+        this.issuersRequests++;
+        const list = this.issuersBody();
+        const tag = `"${createHash('sha256').update(list).digest('hex').slice(0, 16)}"`;
+        if (req.headers['if-none-match'] === tag) {
+          res.writeHead(304, { etag: tag, 'cache-control': 'public, max-age=60' }).end();
+          return;
+        }
+        res.writeHead(200, { 'content-type': 'application/json', etag: tag, 'cache-control': 'public, max-age=60' }).end(list);
         return;
       }
       const body = this.body();
@@ -139,8 +184,6 @@ export function testEnv(db: TestDb, issuer: LocalIssuer, extra: Record<string, s
     ISSUER_DIRECTORY_URL: issuer.url,
     REDIS_KEY_PREFIX: uniquePrefix(),
     MAINTENANCE_FALLBACK_INTERVAL_SEC: '0',
-    // No fleet reports from suites by default: an analytics-service on the same Redis would store them.
-    FLEET_REPORT_INTERVAL_SEC: '0',
     LOG_LEVEL: process.env.CFG_TEST_LOG_LEVEL ?? 'silent',
     ...extra,
   };
@@ -180,6 +223,9 @@ export interface NodeOptions {
   tunnelCidrV6?: string;
   ephemeral?: boolean;
   publicKey?: string;
+  /** A node dedicated to this tenant, registered with `enrollmentToken` (the tenant's). */
+  tenantId?: string;
+  enrollmentToken?: string;
 }
 
 let poolCounter = 0;
@@ -190,7 +236,7 @@ export async function addNode(base: string, config: NetworkConfig, o: NodeOption
   const publicKey = o.publicKey ?? wgPublicKey();
   const res = await fetch(`${base}/nodes/register`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${config.NODE_ENROLLMENT_TOKEN}`, 'content-type': 'application/json' },
+    headers: { authorization: `Bearer ${o.enrollmentToken ?? config.NODE_ENROLLMENT_TOKEN}`, 'content-type': 'application/json' },
     body: JSON.stringify({
       publicKey,
       endpoint: { host: `198.18.${n % 250}.10`, port: 51820 },
@@ -200,6 +246,7 @@ export async function addNode(base: string, config: NetworkConfig, o: NodeOption
       tunnelCidrV6: o.tunnelCidrV6 ?? `fd00:6a:${n.toString(16)}::/64`,
       ephemeral: o.ephemeral ?? false,
       version: '1.0.0',
+      ...(o.tenantId !== undefined ? { tenantId: o.tenantId } : {}),
     }),
   });
   if (res.status !== 201 && res.status !== 200) throw new Error(`register answered ${res.status}: ${await res.text()}`);
@@ -217,8 +264,9 @@ export async function pulse(base: string, node: { id: string; nodeToken: string 
   return res;
 }
 
-export async function getChallenge(base: string): Promise<string> {
-  return ((await (await fetch(`${base}/vpn/token-challenge`)).json()) as { challenge: string }).challenge;
+export async function getChallenge(base: string, issuer?: string): Promise<string> {
+  const query = issuer === undefined ? '' : `?issuer=${encodeURIComponent(issuer)}`;
+  return ((await (await fetch(`${base}/vpn/token-challenge${query}`)).json()) as { challenge: string }).challenge;
 }
 
 export function redeem(base: string, token: string | null, body: Record<string, unknown>, via: 'header' | 'body' = 'header'): Promise<Response> {

@@ -140,7 +140,7 @@ describe('fleet: registration, pulses, peer sets, drain, decommission, expiry an
       expect(events.find((e) => e.nodeId === node.id)).toEqual({ nodeId: node.id, generation: 1, added: [expect.objectContaining({ publicKey: key })], removed: [] });
       const set = (await (await peers(node)).json()) as { generation: number; peers: Array<{ publicKey: string; allowedIps: string[]; expiresAt: string }> };
       expect(set.generation).toBe(1);
-      expect(set.peers).toEqual([{ publicKey: key, allowedIps: [expect.stringMatching(/^100\.111\.0\.\d+\/32$/), expect.stringMatching(/^fd00:31::.+\/128$/)], expiresAt: expect.any(String) }]);
+      expect(set.peers).toEqual([{ publicKey: key, allowedIps: [expect.stringMatching(/^100\.111\.0\.\d+\/32$/), expect.stringMatching(/^fd00:31::.+\/128$/)], expiresAt: expect.any(String), tenantId: null }]);
       await ds.query(`UPDATE lease SET expires_at = now() - interval '1 second' WHERE node_id = $1`, [node.id]);
       const after = (await (await peers(node)).json()) as { peers: unknown[] };
       expect(after.peers).toEqual([]);

@@ -10,10 +10,11 @@ import { NodeMetricsStore } from './node-metrics.store';
 import { NodeSelectionService } from './node-selection.service';
 import { NodesRepository } from './nodes.repository';
 import { PeerAnnouncer } from './peer-announcer';
+import { TenantEnrollmentController } from './tenant-enrollment.controller';
 import { TenantUsageStore } from './tenant-usage.store';
 
 @Module({
-  controllers: [FleetController],
+  controllers: [FleetController, TenantEnrollmentController],
   providers: [FleetService, NodesRepository, NodeMetricsStore, NodeSelectionService, PeerAnnouncer, NodeGenerations, NodeAuthGuard, EnrollmentGuard, FleetCounters, FleetReporter, TenantUsageStore],
   exports: [NodesRepository, NodeMetricsStore, NodeSelectionService, PeerAnnouncer, NodeGenerations, FleetCounters, TenantUsageStore],
 })

@@ -4,12 +4,13 @@ import { AppError, Clock, ErrorCode, InjectConfig, sha256 } from '@phoenix/commo
 import { allocatableCount, formatCidr, normalizeHost, parseCidr } from '@phoenix/wireguard';
 import type { NetworkConfig } from '../config';
 import { NodeView, PeerSetResponse, PulseDto } from './dto/pulse.dto';
-import type { RegisterNodeDto, RegisterNodeResponse } from './dto/register-node.dto';
+import type { RegisterNodeDto, RegisterNodeResponse, TenantEnrollmentResponse } from './dto/register-node.dto';
 import { FleetCounters } from './fleet-counters.store';
 import { NodeMetricsStore } from './node-metrics.store';
 import { ListedNode, NodesRepository } from './nodes.repository';
 import { NodeSelectionService } from './node-selection.service';
 import { PeerAnnouncer, desiredPeer } from './peer-announcer';
+import { TenantUsageStore } from './tenant-usage.store';
 
 /** Smallest pools a node may register: room for the gateway and clients. */
 const MAX_PREFIX_V4 = 30;
@@ -30,6 +31,7 @@ export class FleetService {
     private readonly clock: Clock,
     private readonly selection: NodeSelectionService,
     private readonly counters: FleetCounters,
+    private readonly usage: TenantUsageStore,
   ) {}
 
   async register(dto: RegisterNodeDto): Promise<{ created: boolean; body: RegisterNodeResponse }> {
@@ -55,9 +57,17 @@ export class FleetService {
       version: dto.version,
       tokenHash: sha256(nodeToken),
       pulseIntervalSec: this.config.PULSE_INTERVAL_SEC,
+      tenantId: dto.tenantId?.toLowerCase() ?? null,
     });
     this.selection.invalidate();
     return { created, body: { id: node.id, nodeToken, pulseIntervalSec: node.pulseIntervalSec } };
+  }
+
+  /** A fresh node enrollment token for `tenantId` (only its hash is kept; the previous one stops working). */
+  async tenantEnrollmentToken(tenantId: string): Promise<TenantEnrollmentResponse> {
+    const enrollmentToken = randomBytes(32).toString('base64url');
+    await this.nodes.setTenantEnrollment(tenantId.toLowerCase(), sha256(enrollmentToken));
+    return { tenantId: tenantId.toLowerCase(), enrollmentToken };
   }
 
   async pulse(id: string, dto: PulseDto): Promise<{ generation: number }> {
@@ -74,7 +84,7 @@ export class FleetService {
     const set = await this.nodes.peerSet(id);
     if (!set) throw new AppError(ErrorCode.NOT_FOUND, 'unknown node');
     if (set.status === 'decommissioned') throw nodeGone();
-    return { generation: set.generation, peers: set.peers.map((p) => desiredPeer(p.publicKey, p.ipv4, p.ipv6, p.expiresAt)) };
+    return { generation: set.generation, peers: set.peers.map((p) => desiredPeer(p.publicKey, p.ipv4, p.ipv6, p.expiresAt, p.tenantId)) };
   }
 
   async list(): Promise<NodeView[]> {
@@ -97,6 +107,7 @@ export class FleetService {
     this.selection.invalidate();
     await this.metrics.forget(id);
     this.announcer.announce({ nodeId: id, generation: result.generation, added: [], removed: result.removed, decommissioned: true });
+    for (const t of result.tenantLeases) this.usage.held(t.tenantId, t.from, t.to);
   }
 
   private view(r: ListedNode, load: number | null, peers: number | null): NodeView {
@@ -119,6 +130,7 @@ export class FleetService {
       lastPulseAt: r.lastPulseAt ? r.lastPulseAt.toISOString() : null,
       load,
       peers,
+      tenantId: r.tenantId,
     };
   }
 }

@@ -199,6 +199,8 @@ describe('node generations after the commit: what a node sees', () => {
       ttlSec: 3600,
       random: new Random().source,
       spend: { nullifier: randomBytes(32), forgetOn: dayOf(Date.now() / 1000 + 86_400) },
+        tenantId: null,
+        releaseTokenHash: randomBytes(32),
     });
     await settle();
     expect(eventsFor(node.id, heard)).toEqual([]);
@@ -234,6 +236,8 @@ describe('node generations after the commit: what a node sees', () => {
         ttlSec: 3600,
         random: new Random().source,
         spend: { nullifier: randomBytes(32), forgetOn: dayOf(Date.now() / 1000 + 86_400) },
+        tenantId: null,
+        releaseTokenHash: randomBytes(32),
       });
     // Two commits for one key: the second replaces the first. Their bumps then run one after the
     // other, as if the second commit's bump had won the row first (two replicas).

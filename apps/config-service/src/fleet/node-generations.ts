@@ -115,7 +115,7 @@ export class NodeGenerations implements BeforeApplicationShutdown {
     try {
       // Read after the bump: see the class comment. Expired leases are not listed, as in the peer set.
       current = await this.ds.query(
-        `SELECT public_key, host(ipv4) AS ipv4, host(ipv6) AS ipv6, expires_at FROM lease
+        `SELECT public_key, host(ipv4) AS ipv4, host(ipv6) AS ipv6, expires_at, tenant_id FROM lease
          WHERE node_id = $1 AND public_key = ANY($2::text[]) AND expires_at > now()`,
         [nodeId, keys],
       );
@@ -128,7 +128,7 @@ export class NodeGenerations implements BeforeApplicationShutdown {
     this.announcer.announce({
       nodeId,
       generation,
-      added: current.map((r) => desiredPeer(r.public_key as string, r.ipv4 as string, (r.ipv6 as string | null) ?? null, r.expires_at as Date)),
+      added: current.map((r) => desiredPeer(r.public_key as string, r.ipv4 as string, (r.ipv6 as string | null) ?? null, r.expires_at as Date, (r.tenant_id as string | null) ?? null)),
       removed: keys.filter((k) => !held.has(k)),
     });
     return generation;

@@ -21,6 +21,7 @@ function record(id: string, o: Partial<NodeRecord> = {}): NodeRecord {
     registeredAt: new Date(0),
     lastPulseAt: new Date(),
     recoveredAt: null,
+    tenantId: null,
     ...o,
   };
 }
@@ -50,8 +51,8 @@ function fleet(rows: NodeRecord[], hot: Record<string, Omit<NodeHotMetrics, 'ass
   return {
     service,
     /** Picks and counts an assignment, as a redemption does. */
-    async pick(location: string): Promise<string | null> {
-      const n = await service.select(location);
+    async pick(location: string, tenantId: string | null = null): Promise<string | null> {
+      const n = await service.select(location, tenantId);
       if (n) assigned.set(n.id, (assigned.get(n.id) ?? 0) + 1);
       return n?.id ?? null;
     },
@@ -114,6 +115,42 @@ describe('NodeSelectionService', () => {
     for (let i = 0; i < 300; i++) if ((await f.pick('de-fra')) === 'recovered') recovered++;
     // Empty, it would win every draw it is in (~2/3 of them); ramping keeps it far lower at first.
     expect(recovered).toBeLessThan(60);
+  });
+
+  describe('dedicated nodes', () => {
+    const T = '0b5f0c7a-1d2e-4f3a-9b8c-7d6e5f4a3b2c';
+    const U = '9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b';
+
+    it("gives a tenant's lease its dedicated nodes first, spread by two choices, then shared ones; never another tenant's", async () => {
+      const rows = [record('t1', { tenantId: T }), record('t2', { tenantId: T }), record('u1', { tenantId: U }), record('shared')];
+      const f = fleet(rows, { t1: fresh(10, 0), t2: fresh(10, 0), u1: fresh(0, 0), shared: fresh(0, 0) }, now);
+      const counts: Record<string, number> = {};
+      for (let i = 0; i < 100; i++) {
+        const id = (await f.pick('de-fra', T))!;
+        counts[id] = (counts[id] ?? 0) + 1;
+      }
+      expect(Object.keys(counts).sort()).toEqual(['t1', 't2']);
+      expect(counts.t1).toBeGreaterThanOrEqual(40);
+      expect(counts.t2).toBeGreaterThanOrEqual(40);
+    });
+
+    it("falls back to shared nodes when the tenant's are full, and never to another tenant's", async () => {
+      const rows = [record('t1', { tenantId: T, capacity: 2 }), record('u1', { tenantId: U }), record('shared', { capacity: 2 })];
+      const f = fleet(rows, { t1: fresh(0, 0), u1: fresh(0, 0), shared: fresh(0, 0) }, now);
+      const picks = [];
+      for (let i = 0; i < 5; i++) picks.push(await f.pick('de-fra', T));
+      expect(picks).toEqual(['t1', 't1', 'shared', 'shared', null]);
+    });
+
+    it('never gives a consumer lease (or another location) a dedicated node, even the only one with room', async () => {
+      const rows = [record('t1', { tenantId: T }), record('shared', { capacity: 1 })];
+      const f = fleet(rows, { t1: fresh(0, 0), shared: fresh(0, 1) }, now);
+      for (let i = 0; i < 20; i++) expect(await f.pick('de-fra')).toBeNull();
+      expect(await f.pick('auto', U)).toBeNull();
+      expect(await f.pick('nl-ams', T)).toBeNull();
+      // Public availability counts the shared fleet only.
+      expect((await f.service.availability()).get('de-fra')).toEqual({ available: false, load: 'high' });
+    });
   });
 
   it('maps load to the public levels', () => {

@@ -85,17 +85,34 @@ export class NodeSelectionService {
     return records.map((r) => toCandidate(r, hot.get(r.id) ?? null));
   }
 
-  /** The node for a new lease in `location` (or `auto`), or null when none has room. */
-  async select(location: string): Promise<SelectableNode | null> {
+  /**
+   * The node for a new lease in `location` (or `auto`), or null when none has room. A tenant's
+   * lease (`tenantId`) goes to one of that tenant's dedicated nodes when one has room, else to a
+   * shared node; any other lease only ever to a shared node (a dedicated node is never a candidate
+   * for it). Each pool is chosen from by the same two choices.
+   */
+  async select(location: string, tenantId: string | null = null): Promise<SelectableNode | null> {
     const candidates = await this.candidates(location);
-    return selectNode(candidates, { now: this.clock.nowMs(), location, random: this.random.source });
+    const options = { now: this.clock.nowMs(), location, random: this.random.source };
+    if (tenantId !== null) {
+      const dedicated = selectNode(
+        candidates.filter((c) => c.record.tenantId === tenantId),
+        options,
+      );
+      if (dedicated) return dedicated;
+    }
+    return selectNode(
+      candidates.filter((c) => c.record.tenantId === null),
+      options,
+    );
   }
 
   /** Per location: whether any node can take a lease, and how loaded the eligible ones are. */
   async availability(): Promise<Map<string, LocationAvailability>> {
     const now = this.clock.nowMs();
     const byLocation = new Map<string, number[]>();
-    for (const c of await this.candidates('auto')) {
+    // Public availability: the shared fleet's (a tenant's dedicated nodes are not for everyone).
+    for (const c of (await this.candidates('auto')).filter((n) => n.record.tenantId === null)) {
       const list = byLocation.get(c.location) ?? [];
       if (isNodeEligible(c, { now, location: c.location })) list.push(effectiveLoad(c, now));
       byLocation.set(c.location, list);

@@ -3,6 +3,7 @@ import { AppError, ErrorCode } from '@phoenix/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { NodeStatus } from '../database/entities/node.entity';
 import { Row, pgErrorCode as pgCode, rowsOf } from '../database/rows';
+import { EndedTenantLease, tenantLeasesOf } from '../leases/leases.repository';
 
 /** A node row as the services use it (no token hash). */
 export interface NodeRecord {
@@ -23,6 +24,8 @@ export interface NodeRecord {
   registeredAt: Date;
   lastPulseAt: Date | null;
   recoveredAt: Date | null;
+  /** The tenant this node is dedicated to; null: the shared fleet. */
+  tenantId: string | null;
 }
 
 /** A node row with its desired-state generation (from `node_generation`), for the admin views. */
@@ -31,7 +34,7 @@ export type ListedNode = NodeRecord & { generation: number };
 /** What a registration stores: the node's own description, plus the hash of its new token. */
 export type RegisterNodeInput = Pick<
   NodeRecord,
-  'publicKey' | 'endpointHost' | 'endpointPort' | 'locationId' | 'capacity' | 'tunnelCidrV4' | 'tunnelCidrV6' | 'ephemeral' | 'version' | 'pulseIntervalSec'
+  'publicKey' | 'endpointHost' | 'endpointPort' | 'locationId' | 'capacity' | 'tunnelCidrV4' | 'tunnelCidrV6' | 'ephemeral' | 'version' | 'pulseIntervalSec' | 'tenantId'
 > & { tokenHash: Buffer };
 
 export interface LeasePeer {
@@ -39,11 +42,12 @@ export interface LeasePeer {
   ipv4: string;
   ipv6: string | null;
   expiresAt: Date;
+  tenantId: string | null;
 }
 
 const NODE_COLUMNS = `id, public_key, endpoint_host, endpoint_port, location_id, capacity, host(tunnel_cidr_v4) || '/' || masklen(tunnel_cidr_v4) AS tunnel_cidr_v4,
   CASE WHEN tunnel_cidr_v6 IS NULL THEN NULL ELSE host(tunnel_cidr_v6) || '/' || masklen(tunnel_cidr_v6) END AS tunnel_cidr_v6,
-  ephemeral, version, status, draining, healthy, pulse_interval_sec, registered_at, last_pulse_at, recovered_at`;
+  ephemeral, version, status, draining, healthy, pulse_interval_sec, registered_at, last_pulse_at, recovered_at, tenant_id`;
 
 /** {@link NODE_COLUMNS} and the node's generation, over `node`. */
 const LISTED_COLUMNS = `${NODE_COLUMNS}, (SELECT g.generation FROM node_generation g WHERE g.node_id = node.id) AS generation`;
@@ -67,6 +71,7 @@ function toNode(r: Row): NodeRecord {
     registeredAt: r.registered_at as Date,
     lastPulseAt: (r.last_pulse_at as Date | null) ?? null,
     recoveredAt: (r.recovered_at as Date | null) ?? null,
+    tenantId: (r.tenant_id as string | null) ?? null,
   };
 }
 
@@ -98,6 +103,8 @@ export interface EndedNode {
   generation: number;
   /** The peers whose leases ended. */
   removed: string[];
+  /** The tenants' leases among them, held until now. */
+  tenantLeases: EndedTenantLease[];
   /** The node moved to the requested status (false: it was there already, or it pulsed in between). */
   moved: boolean;
 }
@@ -116,6 +123,9 @@ export function silentFor(sec: number): string {
 export function olderThan(sec: number): string {
   return `(registered_at <= now() - make_interval(secs => ${seconds(sec)}))`;
 }
+
+/** What ending a node's leases returns of each: the peer, and a tenant lease's span (held until now or its expiry). */
+const ENDED_LEASE = `public_key, tenant_id, created_at, least(expires_at, now()) AS ended_at`;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -148,7 +158,7 @@ export class NodesRepository {
 
   private async registerIn(em: EntityManager, i: RegisterNodeInput): Promise<{ node: NodeRecord; created: boolean }> {
     const existing: Row[] = await em.query(
-      `SELECT id, tunnel_cidr_v4::text AS v4, tunnel_cidr_v6::text AS v6 FROM node WHERE public_key = $1 AND status <> 'decommissioned' FOR UPDATE`,
+      `SELECT id, tunnel_cidr_v4::text AS v4, tunnel_cidr_v6::text AS v6, tenant_id FROM node WHERE public_key = $1 AND status <> 'decommissioned' FOR UPDATE`,
       [i.publicKey],
     );
     const found = existing[0];
@@ -156,6 +166,10 @@ export class NodesRepository {
       const same: Row[] = await em.query(`SELECT ($1::cidr = $2::cidr) AND ($3::cidr IS NOT DISTINCT FROM $4::cidr) AS same`, [found.v4, i.tunnelCidrV4, found.v6, i.tunnelCidrV6]);
       if (!same[0]?.same) {
         throw new AppError(ErrorCode.CONFLICT, 'a registered node cannot change its tunnel pools; decommission it first');
+      }
+      // Its leases belong to its tenant (or to the shared fleet's clients): no switching sides.
+      if (((found.tenant_id as string | null) ?? null) !== i.tenantId) {
+        throw new AppError(ErrorCode.CONFLICT, 'a registered node cannot change the tenant it is dedicated to; decommission it first');
       }
       const rows = rowsOf(
         await em.query(
@@ -168,13 +182,29 @@ export class NodesRepository {
       return { node: toNode(rows[0] as Row), created: false };
     }
     const rows: Row[] = await em.query(
-      `INSERT INTO node (public_key, endpoint_host, endpoint_port, location_id, capacity, tunnel_cidr_v4, tunnel_cidr_v6, ephemeral, version, token_hash, pulse_interval_sec)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING ${NODE_COLUMNS}`,
-      [i.publicKey, i.endpointHost, i.endpointPort, i.locationId, i.capacity, i.tunnelCidrV4, i.tunnelCidrV6, i.ephemeral, i.version, i.tokenHash, i.pulseIntervalSec],
+      `INSERT INTO node (public_key, endpoint_host, endpoint_port, location_id, capacity, tunnel_cidr_v4, tunnel_cidr_v6, ephemeral, version, token_hash, pulse_interval_sec, tenant_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING ${NODE_COLUMNS}`,
+      [i.publicKey, i.endpointHost, i.endpointPort, i.locationId, i.capacity, i.tunnelCidrV4, i.tunnelCidrV6, i.ephemeral, i.version, i.tokenHash, i.pulseIntervalSec, i.tenantId],
     );
     const node = toNode(rows[0] as Row);
     await em.query(`INSERT INTO node_generation (node_id) VALUES ($1)`, [node.id]);
     return { node, created: true };
+  }
+
+  /** Stores the hash of a tenant's node enrollment token, replacing the one it had. */
+  async setTenantEnrollment(tenantId: string, tokenHash: Buffer): Promise<void> {
+    await this.ds.query(
+      `INSERT INTO tenant_enrollment (tenant_id, token_hash) VALUES ($1, $2)
+       ON CONFLICT (tenant_id) DO UPDATE SET token_hash = EXCLUDED.token_hash, created_at = now()`,
+      [tenantId, tokenHash],
+    );
+  }
+
+  /** The hash of a tenant's node enrollment token, or null when it has none. */
+  async tenantEnrollment(tenantId: string): Promise<Buffer | null> {
+    if (!UUID.test(tenantId)) return null;
+    const rows: Row[] = await this.ds.query(`SELECT token_hash FROM tenant_enrollment WHERE tenant_id = $1`, [tenantId]);
+    return (rows[0]?.token_hash as Buffer | undefined) ?? null;
   }
 
   /** The node's status and token hash, for authenticating node requests. */
@@ -238,7 +268,7 @@ export class NodesRepository {
    * tombstone so the node's daemon learns `410` and shuts its interface.
    * @returns the removed peers' keys and the new generation; null for an unknown node
    */
-  async decommission(id: string): Promise<{ generation: number; removed: string[] } | null> {
+  async decommission(id: string): Promise<{ generation: number; removed: string[]; tenantLeases: EndedTenantLease[] } | null> {
     if (!NodesRepository.isNodeId(id)) return null;
     return this.ds.transaction(async (em) => {
       // Leases first, then the node row, then its generation: the expiry statement locks leases
@@ -246,7 +276,7 @@ export class NodesRepository {
       // here cannot deadlock with either. FOR UPDATE waits for the redemptions in flight on this
       // node (lease_create key-share locks the row); the second DELETE catches what they
       // committed, and none can follow (having waited for us, they see the node decommissioned).
-      const first = rowsOf(await em.query(`DELETE FROM lease WHERE node_id = $1 RETURNING public_key`, [id]));
+      const first = rowsOf(await em.query(`DELETE FROM lease WHERE node_id = $1 RETURNING ${ENDED_LEASE}`, [id]));
       await em.query(`SELECT 1 FROM node WHERE id = $1 FOR UPDATE`, [id]);
       const rows = rowsOf(
         await em.query(
@@ -257,9 +287,9 @@ export class NodesRepository {
         ),
       );
       if (!rows[0]) return null;
-      const second = rowsOf(await em.query(`DELETE FROM lease WHERE node_id = $1 RETURNING public_key`, [id]));
+      const second = rowsOf(await em.query(`DELETE FROM lease WHERE node_id = $1 RETURNING ${ENDED_LEASE}`, [id]));
       const generation = await this.bumpIn(em, id);
-      return { generation, removed: [...first, ...second].map((r) => r.public_key as string) };
+      return { generation, removed: [...first, ...second].map((r) => r.public_key as string), tenantLeases: tenantLeasesOf([...first, ...second], 'ended_at') };
     });
   }
 
@@ -275,7 +305,7 @@ export class NodesRepository {
       const node: Row[] = await qr.query(`SELECT n.status, g.generation FROM node n JOIN node_generation g ON g.node_id = n.id WHERE n.id = $1`, [id]);
       const leases: Row[] = node[0]
         ? await qr.query(
-            `SELECT public_key, host(ipv4) AS ipv4, host(ipv6) AS ipv6, expires_at FROM lease WHERE node_id = $1 AND expires_at > now() ORDER BY created_at`,
+            `SELECT public_key, host(ipv4) AS ipv4, host(ipv6) AS ipv6, expires_at, tenant_id FROM lease WHERE node_id = $1 AND expires_at > now() ORDER BY created_at`,
             [id],
           )
         : [];
@@ -284,7 +314,13 @@ export class NodesRepository {
       return {
         status: node[0].status as NodeStatus,
         generation: Number(node[0].generation),
-        peers: leases.map((l) => ({ publicKey: l.public_key as string, ipv4: l.ipv4 as string, ipv6: (l.ipv6 as string | null) ?? null, expiresAt: l.expires_at as Date })),
+        peers: leases.map((l) => ({
+          publicKey: l.public_key as string,
+          ipv4: l.ipv4 as string,
+          ipv6: (l.ipv6 as string | null) ?? null,
+          expiresAt: l.expires_at as Date,
+          tenantId: (l.tenant_id as string | null) ?? null,
+        })),
       };
     } catch (e) {
       if (qr.isTransactionActive) await qr.rollbackTransaction().catch(() => undefined);
@@ -324,7 +360,7 @@ export class NodesRepository {
     return this.ds.transaction(async (em) => {
       const leaseWhen = to === 'dead' ? `(status = 'dead' OR (${when}))` : `(${when})`;
       const first = rowsOf(
-        await em.query(`DELETE FROM lease WHERE node_id = $1 AND EXISTS (SELECT 1 FROM node WHERE id = $1 AND status <> 'decommissioned' AND ${leaseWhen}) RETURNING public_key`, [id]),
+        await em.query(`DELETE FROM lease WHERE node_id = $1 AND EXISTS (SELECT 1 FROM node WHERE id = $1 AND status <> 'decommissioned' AND ${leaseWhen}) RETURNING ${ENDED_LEASE}`, [id]),
       );
       // As in decommission: waits for the redemptions in flight on this node (see there).
       await em.query(`SELECT 1 FROM node WHERE id = $1 FOR UPDATE`, [id]);
@@ -343,11 +379,12 @@ export class NodesRepository {
       if (!row) return null;
       // A lease a redemption committed before our lock (it made us wait for its commit; none can
       // follow ours: it needs the node active).
-      const second = row.status === to ? rowsOf(await em.query(`DELETE FROM lease WHERE node_id = $1 RETURNING public_key`, [id])) : [];
+      const second = row.status === to ? rowsOf(await em.query(`DELETE FROM lease WHERE node_id = $1 RETURNING ${ENDED_LEASE}`, [id])) : [];
       const generation = await this.bumpIn(em, id);
       return {
         generation,
         removed: [...first, ...second].map((r) => r.public_key as string),
+        tenantLeases: tenantLeasesOf([...first, ...second], 'ended_at'),
         moved: row.status === to && row.was !== to,
       };
     });

@@ -4,9 +4,9 @@ import { DesiredPeer, Patterns, PeersChangedEvent } from '@phoenix/common';
 import { hostCidr } from '@phoenix/wireguard';
 import { NODE_TRANSPORT } from '../core/core.module';
 
-/** A lease as a node must configure it. */
-export function desiredPeer(publicKey: string, ipv4: string, ipv6: string | null, expiresAt: Date): DesiredPeer {
-  return { publicKey, allowedIps: ipv6 ? [hostCidr(ipv4), hostCidr(ipv6)] : [hostCidr(ipv4)], expiresAt: expiresAt.toISOString() };
+/** A lease as a node must configure it, with the tenant it belongs to (null: a consumer's). */
+export function desiredPeer(publicKey: string, ipv4: string, ipv6: string | null, expiresAt: Date, tenantId: string | null): DesiredPeer & { tenantId: string | null } {
+  return { publicKey, allowedIps: ipv6 ? [hostCidr(ipv4), hostCidr(ipv6)] : [hostCidr(ipv4)], expiresAt: expiresAt.toISOString(), tenantId };
 }
 
 /**

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { generateIssuerKeyPair, IssuerKeyPair, renderIssuerDirectory } from '@phoenix/crypto';
 import { loadConfig } from '@phoenix/common';
 import { configShape } from '../config';
-import { IssuerDirectoryService, NOT_BEFORE_SKEW_SEC, maxAgeMs } from './issuer-directory.service';
+import { IssuerDirectoryService, NOT_BEFORE_SKEW_SEC, maxAgeMs, parseTokenIssuers, tokenIssuersUrl } from './issuer-directory.service';
 
 describe('maxAgeMs', () => {
   it.each([
@@ -20,6 +20,9 @@ describe('IssuerDirectoryService', () => {
   let now: number;
   let calls: Array<Record<string, string>>;
   let respond: () => Response;
+  /** `GET /token-issuers` (default: no tenants). */
+  let respondIssuers: () => Response;
+  let issuersCalls: number;
   const realFetch = global.fetch;
 
   const directory = (keys: Array<[IssuerKeyPair, number]>) =>
@@ -42,7 +45,13 @@ describe('IssuerDirectoryService', () => {
   beforeEach(() => {
     now = 1_700_000_000_000;
     calls = [];
-    global.fetch = (async (_url: string, init: { headers: Record<string, string> }) => {
+    issuersCalls = 0;
+    respondIssuers = () => new Response('[]');
+    global.fetch = (async (url: string, init: { headers: Record<string, string> }) => {
+      if (url === 'http://issuer.test/token-issuers') {
+        issuersCalls++;
+        return respondIssuers();
+      }
       calls.push(init.headers);
       return respond();
     }) as never;
@@ -154,5 +163,85 @@ describe('IssuerDirectoryService', () => {
     respond = () => new Response('{"token-keys": "oops"}');
     await s.refresh();
     expect((await s.keyFor(a.keyId))?.keyIdHex).toBe(a.keyIdHex);
+  });
+
+  describe('tenant issuers from GET /token-issuers', () => {
+    const tenantId = '6a1f0b7e-2c3d-4e5f-8a9b-0c1d2e3f4a5b';
+    const issuers = (entries: Array<{ issuer: string; tenantId: string | null; leaseTtlHours: number | null; keys: Array<[IssuerKeyPair, number]> }>) =>
+      JSON.stringify(
+        entries.map((e) => ({
+          issuer: e.issuer,
+          tenantId: e.tenantId,
+          leaseTtlHours: e.leaseTtlHours,
+          'token-keys': e.keys.map(([k, nb]) => ({ 'token-type': 2, 'token-key': Buffer.from(k.tokenKey).toString('base64url'), 'not-before': nb })),
+        })),
+      );
+
+    it('defaults to the origin of the directory URL, and takes TOKEN_ISSUERS_URL when given', () => {
+      expect(tokenIssuersUrl({ ISSUER_DIRECTORY_URL: 'https://auth.example:8443/.well-known/private-token-issuer-directory', TOKEN_ISSUERS_URL: undefined })).toBe('https://auth.example:8443/token-issuers');
+      expect(tokenIssuersUrl({ ISSUER_DIRECTORY_URL: 'https://a.example/d', TOKEN_ISSUERS_URL: 'http://b.example/x' })).toBe('http://b.example/x');
+    });
+
+    it("resolves a key id to its issuer, tenant and the plan's lease TTL; consumer keys to our own issuer name", async () => {
+      const s = service();
+      respond = () => new Response(directory([[a, 0]]));
+      respondIssuers = () =>
+        new Response(
+          issuers([
+            { issuer: 'auth-service-name', tenantId: null, leaseTtlHours: null, keys: [[a, 0]] },
+            { issuer: `issuer.test/tenants/${tenantId}`, tenantId, leaseTtlHours: 8, keys: [[b, 0]] },
+          ]),
+        );
+      await s.refresh();
+      expect(await s.keyFor(a.keyId)).toMatchObject({ keyIdHex: a.keyIdHex, issuer: 'issuer.test', tenantId: null, leaseTtlHours: null });
+      expect(await s.keyFor(b.keyId)).toMatchObject({ keyIdHex: b.keyIdHex, issuer: `issuer.test/tenants/${tenantId}`, tenantId, leaseTtlHours: 8 });
+      // Challenges (WWW-Authenticate) carry the consumer's key only.
+      expect((await s.currentKey()).keyIdHex).toBe(a.keyIdHex);
+      expect(await s.tenantIssuer(`issuer.test/tenants/${tenantId}`)).toEqual({ issuer: `issuer.test/tenants/${tenantId}`, tenantId });
+      expect(await s.tenantIssuer('issuer.test')).toBeNull();
+    });
+
+    it('learns a new tenant at once from a token under its key, and a new issuer name from a challenge request (rate limited)', async () => {
+      const s = service(10);
+      respond = () => new Response(directory([[a, 0]]));
+      await s.refresh();
+      now += 11_000;
+      respondIssuers = () => new Response(issuers([{ issuer: 'new-tenant', tenantId, leaseTtlHours: 1, keys: [[b, 0]] }]));
+      expect(await s.keyFor(b.keyId)).toMatchObject({ tenantId, leaseTtlHours: 1 });
+      expect(issuersCalls).toBe(2);
+      expect(await s.tenantIssuer('new-tenant')).toMatchObject({ tenantId });
+      expect(await s.tenantIssuer('other')).toBeNull();
+      expect(issuersCalls).toBe(2);
+    });
+
+    it('is UNAVAILABLE for an unknown key while the issuer list was never loaded, yet verifies the consumer keys it has', async () => {
+      const s = service(0);
+      respond = () => new Response(directory([[a, 0]]));
+      respondIssuers = () => new Response('nope', { status: 404 });
+      await s.refresh();
+      expect((await s.keyFor(a.keyId))?.keyIdHex).toBe(a.keyIdHex);
+      await expect(s.keyFor(b.keyId)).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+      await expect(s.tenantIssuer('x')).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    });
+
+    it('skips malformed tenant entries and one that names the consumer issuer, keeping the rest; refuses a document that is not a list', () => {
+      const good = { issuer: 't1', tenantId, leaseTtlHours: 24, 'token-keys': [{ 'token-type': 2, 'token-key': Buffer.from(b.tokenKey).toString('base64url') }] };
+      const parsed = parseTokenIssuers(
+        JSON.stringify([
+          good,
+          { ...good, issuer: 'own' },
+          { ...good, issuer: 't2', tenantId: 'not-a-uuid' },
+          { ...good, issuer: 't3', leaseTtlHours: 0 },
+          { ...good, issuer: 't4', leaseTtlHours: 721 },
+          { ...good, issuer: 't5', 'token-keys': [{ 'token-type': 2, 'token-key': 'AAAA' }] },
+          'junk',
+        ]),
+        'own',
+      );
+      expect(parsed.skipped).toBe(6);
+      expect([...parsed.tenants.keys()]).toEqual(['t1']);
+      expect(parsed.keys.map((k) => [k.issuer, k.tenantId, k.leaseTtlHours])).toEqual([['t1', tenantId, 24]]);
+      expect(() => parseTokenIssuers('{"issuer": "x"}', 'own')).toThrow();
+    });
   });
 });

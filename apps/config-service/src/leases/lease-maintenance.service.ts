@@ -6,6 +6,7 @@ import { NodeMetricsStore } from '../fleet/node-metrics.store';
 import { NodeSelectionService } from '../fleet/node-selection.service';
 import { EndedNode, NodesRepository, ReapCandidate, ReapPolicy, olderThan, silentFor } from '../fleet/nodes.repository';
 import { PeerAnnouncer } from '../fleet/peer-announcer';
+import { TenantUsageStore } from '../fleet/tenant-usage.store';
 import { LeasesRepository } from './leases.repository';
 
 /** The reply to `network.leases.expire`. */
@@ -66,6 +67,7 @@ export class LeaseMaintenanceService implements OnApplicationBootstrap, OnApplic
     private readonly lock: RedisLock,
     private readonly selection: NodeSelectionService,
     private readonly clock: Clock,
+    private readonly usage: TenantUsageStore,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -95,7 +97,10 @@ export class LeaseMaintenanceService implements OnApplicationBootstrap, OnApplic
   async expireLeases(): Promise<ExpiryResult> {
     const result = await this.locked('leases-expire', async () => {
       const events = await this.leases.deleteExpired();
-      for (const e of events) this.announcer.announce({ nodeId: e.nodeId, generation: e.generation, added: [], removed: e.removed });
+      for (const e of events) {
+        this.announcer.announce({ nodeId: e.nodeId, generation: e.generation, added: [], removed: e.removed });
+        for (const t of e.tenantLeases) this.usage.held(t.tenantId, t.from, t.to);
+      }
       const nullifiersForgotten = await this.leases.deleteForgottenSpends();
       const count = events.reduce((n, e) => n + e.removed.length, 0);
       if (count || nullifiersForgotten) this.logger.log(`expired ${count} leases, forgot ${nullifiersForgotten} spent-token nullifiers whose key can no longer be redeemed`);
@@ -147,6 +152,7 @@ export class LeaseMaintenanceService implements OnApplicationBootstrap, OnApplic
   }
 
   private async announce(nodeId: string, to: 'dead' | 'decommissioned', ended: EndedNode): Promise<void> {
+    for (const t of ended.tenantLeases) this.usage.held(t.tenantId, t.from, t.to);
     if (to === 'decommissioned' && ended.moved) {
       await this.metrics.forget(nodeId);
       this.announcer.announce({ nodeId, generation: ended.generation, added: [], removed: ended.removed, decommissioned: true });

@@ -1,7 +1,8 @@
+import { timingSafeEqual } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { RandomSource } from '@phoenix/wireguard';
 import { DataSource } from 'typeorm';
-import { Row, pgErrorCode } from '../database/rows';
+import { Row, pgErrorCode, rowsOf } from '../database/rows';
 import { AddressPools, addressCandidates } from './address-candidates';
 import { AddressesExhaustedError, NodeNotActiveError, TokenAlreadySpentError } from './leases.errors';
 
@@ -12,6 +13,24 @@ export interface NewLease {
   expiresAt: Date;
   /** A previous lease of the same key on this node was replaced. */
   superseded: boolean;
+  /** The replaced lease, when it was a tenant's (it ended: metered as held until now). */
+  supersededTenantLease: EndedTenantLease | null;
+}
+
+/** A tenant's lease that ended, and the span it was held (metering: `TenantUsageStore.held`). */
+export interface EndedTenantLease {
+  tenantId: string;
+  from: Date;
+  to: Date;
+}
+
+/** A lease ended with its release token (`DELETE /vpn/config`). */
+export interface ReleasedLease {
+  nodeId: string;
+  publicKey: string;
+  /** The node's generation after the removal (bumped in the same transaction). */
+  generation: number;
+  tenantLease: EndedTenantLease | null;
 }
 
 /** The durable record of the token a lease is paid with (see redemption/nullifier.ts). */
@@ -25,6 +44,13 @@ export interface ExpiredPeers {
   nodeId: string;
   generation: number;
   removed: string[];
+  /** The tenants' leases among them, held until they expired. */
+  tenantLeases: EndedTenantLease[];
+}
+
+/** Tenant leases out of rows with `tenant_id`, `created_at` and an end column. */
+export function tenantLeasesOf(rows: Row[], end: string): EndedTenantLease[] {
+  return rows.filter((r) => r.tenant_id != null).map((r) => ({ tenantId: r.tenant_id as string, from: r.created_at as Date, to: r[end] as Date }));
 }
 
 /** Candidates per `lease_create` call, and calls before giving up. */
@@ -32,6 +58,7 @@ const CANDIDATES_PER_TRY = 4;
 const MAX_TRIES = 8;
 const EXPIRE_BATCH = 1000;
 const FORGET_BATCH = 10_000;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Leases in Postgres. Address uniqueness per node is enforced by unique indexes, which is what
@@ -53,7 +80,19 @@ export class LeasesRepository {
    * @throws TokenAlreadySpentError when the nullifier is already recorded (nothing is written),
    *   NodeNotActiveError, AddressesExhaustedError; the driver's error when Postgres fails
    */
-  async create(args: { nodeId: string; publicKey: string; pools: AddressPools; reserved: readonly string[]; ttlSec: number; random: RandomSource; spend: SpendRecord }): Promise<NewLease> {
+  async create(args: {
+    nodeId: string;
+    publicKey: string;
+    pools: AddressPools;
+    reserved: readonly string[];
+    ttlSec: number;
+    random: RandomSource;
+    spend: SpendRecord;
+    /** The tenant of the token's issuer; null for a consumer token. */
+    tenantId: string | null;
+    /** SHA-256 of the lease's release token. */
+    releaseTokenHash: Buffer;
+  }): Promise<NewLease> {
     const tried = new Set<string>();
     for (let attempt = 0; attempt < MAX_TRIES; attempt++) {
       // A few candidates per call (drawing them costs CPU, and the first is nearly always free);
@@ -62,7 +101,10 @@ export class LeasesRepository {
       if (candidates.length === 0) break;
       let rows: Row[];
       try {
-        rows = await this.ds.query(`SELECT id, ipv4, ipv6, expires_at, superseded FROM lease_create($1, $2, $3::inet[], $4::inet[], $5, $6, $7::date)`, [
+        rows = await this.ds.query(
+          `SELECT id, ipv4, ipv6, expires_at, superseded, superseded_tenant, superseded_since, superseded_until
+           FROM lease_create($1, $2, $3::inet[], $4::inet[], $5, $6, $7::date, $8::uuid, $9)`,
+          [
           args.nodeId,
           args.publicKey,
           candidates.map((c) => c.ipv4),
@@ -70,7 +112,10 @@ export class LeasesRepository {
           args.ttlSec,
           Buffer.from(args.spend.nullifier),
           args.spend.forgetOn,
-        ]);
+          args.tenantId,
+          args.releaseTokenHash,
+          ],
+        );
       } catch (e) {
         const code = pgErrorCode(e);
         if (code === 'PH002') continue;
@@ -86,9 +131,46 @@ export class LeasesRepository {
         ipv6: (lease.ipv6 as string | null) ?? null,
         expiresAt: lease.expires_at as Date,
         superseded: lease.superseded === true,
+        supersededTenantLease:
+          lease.superseded_tenant != null ? { tenantId: lease.superseded_tenant as string, from: lease.superseded_since as Date, to: lease.superseded_until as Date } : null,
       };
     }
     throw new AddressesExhaustedError();
+  }
+
+  /**
+   * Ends a live lease whose release token hashes to `tokenHash` (compared in constant time): the
+   * row is deleted and its node's generation bumped in one transaction (the lease row locked
+   * first, then the generation: the order of expiry and decommission).
+   * @returns the removed peer and the new generation; null for an unknown, ended (expired, even
+   *   if not deleted yet) or differently keyed lease — one answer for all three
+   */
+  async release(leaseId: string, tokenHash: Buffer): Promise<ReleasedLease | null> {
+    if (!UUID.test(leaseId)) return null;
+    return this.ds.transaction(async (em) => {
+      const held: Row[] = await em.query(`SELECT release_token_hash FROM lease WHERE id = $1 AND expires_at > now() FOR UPDATE`, [leaseId]);
+      const stored = held[0]?.release_token_hash as Buffer | null | undefined;
+      if (!stored || stored.length !== tokenHash.length || !timingSafeEqual(stored, tokenHash)) return null;
+      const rows = rowsOf(
+        await em.query(
+          `WITH gone AS (
+             DELETE FROM lease WHERE id = $1 RETURNING node_id, public_key, tenant_id, created_at, now() AS ended_at
+           ), bumped AS (
+             UPDATE node_generation n SET generation = n.generation + 1 FROM gone g WHERE n.node_id = g.node_id RETURNING n.generation
+           )
+           SELECT g.node_id, g.public_key, g.tenant_id, g.created_at, g.ended_at, b.generation FROM gone g CROSS JOIN bumped b`,
+          [leaseId],
+        ),
+      );
+      const r = rows[0];
+      if (!r) return null;
+      return {
+        nodeId: r.node_id as string,
+        publicKey: r.public_key as string,
+        generation: Number(r.generation),
+        tenantLease: tenantLeasesOf([r], 'ended_at')[0] ?? null,
+      };
+    });
   }
 
   /**
@@ -126,20 +208,21 @@ export class LeasesRepository {
         `WITH gone AS (
            DELETE FROM lease WHERE id IN (
              SELECT id FROM lease WHERE expires_at <= now() ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED)
-           RETURNING node_id, public_key
+           RETURNING node_id, public_key, tenant_id, created_at, expires_at
          ), bumped AS (
            UPDATE node_generation n SET generation = n.generation + 1
            FROM (SELECT DISTINCT node_id FROM gone) g WHERE n.node_id = g.node_id
            RETURNING n.node_id, n.generation
          )
-         SELECT g.node_id, g.public_key, b.generation FROM gone g JOIN bumped b ON b.node_id = g.node_id`,
+         SELECT g.node_id, g.public_key, g.tenant_id, g.created_at, g.expires_at, b.generation FROM gone g JOIN bumped b ON b.node_id = g.node_id`,
         [EXPIRE_BATCH],
       );
       for (const r of rows) {
         const nodeId = r.node_id as string;
-        const entry = byNode.get(nodeId) ?? { nodeId, generation: 0, removed: [] };
+        const entry = byNode.get(nodeId) ?? { nodeId, generation: 0, removed: [], tenantLeases: [] };
         entry.generation = Number(r.generation);
         entry.removed.push(r.public_key as string);
+        entry.tenantLeases.push(...tenantLeasesOf([r], 'expires_at'));
         byNode.set(nodeId, entry);
       }
       events.push(...byNode.values());

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { base64urlDecode, decodeToken, generateIssuerKeyPair, IssuerKeyPair } from '@phoenix/crypto';
 import { AppError, Clock } from '@phoenix/common';
 import { loadConfig } from '@phoenix/common';
@@ -36,6 +37,7 @@ const record: NodeRecord = {
   registeredAt: new Date(),
   lastPulseAt: new Date(),
   recoveredAt: null,
+  tenantId: null,
 };
 const node: SelectableNode = toCandidate(record, { load: 0, peers: 0, at: Date.now(), assignedSinceLastPulse: 0 });
 
@@ -43,9 +45,22 @@ const node: SelectableNode = toCandidate(record, { load: 0, peers: 0, at: Date.n
 const KEY_NOT_BEFORE = Date.UTC(2026, 0, 10, 3) / 1000;
 
 /** Every adapter of the service as a strict fake: a call nobody stubbed fails the test. */
-function build(key: IssuerKeyPair, overrides: Partial<Record<'select' | 'spend' | 'create' | 'exists', jest.Mock>> = {}) {
+function build(
+  key: IssuerKeyPair,
+  overrides: Partial<Record<'select' | 'spend' | 'create' | 'exists', jest.Mock>> = {},
+  tenant: Partial<Pick<IssuerKey, 'issuer' | 'tenantId' | 'leaseTtlHours'>> = {},
+) {
   const strict = (name: string) => jest.fn(() => Promise.reject(new Error(`unexpected call: ${name}`)));
-  const issuerKey: IssuerKey = { keyIdHex: key.keyIdHex, tokenKey: key.tokenKey, publicKey: key.publicKey, notBefore: KEY_NOT_BEFORE };
+  const issuerKey: IssuerKey = {
+    keyIdHex: key.keyIdHex,
+    tokenKey: key.tokenKey,
+    publicKey: key.publicKey,
+    notBefore: KEY_NOT_BEFORE,
+    issuer: 'issuer.test',
+    tenantId: null,
+    leaseTtlHours: null,
+    ...tenant,
+  };
   const directory = { keyFor: jest.fn(async () => issuerKey), currentKey: jest.fn(async () => issuerKey) };
   const selection = { select: overrides.select ?? jest.fn(async () => node) };
   const metrics = { assign: jest.fn(async () => undefined), unassign: jest.fn(async () => undefined) };
@@ -54,11 +69,12 @@ function build(key: IssuerKeyPair, overrides: Partial<Record<'select' | 'spend' 
   const leases = {
     create:
       overrides.create ??
-      jest.fn(async () => ({ id: 'l', ipv4: '100.64.7.9', ipv6: 'fd00:6a:1::77', expiresAt: new Date(Date.now() + 86_400_000), superseded: false })),
+      jest.fn(async () => ({ id: 'l', ipv4: '100.64.7.9', ipv6: 'fd00:6a:1::77', expiresAt: new Date(Date.now() + 86_400_000), superseded: false, supersededTenantLease: null })),
   };
   const generations = { leaseCommitted: jest.fn(async () => 5) };
   const outcomes = { success: jest.fn(), reused: jest.fn(), noCapacity: jest.fn(), invalid: jest.fn() };
   const challenge = new TokenChallenge(config);
+  const usage = { connection: jest.fn(), held: jest.fn() };
   const service = new RedemptionService(
     config,
     directory as never,
@@ -72,8 +88,9 @@ function build(key: IssuerKeyPair, overrides: Partial<Record<'select' | 'spend' 
     new Random(),
     new Clock(),
     outcomes as never,
+    usage as never,
   );
-  return { service, challenge, directory, selection, metrics, locations, spent, leases, generations, outcomes };
+  return { service, challenge, directory, selection, metrics, locations, spent, leases, generations, outcomes, usage };
 }
 
 /** The outcomes counted, as `[kind, location]` pairs. */
@@ -211,6 +228,52 @@ describe('RedemptionService: the order of the steps', () => {
     await expect(t.service.redeem({ token: spoil(tokenFor(t.challenge)), location: 'nl-ams', publicKey: wgPublicKey() })).rejects.toMatchObject({ status });
     expect(counted(t.outcomes)).toEqual([['invalid', 'nl-ams']]);
     expect(t.selection.select).not.toHaveBeenCalled();
+  });
+
+  it('hands out the lease id and a release token whose SHA-256 is what the lease stores; a consumer token gets LEASE_TTL_SEC and shared nodes', async () => {
+    const t = build(key);
+    const res = await t.service.redeem({ token: tokenFor(t.challenge), location: 'de-fra', publicKey: wgPublicKey() });
+    expect(res.lease.id).toBe('l');
+    expect(res.lease.releaseToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const args = t.leases.create.mock.calls[0]![0] as { releaseTokenHash: Buffer; tenantId: string | null; ttlSec: number };
+    expect(args.releaseTokenHash.equals(createHash('sha256').update(res.lease.releaseToken).digest())).toBe(true);
+    expect(args.tenantId).toBeNull();
+    expect(args.ttlSec).toBe(config.LEASE_TTL_SEC);
+    expect(t.selection.select).toHaveBeenCalledWith('de-fra', null);
+    expect(t.usage.connection).not.toHaveBeenCalled();
+  });
+
+  describe('a tenant token (its key id names a tenant issuer)', () => {
+    const tenantId = '3f0c1c52-5a43-4b7e-9d7e-0b6a2f6f4b11';
+    const issuer = `issuer.test/tenants/${tenantId}`;
+
+    it("answers only its issuer's challenge, gets the plan's lease TTL, prefers the tenant's nodes and is metered", async () => {
+      const t = build(key, {}, { issuer, tenantId, leaseTtlHours: 5 });
+      const token = base64urlDecode(mintToken(key, t.challenge.forIssuer(issuer).bytes));
+      await t.service.redeem({ token, location: 'de-fra', publicKey: wgPublicKey() });
+      expect(t.selection.select).toHaveBeenCalledWith('de-fra', tenantId);
+      expect(t.leases.create).toHaveBeenCalledWith(expect.objectContaining({ tenantId, ttlSec: 5 * 3600 }));
+      expect(t.usage.connection).toHaveBeenCalledWith(tenantId, expect.any(Date));
+    });
+
+    it("is INVALID_TOKEN with the consumer's challenge, and a consumer token with a tenant's", async () => {
+      const t = build(key, {}, { issuer, tenantId, leaseTtlHours: 5 });
+      await expect(t.service.redeem({ token: tokenFor(t.challenge), location: 'auto', publicKey: wgPublicKey() })).rejects.toMatchObject({ code: 'INVALID_TOKEN' });
+      const c = build(key);
+      const token = base64urlDecode(mintToken(key, c.challenge.forIssuer(issuer).bytes));
+      await expect(c.service.redeem({ token, location: 'auto', publicKey: wgPublicKey() })).rejects.toMatchObject({ code: 'INVALID_TOKEN' });
+      expect(t.spent.spend).not.toHaveBeenCalled();
+      expect(c.spent.spend).not.toHaveBeenCalled();
+    });
+
+    it('meters the tenant lease a redemption replaced (same key, same node) as held', async () => {
+      const from = new Date(Date.now() - 3_600_000);
+      const to = new Date();
+      const create = jest.fn(async () => ({ id: 'l2', ipv4: '100.64.7.9', ipv6: null, expiresAt: new Date(Date.now() + 3_600_000), superseded: true, supersededTenantLease: { tenantId, from, to } }));
+      const t = build(key, { create }, { issuer, tenantId, leaseTtlHours: 1 });
+      await t.service.redeem({ token: base64urlDecode(mintToken(key, t.challenge.forIssuer(issuer).bytes)), location: 'auto', publicKey: wgPublicKey() });
+      expect(t.usage.held).toHaveBeenCalledWith(tenantId, from, to);
+    });
   });
 
   it('refuses publicKey together with sealTo, and neither', async () => {

@@ -1,5 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { AppError, Clock, ErrorCode, InjectConfig } from '@phoenix/common';
+import { AppError, Clock, ErrorCode, InjectConfig, sha256 } from '@phoenix/common';
 import {
   CryptoErrorCode,
   Token,
@@ -18,6 +19,7 @@ import { Random } from '../core/random';
 import { NodeMetricsStore } from '../fleet/node-metrics.store';
 import { NodeSelectionService } from '../fleet/node-selection.service';
 import { NodeGenerations } from '../fleet/node-generations';
+import { TenantUsageStore } from '../fleet/tenant-usage.store';
 import { IssuerDirectoryService, IssuerKey } from '../issuer-directory/issuer-directory.service';
 import { LeasesRepository, NewLease } from '../leases/leases.repository';
 import { AddressesExhaustedError, NodeNotActiveError, TokenAlreadySpentError } from '../leases/leases.errors';
@@ -44,7 +46,9 @@ const PERSISTENT_KEEPALIVE = 25;
  *
  * Step order, and why:
  *  1. input and key checks (400), token checks — type, key id, challenge digest, signature (401):
- *     nothing is written before the token is known good;
+ *     nothing is written before the token is known good. The key id tells the issuer: the
+ *     consumer's, or a tenant's (whose tokens answer that tenant issuer's challenge, get its plan's
+ *     lease TTL and prefer its dedicated nodes);
  *  2. node selection (404 unknown location, 503 NO_CAPACITY): before the spend, so running out of
  *     room never consumes a token;
  *  3. spend with Redis `SET NX` (409 for the loser of any race, on any replica) — the fast check;
@@ -80,10 +84,25 @@ export class RedemptionService {
     private readonly random: Random,
     private readonly clock: Clock,
     private readonly outcomes: RedemptionOutcomes,
+    private readonly usage: TenantUsageStore,
   ) {}
 
   tokenChallenge(): TokenChallengeView {
     return { challenge: this.challenge.encoded, issuer: this.challenge.issuerName };
+  }
+
+  /**
+   * The challenge of the issuer named `issuer` (`GET /vpn/token-challenge?issuer=`): the consumer's
+   * for none or its own name, a tenant's for a name auth-service publishes.
+   * @throws AppError UNKNOWN_ISSUER (404) for any other name, VALIDATION_FAILED for a malformed one
+   */
+  async tokenChallengeFor(issuer: unknown): Promise<TokenChallengeView> {
+    if (issuer === undefined || issuer === this.challenge.issuerName) return this.tokenChallenge();
+    if (typeof issuer !== 'string' || issuer.length === 0 || issuer.length > 255) throw badRequest('issuer must be one issuer name (1-255 characters)');
+    const tenant = await this.directory.tenantIssuer(issuer);
+    if (!tenant) throw new AppError(ErrorCode.UNKNOWN_ISSUER, 'no issuer of that name');
+    const c = this.challenge.forIssuer(tenant.issuer);
+    return { challenge: c.encoded, issuer: c.issuerName };
   }
 
   /** The `WWW-Authenticate: PrivateToken` challenge with the current issuer key. */
@@ -116,7 +135,8 @@ export class RedemptionService {
     }
 
     // 2. A node with room, before spending anything.
-    const node = await this.selection.select(input.location);
+    // A tenant's token prefers the tenant's dedicated nodes; others only ever get shared ones.
+    const node = await this.selection.select(input.location, key.tenantId);
     if (!node) {
       if (input.location !== 'auto' && !(await this.locations.exists(input.location))) {
         throw new AppError(ErrorCode.UNKNOWN_LOCATION, `unknown location ${input.location}`);
@@ -139,6 +159,9 @@ export class RedemptionService {
     // count: a replayed token must not make a node look full), taken back if no lease is made; a
     // count that failed beside a lease that was made is only a missed estimate (the next pulse
     // resets it), not a reason to refuse a config already paid for.
+    // The lease's release token (DELETE /vpn/config): 32 random bytes, only its hash is stored.
+    const releaseToken = randomBytes(32).toString('base64url');
+    const ttlSec = key.leaseTtlHours !== null ? key.leaseTtlHours * 3600 : this.config.LEASE_TTL_SEC;
     const dns = this.config.VPN_DNS ?? [gatewayAddress(record.tunnelCidrV4), ...(record.tunnelCidrV6 ? [gatewayAddress(record.tunnelCidrV6)] : [])];
     const [assignment, made] = await Promise.allSettled([
       this.metrics.assign(record.id, record.pulseIntervalSec),
@@ -147,9 +170,11 @@ export class RedemptionService {
         publicKey: publicKey as string,
         pools: { v4: record.tunnelCidrV4, v6: record.tunnelCidrV6 },
         reserved: dns,
-        ttlSec: this.config.LEASE_TTL_SEC,
+        ttlSec,
         random: this.random.source,
         spend: { nullifier: tokenNullifier(token.nonce), forgetOn: dayOf(forgetAtSec) },
+        tenantId: key.tenantId,
+        releaseTokenHash: sha256(releaseToken),
       }),
     ]);
     if (made.status === 'rejected') {
@@ -173,6 +198,10 @@ export class RedemptionService {
     // 5. The node's generation and the announcement, behind the answer (a few milliseconds: one
     // bump shared by this node's leases committed meanwhile; waiting for it would only add latency).
     void this.generations.leaseCommitted(record.id, publicKey as string);
+    // Tenant metering (fire and forget): a connection now; a lease this one replaced has ended.
+    if (key.tenantId !== null) this.usage.connection(key.tenantId, new Date(this.clock.nowMs()));
+    const replaced = lease.supersededTenantLease;
+    if (replaced) this.usage.held(replaced.tenantId, replaced.from, replaced.to);
 
     // 6. The config.
     const addresses = [hostCidr(lease.ipv4), ...(lease.ipv6 ? [hostCidr(lease.ipv6)] : [])];
@@ -188,6 +217,7 @@ export class RedemptionService {
       peer: { publicKey: record.publicKey, endpoint: formatEndpoint(endpoint), allowedIps: CLIENT_ALLOWED_IPS, persistentKeepalive: PERSISTENT_KEEPALIVE },
       node: { id: record.id, location: record.locationId },
       expiresAt: lease.expiresAt.toISOString(),
+      lease: { id: lease.id, releaseToken },
       ...(sealedPrivateKey !== undefined ? { sealedPrivateKey } : {}),
     };
     this.outcomes.success(record.locationId);
@@ -214,8 +244,10 @@ export class RedemptionService {
     }
     const key = await this.directory.keyFor(token.tokenKeyId);
     if (!key) throw await refuse('token was issued under an unknown or retired key');
-    if (!equalBytes(token.challengeDigest, this.challenge.digest)) throw await refuse('token answers another challenge');
-    if (!verifyToken(key.publicKey, token, this.challenge.digest)) throw await refuse('token signature does not verify');
+    // Consumer keys answer our own issuer's challenge, a tenant's keys only that tenant issuer's.
+    const challenge = this.challenge.forIssuer(key.issuer);
+    if (!equalBytes(token.challengeDigest, challenge.digest)) throw await refuse('token answers another challenge');
+    if (!verifyToken(key.publicKey, token, challenge.digest)) throw await refuse('token signature does not verify');
     return { token, key };
   }
 

@@ -2,7 +2,8 @@ import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
 /**
  * One WireGuard peer on one node until `expiresAt`. Deliberately holds no user id, no token and no
- * client address (privacy invariant 2); it is deleted, never archived, when it expires (invariant 5).
+ * client address (privacy invariant 2) — a tenant id at most; it is deleted, never archived, when it
+ * expires or is released (invariant 5).
  */
 @Entity({ name: 'lease' })
 export class LeaseEntity {
@@ -27,4 +28,12 @@ export class LeaseEntity {
 
   @Column({ name: 'expires_at', type: 'timestamptz' })
   expiresAt!: Date;
+
+  /** The tenant whose issuer signed the token (B2B); null for a consumer lease. Never a user. */
+  @Column({ name: 'tenant_id', type: 'uuid', nullable: true })
+  tenantId!: string | null;
+
+  /** SHA-256 of the `releaseToken` handed out with the config (`DELETE /vpn/config`). */
+  @Column({ name: 'release_token_hash', type: 'bytea', nullable: true, select: false })
+  releaseTokenHash!: Buffer | null;
 }

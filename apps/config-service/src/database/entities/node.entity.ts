@@ -67,6 +67,10 @@ export class NodeEntity {
 
   @Column({ name: 'decommissioned_at', type: 'timestamptz', nullable: true })
   decommissionedAt!: Date | null;
+
+  /** The tenant this node is dedicated to (only its leases land here); null: the shared fleet. */
+  @Column({ name: 'tenant_id', type: 'uuid', nullable: true })
+  tenantId!: string | null;
 }
 
 /**

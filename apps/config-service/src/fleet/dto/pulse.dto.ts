@@ -57,6 +57,7 @@ export class DesiredPeerView {
   @ApiProperty() publicKey!: string;
   @ApiProperty({ example: ['100.64.3.7/32', 'fd00:6a:1::5e1f/128'] }) allowedIps!: string[];
   @ApiProperty() expiresAt!: string;
+  @ApiProperty({ nullable: true, type: String, description: 'The tenant the lease belongs to; null for a consumer lease' }) tenantId!: string | null;
 }
 
 export class PeerSetResponse {
@@ -83,4 +84,5 @@ export class NodeView {
   @ApiProperty({ nullable: true, type: String }) lastPulseAt!: string | null;
   @ApiProperty({ nullable: true, type: Number, description: 'Load at the last pulse (from Redis)' }) load!: number | null;
   @ApiProperty({ nullable: true, type: Number, description: 'Peers at the last pulse (from Redis)' }) peers!: number | null;
+  @ApiProperty({ nullable: true, type: String, description: 'The tenant the node is dedicated to; null: the shared fleet' }) tenantId!: string | null;
 }

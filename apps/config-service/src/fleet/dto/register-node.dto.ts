@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsBoolean, IsDefined, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { IsBoolean, IsDefined, IsInt, IsObject, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { LOCATION_ID } from '@phoenix/common';
 import { IsCidrOf, IsEndpointHost, IsWireGuardKey } from '../../core/validators';
 
@@ -57,6 +57,16 @@ export class RegisterNodeDto {
   @MaxLength(64)
   @Matches(/^[\x21-\x7e]+$/, { message: 'version must be printable ASCII without spaces' })
   version!: string;
+
+  @ApiPropertyOptional({ format: 'uuid', description: "A node dedicated to this tenant: register with the tenant's enrollment token (POST /admin/tenants/:tenantId/enrollment-token)" })
+  @IsOptional()
+  @IsUUID('all')
+  tenantId?: string;
+}
+
+export class TenantEnrollmentResponse {
+  @ApiProperty() tenantId!: string;
+  @ApiProperty({ description: "The tenant's node enrollment token, shown once (only its SHA-256 is stored); replaces the previous one" }) enrollmentToken!: string;
 }
 
 export class RegisterNodeResponse {

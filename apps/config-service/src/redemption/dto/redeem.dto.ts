@@ -46,12 +46,18 @@ export class NodeRefView {
   @ApiProperty({ example: 'de-fra' }) location!: string;
 }
 
+export class LeaseRefView {
+  @ApiProperty({ description: 'The lease id' }) id!: string;
+  @ApiProperty({ description: 'base64url secret that ends the lease at DELETE /vpn/config (only its hash is stored)' }) releaseToken!: string;
+}
+
 export class RedeemResponse {
   @ApiProperty({ description: 'wg-quick configuration without the PrivateKey line (the app adds its key)' }) config!: string;
   @ApiProperty({ type: InterfaceView }) interface!: InterfaceView;
   @ApiProperty({ type: PeerView }) peer!: PeerView;
   @ApiProperty({ type: NodeRefView }) node!: NodeRefView;
   @ApiProperty() expiresAt!: string;
+  @ApiProperty({ type: LeaseRefView }) lease!: LeaseRefView;
   @ApiPropertyOptional({ description: 'Only for a server-made key pair: the 32-byte private key as a libsodium sealed box to sealTo, base64' })
   sealedPrivateKey?: string;
 }
