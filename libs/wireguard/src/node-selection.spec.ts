@@ -1,6 +1,6 @@
 import { seededRandom } from '../test/seeded-random';
 import { WireGuardError, WireGuardErrorCode } from './errors';
-import { effectiveLoad, isNodeEligible, NodeCandidate, rampFactor, selectNode } from './node-selection';
+import { effectiveLoad, isNodeEligible, NodeCandidate, rampFactor, selectNode, selectNodeSampled } from './node-selection';
 
 const NOW = 1_750_000_000_000;
 
@@ -178,5 +178,77 @@ describe('rampFactor and effectiveLoad', () => {
     expect(effectiveLoad(node('x', { load: 30, activeLeases: 100 }), NOW)).toBeCloseTo(0.3);
     expect(effectiveLoad(node('x', { load: 30, activeLeases: 100, assignedSinceLastPulse: 50 }), NOW)).toBeCloseTo(0.35);
     expect(effectiveLoad(node('x', { load: 10, activeLeases: 600, assignedSinceLastPulse: 100 }), NOW)).toBeCloseTo(0.7);
+  });
+});
+
+describe('selectNodeSampled', () => {
+  /** The hot-state reader of a test: the nodes as given, and the batches asked for. */
+  function reader(nodes: NodeCandidate[]) {
+    const byId = new Map(nodes.map((n) => [n.id, n]));
+    const batches: string[][] = [];
+    const hot = async (drawn: readonly NodeCandidate[]) => {
+      batches.push(drawn.map((r) => r.id));
+      return drawn.map((r) => byId.get(r.id) as NodeCandidate);
+    };
+    return { hot, batches };
+  }
+  const opts = (seed: number, location = 'auto') => ({ now: NOW, location, random: seededRandom(seed) });
+
+  it('reads the hot state of two nodes only when both drawn are eligible, among 1,000', async () => {
+    const nodes = Array.from({ length: 1000 }, (_, i) => node(`n${i}`, { load: i % 90 }));
+    const { hot, batches } = reader(nodes);
+    const chosen = await selectNodeSampled(nodes, hot, opts(1));
+    expect(batches).toHaveLength(1);
+    expect(batches[0]).toHaveLength(2);
+    const [a, b] = batches[0]!.map((id) => nodes.find((n) => n.id === id)!);
+    // The drawn node with the lower effective load wins.
+    expect(chosen?.id).toBe(effectiveLoad(b!, NOW) < effectiveLoad(a!, NOW) ? b!.id : a!.id);
+  });
+
+  it('draws further in growing batches (2, 4, 8, …) past ineligible nodes, and never draws a node twice', async () => {
+    // 63 full nodes (hot state says so) and one with room: only reading finds which.
+    const nodes = Array.from({ length: 64 }, (_, i) => node(`n${i}`, i === 37 ? {} : { activeLeases: 1000 }));
+    const { hot, batches } = reader(nodes);
+    const chosen = await selectNodeSampled(nodes, hot, opts(7));
+    expect(chosen?.id).toBe('n37');
+    // One eligible node only: every row is drawn before it can know no second one exists.
+    expect(batches.map((b) => b.length)).toEqual([2, 4, 8, 16, 32, 2]);
+    const all = batches.flat();
+    expect(new Set(all).size).toBe(64);
+  });
+
+  it('reads nothing of rows that cannot be eligible (unhealthy, draining, another location, no capacity), and answers null when none is', async () => {
+    const nodes = [
+      node('sick', { healthy: false }),
+      node('drain', { draining: true }),
+      node('elsewhere', { location: 'ams' }),
+      node('empty', { capacity: 0 }),
+      node('stale', { lastPulseAt: NOW - 3_600_000 }),
+    ];
+    const { hot, batches } = reader(nodes);
+    expect(await selectNodeSampled(nodes, hot, opts(3, 'fra'))).toBeNull();
+    expect(batches.flat()).toEqual(['stale']);
+  });
+
+  it('spreads like selectNode: 10,000 selections over 5 equal nodes within ±15% of even, counting assignments', async () => {
+    const live = ['a', 'b', 'c', 'd', 'e'].map((id) => node(id, { capacity: 100_000, activeLeases: 0, load: 0 }));
+    const { hot } = reader(live);
+    const random = seededRandom(11);
+    const picks = new Map<string, number>();
+    for (let i = 0; i < 10_000; i++) {
+      const chosen = await selectNodeSampled(live, hot, { now: NOW, location: 'auto', random });
+      picks.set(chosen!.id, (picks.get(chosen!.id) ?? 0) + 1);
+      (chosen as { assignedSinceLastPulse: number }).assignedSinceLastPulse++;
+    }
+    for (const n of picks.values()) expect(Math.abs(n - 2000)).toBeLessThan(300);
+  });
+
+  it('with exactly two eligible nodes keeps the less loaded every time', async () => {
+    const nodes = [node('idle', { load: 0, activeLeases: 0 }), node('busy', { load: 80, activeLeases: 800 })];
+    const { hot } = reader(nodes);
+    const random = seededRandom(5);
+    let idle = 0;
+    for (let i = 0; i < 2000; i++) if ((await selectNodeSampled(nodes, hot, { now: NOW, location: 'fra', random }))?.id === 'idle') idle++;
+    expect(idle).toBe(2000);
   });
 });

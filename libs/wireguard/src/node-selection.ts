@@ -66,7 +66,7 @@ export function isNodeEligible(node: NodeCandidate, options: Pick<SelectNodeOpti
  * How far a recovered node is through its ramp, in [minRampWeight, 1]; 1 for a node that never
  * recovered or finished ramping. Linear in time since `recoveredAt`.
  */
-export function rampFactor(node: NodeCandidate, now: number, options: Pick<SelectNodeOptions, 'rampWindowMs' | 'minRampWeight'> = {}): number {
+export function rampFactor(node: Pick<NodeCandidate, 'recoveredAt'>, now: number, options: Pick<SelectNodeOptions, 'rampWindowMs' | 'minRampWeight'> = {}): number {
   const window = options.rampWindowMs ?? DEFAULT_RAMP_WINDOW_MS;
   const floor = options.minRampWeight ?? DEFAULT_MIN_RAMP_WEIGHT;
   if (node.recoveredAt === undefined || !finite(node.recoveredAt) || window <= 0) return 1;
@@ -131,6 +131,60 @@ export function selectNode<T extends NodeCandidate>(nodes: readonly T[], options
   const first = eligible[firstIndex] as T;
   const second = restNodes[pickWeighted(restNodes, restWeights, restTotal, options.random)] as T;
 
+  // Ties keep the first draw, which is itself random, so equal nodes share evenly.
+  return effectiveLoad(second, options.now, options) < effectiveLoad(first, options.now, options) ? second : first;
+}
+
+/** What is known of a node before its hot state (last pulse, assignments since) is read: its row. */
+export type NodeRowFacts = Pick<NodeCandidate, 'location' | 'healthy' | 'draining' | 'capacity' | 'pulseIntervalSec' | 'recoveredAt'>;
+
+/**
+ * {@link selectNode} for locations of many nodes: the same choice — two distinct eligible nodes
+ * drawn at random weighted by ramp factor, the one with the lower {@link effectiveLoad} kept — but
+ * reading the hot state of only the nodes it draws, not of every node. Rows that cannot be
+ * eligible whatever their hot state (unhealthy, draining, another location, no capacity) are left
+ * out first; the rest are drawn in random order (weighted, without replacement) in batches of 2,
+ * 4, 8, … whose hot state `hot` reads (one round trip a batch), until two eligible nodes are found
+ * or every row was drawn. Drawing without replacement and skipping the ineligible gives each pair
+ * of eligible nodes the probability {@link selectNode} gives it, so the spread is that of two
+ * choices; a healthy fleet costs one read of two nodes per selection instead of one of every node.
+ *
+ * @param hot the candidates of the drawn rows, in their order (same length)
+ * @returns the chosen candidate, or `null` when no node is eligible
+ */
+export async function selectNodeSampled<R extends NodeRowFacts, T extends NodeCandidate>(
+  rows: readonly R[],
+  hot: (drawn: readonly R[]) => Promise<readonly T[]>,
+  options: SelectNodeOptions,
+): Promise<T | null> {
+  if (!finite(options.now)) fail(WireGuardErrorCode.INVALID_ARGUMENT, 'now must be a finite number of milliseconds');
+  if (typeof options.location !== 'string' || options.location === '') {
+    fail(WireGuardErrorCode.INVALID_ARGUMENT, 'location must be a location code or "auto"');
+  }
+  const floor = options.minRampWeight ?? DEFAULT_MIN_RAMP_WEIGHT;
+  if (!(floor > 0 && floor <= 1)) fail(WireGuardErrorCode.INVALID_ARGUMENT, 'minRampWeight must be in (0, 1]');
+
+  const pool = rows.filter((r) => r.healthy && !r.draining && r.capacity > 0 && (options.location === 'auto' || r.location === options.location));
+  const weights = pool.map((r) => rampFactor(r, options.now, options));
+  let total = weights.reduce((sum, w) => sum + w, 0);
+  const eligible: T[] = [];
+  for (let batch = 2; pool.length > 0 && eligible.length < 2; batch *= 2) {
+    const drawn: R[] = [];
+    while (drawn.length < batch && pool.length > 0) {
+      const i = pickWeighted(pool, weights, total, options.random);
+      drawn.push(pool[i] as R);
+      total -= weights[i] as number;
+      // Swap-remove: the order of what is left does not matter to a weighted draw.
+      pool[i] = pool[pool.length - 1] as R;
+      weights[i] = weights[weights.length - 1] as number;
+      pool.pop();
+      weights.pop();
+    }
+    const candidates = await hot(drawn);
+    for (const c of candidates) if (eligible.length < 2 && isNodeEligible(c, options)) eligible.push(c);
+  }
+  const [first, second] = eligible;
+  if (!first || !second) return first ?? null;
   // Ties keep the first draw, which is itself random, so equal nodes share evenly.
   return effectiveLoad(second, options.now, options) < effectiveLoad(first, options.now, options) ? second : first;
 }
