@@ -178,6 +178,10 @@ export async function startStripeStandIn(): Promise<{ url: string; calls: Stripe
       if (req.method === 'POST' && path === '/v1/customers') return send(200, { id: `cus_${id}`, object: 'customer' });
       if (req.method === 'POST' && path === '/v1/checkout/sessions') return send(200, { id: `cs_${id}`, object: 'checkout.session', url: `https://checkout.stripe.test/c/cs_${id}` });
       if (req.method === 'POST' && path === '/v1/billing_portal/sessions') return send(200, { id: `bps_${id}`, object: 'billing_portal.session', url: `https://billing.stripe.test/p/${id}` });
+      if (req.method === 'POST' && path === '/v1/billing/meter_events') {
+        const f = new URLSearchParams(body);
+        return send(200, { object: 'billing.meter_event', created: Math.floor(Date.now() / 1000), event_name: f.get('event_name'), identifier: f.get('identifier'), livemode: false, payload: { stripe_customer_id: f.get('payload[stripe_customer_id]'), value: f.get('payload[value]') }, timestamp: Number(f.get('timestamp')) });
+      }
       const sub = /^\/v1\/subscriptions\/([\w]+)$/.exec(path);
       if (req.method === 'DELETE' && sub) return send(200, { id: sub[1], object: 'subscription', status: 'canceled' });
       if (req.method === 'GET' && sub) {

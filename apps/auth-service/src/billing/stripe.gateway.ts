@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { AppError, ErrorCode, InjectConfig } from '@phoenix/common';
 import Stripe from 'stripe';
@@ -14,7 +15,7 @@ export interface StripeEventEnvelope {
   object: Record<string, unknown>;
 }
 
-/** Stripe behind one adapter: webhook signatures, customers, Checkout, the portal, cancellation, re-reading a subscription. */
+/** Stripe behind one adapter: webhook signatures, customers, Checkout, the portal, cancellation, re-reading a subscription, meter events. */
 @Injectable()
 export class StripeGateway {
   private readonly logger = new Logger('Stripe');
@@ -117,6 +118,22 @@ export class StripeGateway {
         if ((e as { statusCode?: number }).statusCode === 404) return null;
         throw e;
       }
+    });
+  }
+
+  /**
+   * Sends one billing meter event (`POST /v1/billing/meter_events`): `value` (a decimal string) for
+   * `customerId` on the meter whose `event_name` is `eventName`, at `timestamp` (Unix seconds, within
+   * Stripe's last 35 days). `identifier` names the event (Stripe keeps it unique for at least 24
+   * hours); the request's idempotency key is a digest of every parameter, so a retry of the same
+   * event is answered once and a changed one (a corrected customer) is not refused as a reused key.
+   */
+  createMeterEvent(event: { eventName: string; customerId: string; value: string; identifier: string; timestamp: number }): Promise<void> {
+    return this.call('create meter event', async () => {
+      await this.stripe.billing.meterEvents.create(
+        { event_name: event.eventName, payload: { stripe_customer_id: event.customerId, value: event.value }, identifier: event.identifier, timestamp: event.timestamp },
+        { idempotencyKey: `meter-event-${createHash('sha256').update(JSON.stringify(event)).digest('hex')}` },
+      );
     });
   }
 

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, UseGuards } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
@@ -13,7 +13,7 @@ import {
 } from '@nestjs/swagger';
 import { AdminGuard, Clock } from '@phoenix/common';
 import { JsonBodyGuard } from '../core/json-body.guard';
-import { ApiKeyDto, CreateTenantDto, CreatedApiKeyDto, TenantDto } from './dto/tenants.dto';
+import { ApiKeyDto, CreateTenantDto, CreatedApiKeyDto, TenantBillingDto, TenantBillingViewDto, TenantDto } from './dto/tenants.dto';
 import { tenantView } from './tenant-plan';
 import { TenantsRepository } from './tenants.repository';
 
@@ -36,7 +36,27 @@ export class TenantsAdminController {
   @ApiCreatedResponse({ type: TenantDto })
   @ApiBadRequestResponse({ description: 'Bad name or plan: positive integers within bounds (VALIDATION_FAILED)' })
   async create(@Body() body: CreateTenantDto): Promise<TenantDto> {
-    return tenantView(await this.tenants.create(body.name.trim(), { ...body.plan }, this.clock.now()));
+    return tenantView(await this.tenants.create(body.name.trim(), { ...body.plan }, this.clock.now(), body.stripeCustomerId ?? null));
+  }
+
+  @Get(':id/billing')
+  @ApiOperation({ summary: 'The Stripe customer the monthly usage report bills (null: none)' })
+  @ApiOkResponse({ type: TenantBillingViewDto })
+  @ApiNotFoundResponse({ description: 'No such tenant (NOT_FOUND)' })
+  async billing(@Param('id') id: string): Promise<TenantBillingViewDto> {
+    const t = await this.tenants.get(id);
+    return { tenantId: t.id, stripeCustomerId: t.stripeCustomerId };
+  }
+
+  @Put(':id/billing')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Set the Stripe customer the monthly usage report bills (meter events), or null to stop' })
+  @ApiOkResponse({ type: TenantBillingViewDto })
+  @ApiBadRequestResponse({ description: 'Not a Stripe customer id (cus_…) or null (VALIDATION_FAILED)' })
+  @ApiNotFoundResponse({ description: 'No such tenant (NOT_FOUND)' })
+  async setBilling(@Param('id') id: string, @Body() body: TenantBillingDto): Promise<TenantBillingViewDto> {
+    const t = await this.tenants.setStripeCustomer(id, body.stripeCustomerId, this.clock.now());
+    return { tenantId: t.id, stripeCustomerId: t.stripeCustomerId };
   }
 
   @Get()

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { AppError, ErrorCode } from '@phoenix/common';
-import { DataSource } from 'typeorm';
+import { DataSource, IsNull, Not } from 'typeorm';
 import { Tenant, TenantApiKey } from '../database/entities';
 import { newApiKey } from './secrets';
 import { type TenantPlan, UUID } from './tenant-plan';
@@ -29,10 +29,23 @@ export class TenantsRepository {
     if (!this.ds.isInitialized) throw new AppError(ErrorCode.UNAVAILABLE, 'identity database not connected yet');
   }
 
-  async create(name: string, plan: TenantPlan, now: Date): Promise<Tenant> {
+  async create(name: string, plan: TenantPlan, now: Date, stripeCustomerId: string | null = null): Promise<Tenant> {
     this.ready();
-    const t = this.ds.manager.create(Tenant, { id: randomUUID(), name, status: 'active', ...plan, createdAt: now, updatedAt: now });
+    const t = this.ds.manager.create(Tenant, { id: randomUUID(), name, status: 'active', ...plan, stripeCustomerId, createdAt: now, updatedAt: now });
     return this.ds.manager.save(t);
+  }
+
+  /** Sets (or with null clears) the tenant's Stripe customer, the one the monthly usage report bills. @throws 404 */
+  async setStripeCustomer(id: string, stripeCustomerId: string | null, now: Date): Promise<Tenant> {
+    const t = await this.get(id);
+    await this.ds.manager.update(Tenant, { id: t.id }, { stripeCustomerId, updatedAt: now });
+    return { ...t, stripeCustomerId, updatedAt: now };
+  }
+
+  /** Every tenant with a Stripe customer (suspended ones too: their usage happened), by id. */
+  billed(): Promise<Array<Pick<Tenant, 'id' | 'stripeCustomerId'>>> {
+    this.ready();
+    return this.ds.manager.find(Tenant, { select: { id: true, stripeCustomerId: true }, where: { stripeCustomerId: Not(IsNull()) }, order: { id: 'ASC' } });
   }
 
   list(): Promise<Tenant[]> {

@@ -24,6 +24,10 @@ export class Tenant {
   @Column({ name: 'lease_ttl_hours', type: 'integer' })
   leaseTtlHours!: number;
 
+  /** Its Stripe customer (`cus_…`), the one the monthly usage report bills; null: not billed by meter. */
+  @Column({ name: 'stripe_customer_id', type: 'text', nullable: true })
+  stripeCustomerId!: string | null;
+
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

@@ -1,6 +1,9 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform, plainToInstance } from 'class-transformer';
-import { IsEmail, IsInt, IsObject, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
+import { IsEmail, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateIf, ValidateNested } from 'class-validator';
+
+/** A Stripe customer id, as the `tenants.stripe_customer_id` check allows it. */
+const STRIPE_CUSTOMER_ID = /^cus_[A-Za-z0-9]{1,250}$/;
 
 // --- operator ------------------------------------------------------------------------------------
 
@@ -44,6 +47,29 @@ export class CreateTenantDto {
   // Only a plain object becomes the DTO (an array would crash class-transformer: a 500).
   @Transform(({ value }: { value: unknown }) => (typeof value === 'object' && value !== null && !Array.isArray(value) ? plainToInstance(PlanDto, value) : value))
   plan!: PlanDto;
+
+  @ApiProperty({ required: false, example: 'cus_NffrFeUfNV2Hib', description: 'Optional: the Stripe customer the monthly usage report bills (meter events)' })
+  @IsOptional()
+  @IsString()
+  @Matches(STRIPE_CUSTOMER_ID, { message: 'stripeCustomerId must be a Stripe customer id (cus_…)' })
+  stripeCustomerId?: string;
+}
+
+/** `PUT /admin/tenants/:id/billing`: the Stripe customer to bill, or null to stop billing by meter. */
+export class TenantBillingDto {
+  @ApiProperty({ type: String, nullable: true, example: 'cus_NffrFeUfNV2Hib' })
+  @ValidateIf((o: TenantBillingDto) => o.stripeCustomerId !== null)
+  @IsString()
+  @Matches(STRIPE_CUSTOMER_ID, { message: 'stripeCustomerId must be a Stripe customer id (cus_…) or null' })
+  stripeCustomerId!: string | null;
+}
+
+export class TenantBillingViewDto {
+  @ApiProperty({ format: 'uuid' })
+  tenantId!: string;
+
+  @ApiProperty({ type: String, nullable: true })
+  stripeCustomerId!: string | null;
 }
 
 export class TenantDto {
