@@ -84,6 +84,8 @@ describe('POST /vpn/config: redeeming a token for a WireGuard config', () => {
       ['/locations', 'get'],
       ['/vpn/config', 'post'],
       ['/vpn/token-challenge', 'get'],
+      ['/vpn/config', 'delete'],
+      ['/admin/tenants/{tenantId}/enrollment-token', 'post'],
       ['/nodes/register', 'post'],
       ['/nodes/{id}/pulse', 'post'],
       ['/nodes/{id}/peers', 'get'],
