@@ -51,6 +51,7 @@ export const configShape = {
   SCHEDULE_LEASES_EXPIRE: schedule('* * * * *'),
   SCHEDULE_NODES_REAP: schedule('* * * * *'),
   SCHEDULE_FLEET_REPORT: schedule('* * * * *'),
+  SCHEDULE_TENANT_USAGE_BILLING: schedule('0 5 1 * *'),
   SCHEDULE_BILLING_RECONCILE: schedule('20 * * * *'),
   SCHEDULE_TRIAL_ENDING: schedule('0 9 * * *'),
   SCHEDULE_ANALYTICS_RETENTION: schedule('30 3 * * *'),

@@ -14,6 +14,7 @@ describe('the schedule catalogue', () => {
       'network.nodes.reap': '* * * * *',
       'network.fleet.report': '* * * * *',
       'identity.billing.reconcile': '20 * * * *',
+      'identity.billing.tenant-usage': '0 5 1 * *',
       'identity.notifications.trial-ending': '0 9 * * *',
       'analytics.retention': '30 3 * * *',
     });
@@ -49,7 +50,7 @@ describe('the schedule catalogue', () => {
 });
 
 describe('planSchedules', () => {
-  const desired = desiredSchedules(config({ SCHEDULE_BILLING_RECONCILE: 'off', SCHEDULE_TRIAL_ENDING: 'off', SCHEDULE_ANALYTICS_RETENTION: 'off', SCHEDULE_FLEET_REPORT: 'off' }));
+  const desired = desiredSchedules(config({ SCHEDULE_BILLING_RECONCILE: 'off', SCHEDULE_TRIAL_ENDING: 'off', SCHEDULE_ANALYTICS_RETENTION: 'off', SCHEDULE_FLEET_REPORT: 'off', SCHEDULE_TENANT_USAGE_BILLING: 'off' }));
   const as = (id: string) => {
     const d = desired.find((x) => x.id === id)!;
     return { key: d.id, pattern: d.pattern, tz: d.tz, fingerprint: d.template.data.fingerprint };

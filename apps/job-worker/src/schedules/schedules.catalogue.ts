@@ -35,6 +35,7 @@ export const SCHEDULES: readonly ScheduleDefinition[] = [
   { id: Patterns.NODES_REAP, queue: SCHEDULES_QUEUE, env: 'SCHEDULE_NODES_REAP', summary: 'config-service marks silent nodes dead, decommissions them after the grace, and ephemeral nodes at 24 h or when silent' },
   { id: Patterns.FLEET_REPORT, queue: SCHEDULES_QUEUE, env: 'SCHEDULE_FLEET_REPORT', summary: 'config-service sends the fleet totals and tenant usage to analytics-service' },
   { id: Patterns.BILLING_RECONCILE, queue: SCHEDULES_QUEUE, env: 'SCHEDULE_BILLING_RECONCILE', summary: 'auth-service re-reads stale subscriptions from Stripe' },
+  { id: Patterns.TENANT_USAGE_BILLING, queue: SCHEDULES_QUEUE, env: 'SCHEDULE_TENANT_USAGE_BILLING', summary: "auth-service reports each billed tenant's previous month to Stripe as meter events, once" },
   { id: Patterns.TRIAL_ENDING, queue: SCHEDULES_QUEUE, env: 'SCHEDULE_TRIAL_ENDING', summary: 'auth-service enqueues the notice of each trial ending soon' },
   { id: Patterns.ANALYTICS_RETENTION, queue: SCHEDULES_QUEUE, env: 'SCHEDULE_ANALYTICS_RETENTION', summary: 'analytics-service drops partitions past the retention period' },
   { id: Patterns.JOBS_PROBE, queue: SCHEDULES_QUEUE, env: 'SCHEDULE_PROBE', summary: 'no owner: a listener of your own counts the runs (off by default)' },
