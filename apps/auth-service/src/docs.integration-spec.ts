@@ -48,6 +48,8 @@ describe('OpenAPI', () => {
     ['post', '/admin/tenants/{id}/api-keys'],
     ['get', '/admin/tenants/{id}/api-keys'],
     ['delete', '/admin/tenants/{id}/api-keys/{keyId}'],
+    ['get', '/admin/tenants/{id}/billing'],
+    ['put', '/admin/tenants/{id}/billing'],
     ['post', '/api/v1/auth/register'],
     ['post', '/api/v1/auth/login'],
     ['post', '/api/v1/auth/refresh'],
@@ -56,6 +58,7 @@ describe('OpenAPI', () => {
     ['get', '/api/v1/devices'],
     ['delete', '/api/v1/devices/{id}'],
     ['post', '/api/v1/devices/{id}/tokens'],
+    ['get', '/api/v1/usage'],
     ['get', '/token-issuers'],
     ['get', '/tenants/{id}/.well-known/private-token-issuer-directory'],
   ])('describes %s %s with a tag, a summary and its responses', (method, path) => {

@@ -44,6 +44,8 @@ describeHostileJson(
     { method: 'POST', path: '/admin/issuer-keys/rotate', headers: () => bearer(t.config.ADMIN_TOKEN) },
     // B2B tenants: the operator's and a tenant's JSON endpoints (an API key gets past ApiKeyGuard).
     { method: 'POST', path: '/admin/tenants', headers: () => bearer(t.config.ADMIN_TOKEN) },
+    // The body is validated before the tenant is looked up.
+    { method: 'PUT', path: '/admin/tenants/00000000-0000-4000-8000-000000000000/billing', headers: () => bearer(t.config.ADMIN_TOKEN) },
     { method: 'POST', path: '/api/v1/auth/register', headers: () => ({ 'x-api-key': apiKey }) },
     { method: 'POST', path: '/api/v1/auth/login', headers: () => ({ 'x-api-key': apiKey }) },
     { method: 'POST', path: '/api/v1/auth/refresh', headers: () => ({ 'x-api-key': apiKey }) },
