@@ -297,6 +297,22 @@ describe('tenant token issuers (API.md "B2B tenants", item 4)', () => {
     expect(verifyToken(next, finalizeToken(reqs[0]!.state, base64urlDecode(body.blindSignatures[0]!)))).toBe(true);
   });
 
+  it('answers 503 UNAVAILABLE and signs nothing while Redis (the per-device count) is down', async () => {
+    const down = await startTestApp(testEnv(db, prefix, { TOKEN_ISSUER_NAME: ISSUER, REDIS_URL: 'redis://127.0.0.1:1' }), { waitReady: false });
+    try {
+      const spy = jest.spyOn(down.app.get(SignerPool), 'sign');
+      const res = await fetch(`${down.base}/api/v1/devices/${a.deviceId}/tokens`, {
+        method: 'POST',
+        headers: { 'x-api-key': a.apiKey, ...bearer(a.access), 'content-type': 'application/json' },
+        body: JSON.stringify({ blindedMessages: blindedOf(requests(keyA, a.tenantId, 1)) }),
+      });
+      await expectError(res, 503, 'UNAVAILABLE');
+      expect(spy).not.toHaveBeenCalled();
+    } finally {
+      await down.close();
+    }
+  });
+
   it('stores nothing of the messages or signatures (every text/bytea column, every Redis key under the prefix)', async () => {
     expect(issued.length).toBeGreaterThanOrEqual(4);
     const needles = issued.flatMap((x) => [Buffer.from(x).toString('hex'), Buffer.from(x).toString('base64'), Buffer.from(x).toString('base64url')]);
