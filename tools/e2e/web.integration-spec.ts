@@ -136,7 +136,7 @@ describe('the web account app in a real browser', () => {
 
     start('auth-service', PORTS.auth, { IDENTITY_DATABASE_URL: dbUrl.identity, REDIS_KEY_PREFIX: `identity:${prefix}:`, BULLMQ_PREFIX: `identity:${prefix}:bull`, WEB_ORIGIN: webUrl, SIGNING_WORKERS: '1' });
     await ready('auth-service', PORTS.auth);
-    start('config-service', PORTS.config, { NETWORK_DATABASE_URL: dbUrl.network, REDIS_KEY_PREFIX: `network:${prefix}:`, ADMIN_TOKEN: CONFIG_ADMIN, PULSE_INTERVAL_SEC: '5', WEB_ORIGIN: webUrl, FLEET_REPORT_INTERVAL_SEC: '0' });
+    start('config-service', PORTS.config, { NETWORK_DATABASE_URL: dbUrl.network, REDIS_KEY_PREFIX: `network:${prefix}:`, ADMIN_TOKEN: CONFIG_ADMIN, PULSE_INTERVAL_SEC: '5', WEB_ORIGIN: webUrl });
     await ready('config-service', PORTS.config);
     const before = new Set(await nodeIds());
     const nodeState = mkdtempSync(join(tmpdir(), 'phx-web-node-'));

@@ -113,7 +113,6 @@ export class ConfigServiceCluster {
         PULSE_INTERVAL_SEC: String(options.pulseIntervalSec),
         NODE_DEAD_AFTER_SEC: String(Math.max(600, 3 * options.pulseIntervalSec)),
         MAINTENANCE_FALLBACK_INTERVAL_SEC: '0',
-        FLEET_REPORT_INTERVAL_SEC: '0',
         NETWORK_DB_POOL_SIZE: String(options.dbPoolSize ?? 10),
         LOG_LEVEL: options.logLevel ?? 'warn',
         PORT: String(port),

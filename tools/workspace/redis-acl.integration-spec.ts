@@ -130,9 +130,14 @@ describe("Redis privacy walls: each side's user of the stack's Redis", () => {
     await expect(users['config-service'].publish(Patterns.ANALYTICS_RETENTION, '{}')).rejects.toThrow(NOPERM);
   });
 
-  it("config-service's user reports fleet totals to analytics-service, and that is all it can say to it", async () => {
-    expect(await users['config-service'].publish(Patterns.ANALYTICS_FLEET_REPORT, '{}')).toBe(0);
+  it("config-service's user reports fleet totals and tenant usage to analytics-service, and that is all it can say to it", async () => {
+    expect(await users['config-service'].publish(Patterns.ANALYTICS_FLEET_REPORT, '{}')).toBeGreaterThanOrEqual(0);
+    expect(await users['config-service'].publish(Patterns.ANALYTICS_TENANT_USAGE, '{}')).toBeGreaterThanOrEqual(0);
     await expect(users['auth-service'].publish(Patterns.ANALYTICS_FLEET_REPORT, '{}')).rejects.toThrow(NOPERM);
+    await expect(users['auth-service'].publish(Patterns.ANALYTICS_TENANT_USAGE, '{}')).rejects.toThrow(NOPERM);
+    for (const channel of [`${Patterns.ANALYTICS_TENANT_USAGE}.reply`, `${Patterns.ANALYTICS_TENANT_USAGE}x`, 'analytics.tenant.other', Patterns.ANALYTICS_TENANT_USAGE_QUERY]) {
+      await expect(users['config-service'].publish(channel, '{}')).rejects.toThrow(NOPERM);
+    }
   });
 
   it("auth-service's user asks analytics-service for a tenant's usage, and that is all it can say to it or hear from it", async () => {

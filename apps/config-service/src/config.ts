@@ -61,13 +61,6 @@ export const configShape = {
    * fallback, not the schedule. Node reaping has no fallback. 0 = off.
    */
   MAINTENANCE_FALLBACK_INTERVAL_SEC: env.int(15 * 60, 0, DAY),
-  /**
-   * How often each replica sends the fleet totals of the current and the previous UTC hour to
-   * analytics-service (`analytics.fleet.report`; README "Fleet totals"). Any replica may send: the
-   * latest report for an hour wins, so duplicates are harmless. At most 30 minutes, so the final
-   * totals of every hour are sent while it is still the previous hour. 0 = off.
-   */
-  FLEET_REPORT_INTERVAL_SEC: env.int(60, 0, 1800),
   /** A node with no pulse for this long is dead: unselectable, its leases ended. */
   NODE_DEAD_AFTER_SEC: env.int(90, 1, DAY),
   /** A dead node still silent this much longer is decommissioned (it must enroll again). */

@@ -1,17 +1,19 @@
-import { randomInt } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { Logger } from '@nestjs/common';
 import { ClientProxy, ClientProxyFactory } from '@nestjs/microservices';
-import { FleetReport, FleetReportRow, Patterns, type RedisClient, ServiceLogger, loadConfig, redisClientOptions } from '@phoenix/common';
+import { FleetReport, FleetReportRow, Patterns, TenantUsageReport, type RedisClient, ServiceLogger, loadConfig, redisClientOptions, redisTransportOptions } from '@phoenix/common';
 import { FakeClock, ThrowawayRedis, dropRedisPrefix, redisClusterTargets, sideRedisUrl } from '@phoenix/common/testing';
 import { base64urlDecode, base64urlEncode } from '@phoenix/crypto';
 import { createClickHouse, createRedis } from '@phoenix/database';
 import Redis from 'ioredis';
+import { lastValueFrom, timeout } from 'rxjs';
 import { LocalIssuer, Registered, RunningApp, TestDb, addNode, createNetworkDb, env, getChallenge, mintToken, pulse, redeem, startApp, testEnv, uniquePrefix, wgPublicKey } from '../../test/support';
 import { configShape } from '../config';
 import { RedisKeys } from '../core/redis-keys';
 import { FLEET_TOTALS_TTL_SEC, FleetCounters } from './fleet-counters.store';
-import { FleetReporter } from './fleet-reporter';
+import { FleetReporter, SentReports } from './fleet-reporter';
+import { TenantUsageStore } from './tenant-usage.store';
 
 const ROW_FIELDS = ['hour', 'location', 'redemptions', 'reused', 'noCapacity', 'invalid', 'loadSum', 'loadSamples'].sort();
 const COUNTER = /^([a-z]{2}-[a-z0-9]{2,16}|auto):(redemptions|reused|noCapacity|invalid|loadSum|loadSamples)$/;
@@ -57,6 +59,18 @@ async function totalsUnder(redis: Redis, prefix: string): Promise<{ keys: string
   return { keys, fields, byLocation };
 }
 
+/** Deletes what an analytics-service running beside the suite may have stored of these tenants' usage. */
+async function forgetUsage(tenants: string[]): Promise<void> {
+  const ch = createClickHouse(env('CLICKHOUSE_URL'));
+  try {
+    await ch.command({ query: `ALTER TABLE tenant_usage_daily DELETE WHERE tenant_id IN (${tenants.map((t) => `'${t}'`).join(', ')})` });
+  } catch {
+    // No tenant_usage_daily (an older schema): nothing was stored.
+  } finally {
+    await ch.close();
+  }
+}
+
 /** Deletes what an analytics-service running beside the suite may have stored of its reports. */
 async function forgetReports(locations: string[]): Promise<void> {
   const ch = createClickHouse(env('CLICKHOUSE_URL'));
@@ -84,9 +98,14 @@ describe('fleet totals: redemption outcomes and node load per location and hour,
 
   beforeAll(async () => {
     [db, issuer] = await Promise.all([createNetworkDb(), LocalIssuer.start()]);
-    // Two replicas on one database and one Redis namespace; only b reports, every second.
-    a = await startApp(testEnv(db, issuer, { REDIS_KEY_PREFIX: prefix, FLEET_REPORT_INTERVAL_SEC: '0' }));
-    b = await startApp(testEnv(db, issuer, { REDIS_KEY_PREFIX: prefix, FLEET_REPORT_INTERVAL_SEC: '1' }));
+    // Two replicas on one database and one Redis namespace.
+    a = await startApp(testEnv(db, issuer, { REDIS_KEY_PREFIX: prefix }));
+    b = await startApp(testEnv(db, issuer, { REDIS_KEY_PREFIX: prefix }));
+    // Both on the Redis transport, where job-worker's commands arrive.
+    for (const r of [a, b]) {
+      r.app.connectMicroservice(redisTransportOptions(r.config.REDIS_URL), { inheritAppConfig: true });
+      await r.app.startAllMicroservices();
+    }
     redis = new Redis(env('REDIS_URL'));
     // Hears the reports as analytics-service does: its side's Redis user.
     listener = new Redis(sideRedisUrl('analytics-service'));
@@ -181,9 +200,9 @@ describe('fleet totals: redemption outcomes and node load per location and hour,
     for (const s of secrets) expect(dump).not.toContain(s);
   });
 
-  it('reports the current and previous hour as FleetReportRow fields only, and a replica that reports on its timer stops when it shuts down', async () => {
+  it('reports the current and previous hour as FleetReportRow fields only, and reports when job-worker’s network.fleet.report command asks', async () => {
     const before = Date.now();
-    const report = await a.app.get(FleetReporter).report();
+    const report = (await a.app.get(FleetReporter).report()).fleet;
     expect(report).not.toBeNull();
     const sent = report as FleetReport;
     expect(Object.keys(sent).sort()).toEqual(['rows', 'version']);
@@ -205,15 +224,27 @@ describe('fleet totals: redemption outcomes and node load per location and hour,
     const wire = JSON.stringify(reports);
     for (const s of secrets) expect(wire).not.toContain(s);
 
-    // b reports by itself every second, with the same totals (the replicas share them).
-    const fromTimer = await until('a report from the timer', 5000, () => reports.find((r) => r.version !== sent.version && r.rows.some((row) => row.location === full)));
-    expect(fromTimer.rows.filter((r) => r.location === full).reduce((n, r) => n + r.redemptions, 0)).toBe(2);
+    const heardBefore = reports.length;
 
+    // job-worker's command (as its Redis user) reaches both replicas; each reports the same shared totals.
+    const jobs = ClientProxyFactory.create(redisClientOptions('fleet-spec-jobs', sideRedisUrl('job-worker')) as never) as unknown as ClientProxy;
+    try {
+      const period = new Date().toISOString();
+      const reply = await lastValueFrom(
+        jobs.send<{ fleetRows: number; tenantUsageRows: number }>(Patterns.FLEET_REPORT, { schedule: Patterns.FLEET_REPORT, period, idempotencyKey: `${Patterns.FLEET_REPORT}@${period}` }).pipe(timeout(10_000)),
+      );
+      // The first reply wins, and any config-service on the stack's Redis may give it: just its shape here.
+      expect(Object.keys(reply).sort()).toEqual(['fleetRows', 'tenantUsageRows']);
+      const fromCommand = await until('reports from both replicas', 5000, () => {
+        const heard = reports.slice(heardBefore).filter((r) => Array.isArray(r?.rows) && r.rows.some((row) => row.location === full));
+        return heard.length >= 2 ? heard : undefined;
+      });
+      for (const r of fromCommand) expect(r.rows.filter((row) => row.location === full).reduce((n, row) => n + row.redemptions, 0)).toBe(2);
+    } finally {
+      await jobs.close();
+    }
     await b.close();
     bClosed = true;
-    const heardBefore = reports.length;
-    await new Promise((r) => setTimeout(r, 2500));
-    expect(reports.length).toBe(heardBefore);
   });
 });
 
@@ -236,7 +267,7 @@ describe('FleetReporter on a driven clock: which hours a report carries', () => 
     redis = createRedis(config.REDIS_URL, 'fleet-spec', { enableOfflineQueue: true });
     client = ClientProxyFactory.create(redisClientOptions('fleet-spec', config.REDIS_URL) as never) as unknown as ClientProxy;
     counters = new FleetCounters(redis, new RedisKeys(prefix), clock);
-    reporter = new FleetReporter(config, counters, client, clock);
+    reporter = new FleetReporter(counters, new TenantUsageStore(redis, new RedisKeys(prefix), clock), client, clock);
   });
 
   afterAll(async () => {
@@ -246,7 +277,7 @@ describe('FleetReporter on a driven clock: which hours a report carries', () => 
     await forgetReports([loc]);
   });
 
-  const rowsOf = (r: FleetReport | null) => (r?.rows ?? []).filter((row) => row.location === loc);
+  const rowsOf = (r: SentReports) => (r.fleet?.rows ?? []).filter((row) => row.location === loc);
 
   it('counts into the hour of the clock, and reports this hour and the one before until the next begins', async () => {
     counters.redemption('success', loc);
@@ -258,7 +289,7 @@ describe('FleetReporter on a driven clock: which hours a report carries', () => 
 
     clock.t = Date.parse('2030-01-01T11:00:30.000Z');
     const first = await reporter.report();
-    expect(first?.version).toBe(clock.t);
+    expect(first.fleet?.version).toBe(clock.t);
     expect(rowsOf(first)).toEqual([
       { hour: '2030-01-01T10:00:00.000Z', location: loc, redemptions: 2, reused: 0, noCapacity: 0, invalid: 0, loadSum: 0, loadSamples: 0 },
       { hour: '2030-01-01T11:00:00.000Z', location: loc, redemptions: 0, reused: 1, noCapacity: 0, invalid: 0, loadSum: 40, loadSamples: 1 },
@@ -266,11 +297,70 @@ describe('FleetReporter on a driven clock: which hours a report carries', () => 
 
     clock.t = Date.parse('2030-01-01T12:00:00.000Z');
     const second = await reporter.report();
-    expect(second?.version).toBe(clock.t);
+    expect(second.fleet?.version).toBe(clock.t);
     expect(rowsOf(second)).toEqual([{ hour: '2030-01-01T11:00:00.000Z', location: loc, redemptions: 0, reused: 1, noCapacity: 0, invalid: 0, loadSum: 40, loadSamples: 1 }]);
 
     clock.t = Date.parse('2030-01-01T13:00:00.000Z');
-    expect(await reporter.report()).toBeNull();
+    expect((await reporter.report()).fleet).toBeNull();
+  });
+});
+
+describe('FleetReporter on a driven clock: tenant usage of the current and previous UTC day, and older days that changed', () => {
+  const prefix = uniquePrefix();
+  const clock = new FakeClock(Date.parse('2030-01-03T00:10:00.000Z'));
+  const tenant = randomUUID();
+  let redis: RedisClient;
+  let client: ClientProxy;
+  let listener: Redis;
+  let heard: TenantUsageReport[];
+  let usage: TenantUsageStore;
+  let reporter: FleetReporter;
+
+  beforeAll(async () => {
+    redis = createRedis(sideRedisUrl('config-service'), 'usage-report-spec', { enableOfflineQueue: true });
+    client = ClientProxyFactory.create(redisClientOptions('usage-report-spec', sideRedisUrl('config-service')) as never) as unknown as ClientProxy;
+    const keys = new RedisKeys(prefix);
+    usage = new TenantUsageStore(redis, keys, clock);
+    reporter = new FleetReporter(new FleetCounters(redis, keys, clock), usage, client, clock);
+    // Hears the reports as analytics-service does: its side's Redis user.
+    listener = new Redis(sideRedisUrl('analytics-service'));
+    heard = [];
+    await listener.subscribe(Patterns.ANALYTICS_TENANT_USAGE);
+    listener.on('message', (_c: string, m: string) => heard.push((JSON.parse(m) as { data: TenantUsageReport }).data));
+  });
+
+  afterAll(async () => {
+    listener?.disconnect();
+    await client?.close();
+    redis?.disconnect();
+    await dropRedisPrefix(prefix);
+    await forgetUsage([tenant]);
+  });
+
+  const mine = (r: TenantUsageReport | null) => (r?.rows ?? []).filter((row) => row.tenantId === tenant);
+
+  it('sends each tenant row with every counter, the read time as version; an older day goes out again only when it changed', async () => {
+    usage.connection(tenant, new Date('2030-01-02T23:00:00.000Z'));
+    usage.connection(tenant, new Date('2030-01-03T00:05:00.000Z'));
+    usage.bytes(tenant, 123_456, new Date('2030-01-03T00:06:00.000Z'));
+    // A lease from Dec 31 that ended now: seconds for four days, the two oldest outside the window.
+    usage.held(tenant, new Date('2029-12-31T23:00:00.000Z'), new Date('2030-01-03T00:10:00.000Z'));
+    const first = await until('the report', 5000, async () => {
+      const r = (await reporter.report()).usage;
+      return mine(r).length === 4 ? r : undefined;
+    });
+    expect(first?.version).toBe(clock.t);
+    expect(mine(first)).toEqual([
+      { day: '2029-12-31', tenantId: tenant, connections: 0, connectionSeconds: 3600, bytes: 0 },
+      { day: '2030-01-01', tenantId: tenant, connections: 0, connectionSeconds: 86_400, bytes: 0 },
+      { day: '2030-01-02', tenantId: tenant, connections: 1, connectionSeconds: 86_400, bytes: 0 },
+      { day: '2030-01-03', tenantId: tenant, connections: 1, connectionSeconds: 600, bytes: 123_456 },
+    ]);
+    const wire = await until('the report on the channel', 5000, () => heard.find((r) => r.version === first?.version && mine(r).length === 4));
+    for (const row of wire.rows) expect(Object.keys(row).sort()).toEqual(['bytes', 'connectionSeconds', 'connections', 'day', 'tenantId']);
+
+    clock.t += 60_000;
+    expect(mine((await reporter.report()).usage).map((r) => r.day)).toEqual(['2030-01-02', '2030-01-03']);
   });
 });
 

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { EnrollmentGuard } from './enrollment.guard';
 import { FleetCounters } from './fleet-counters.store';
+import { FleetReportController } from './fleet-report.controller';
 import { FleetReporter } from './fleet-reporter';
 import { FleetController } from './fleet.controller';
 import { FleetService } from './fleet.service';
@@ -14,7 +15,7 @@ import { TenantEnrollmentController } from './tenant-enrollment.controller';
 import { TenantUsageStore } from './tenant-usage.store';
 
 @Module({
-  controllers: [FleetController, TenantEnrollmentController],
+  controllers: [FleetController, TenantEnrollmentController, FleetReportController],
   providers: [FleetService, NodesRepository, NodeMetricsStore, NodeSelectionService, PeerAnnouncer, NodeGenerations, NodeAuthGuard, EnrollmentGuard, FleetCounters, FleetReporter, TenantUsageStore],
   exports: [NodesRepository, NodeMetricsStore, NodeSelectionService, PeerAnnouncer, NodeGenerations, FleetCounters, TenantUsageStore],
 })
