@@ -140,6 +140,24 @@ describe('TenantIssuers (real Postgres, injected clock)', () => {
     const a = await tenants.create('A', PLAN, clock.now());
     const dir = JSON.parse((await issuers.directory(a.id)).body) as { 'issuer-request-uri': string };
     expect(dir['issuer-request-uri']).toBe('https://auth.phoenix.test/api/v1/devices/{deviceId}/tokens');
-    await expect(issuers.directory('00000000-0000-4000-8000-000000000000')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(issuers.directory('not-a-uuid')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('finds a tenant created after the tenant list was cached, and reloads the list for unknown ids at most once a second', async () => {
+    await tenants.create('A', PLAN, clock.now());
+    await issuers.tokenIssuers();
+    const b = await tenants.create('B', PLAN, clock.now());
+    const list = jest.spyOn(tenants, 'list');
+    expect((JSON.parse((await issuers.directory(b.id)).body) as { 'token-keys': unknown[] })['token-keys']).toHaveLength(1);
+    expect(list).toHaveBeenCalledTimes(1);
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    clock.t += 1000;
+    await expect(issuers.directory(unknown)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect(list).toHaveBeenCalledTimes(2);
+    for (let i = 0; i < 5; i++) await expect(issuers.directory(unknown)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect(list).toHaveBeenCalledTimes(2);
+    clock.t += 1000;
+    await expect(issuers.directory(unknown)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect(list).toHaveBeenCalledTimes(3);
   });
 });

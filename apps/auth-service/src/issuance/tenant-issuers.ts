@@ -1,12 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Clock, InjectConfig } from '@phoenix/common';
+import { AppError, Clock, ErrorCode, InjectConfig } from '@phoenix/common';
 import type { AuthConfig } from '../config';
 import type { Tenant } from '../database/entities';
+import { UUID } from '../tenants/tenant-plan';
 import { TenantsRepository } from '../tenants/tenants.repository';
 import { type RenderedDirectory, renderDirectory, tokenKeysJson, withEtag } from './issuer-directory';
 import { type PublicIssuerKey, IssuerKeysRepository } from './issuer-keys.repository';
 import { ISSUER_KEK, IssuerKeyStore } from './issuer-keys.store';
 import { DAY_MS, type KeyPolicy, PRE_PUBLISH_MS, currentKey, listedKeys, planKeySchedule } from './key-schedule';
+
+// A tenant directory asked for an id the cached tenant list lacks reloads the list at most this often.
+const MISS_RELOAD_MS = 1000;
 
 /** Where a tenant's directory says token requests go: the device tokens endpoint (a URI template, RFC 6570). */
 export const TENANT_TOKENS_PATH = '/api/v1/devices/{deviceId}/tokens';
@@ -53,6 +57,7 @@ export class TenantIssuers {
   private generation = 0;
   private filling: Promise<void> | null = null;
   private memo: { key: string; value: RenderedDirectory } | null = null;
+  private lastMissReload = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly repo: IssuerKeysRepository,
@@ -179,11 +184,28 @@ export class TenantIssuers {
 
   // --- GET /tenants/:id/.well-known/private-token-issuer-directory -------------------------------
 
-  /** A tenant's issuer directory. @throws 404 NOT_FOUND for an unknown tenant */
+  /**
+   * A tenant's issuer directory. The tenant is looked up in the cached tenant list; an id it does
+   * not hold reloads the list at most once a second (a public endpoint: unknown ids cannot hammer
+   * Postgres), so a tenant created a moment ago is found too.
+   * @throws 404 NOT_FOUND for an unknown (or malformed) tenant id
+   */
   async directory(tenantId: string): Promise<RenderedDirectory> {
-    const tenant = await this.tenants.get(tenantId);
-    return renderDirectory(await this.store(tenant.id).listedKeys(), this.tenantRequestUri);
+    if (!UUID.test(tenantId)) throw noSuchTenant();
+    const known = async () => (await this.snapshot()).tenants.some((t) => t.id === tenantId);
+    if (!(await known())) {
+      const nowMs = this.clock.nowMs();
+      if (nowMs - this.lastMissReload < MISS_RELOAD_MS) throw noSuchTenant();
+      this.lastMissReload = nowMs;
+      this.invalidate();
+      if (!(await known())) throw noSuchTenant();
+    }
+    return renderDirectory(await this.store(tenantId).listedKeys(), this.tenantRequestUri);
   }
+}
+
+function noSuchTenant(): AppError {
+  return new AppError(ErrorCode.NOT_FOUND, 'no such tenant');
 }
 
 function groupByTenant(keys: PublicIssuerKey[]): Map<string, PublicIssuerKey[]> {
