@@ -28,9 +28,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import Stripe from 'stripe';
-import { migrateStackDatabases, sideRedisUrl, spawnService, ServiceProcess, waitForHttp } from '@phoenix/common/testing';
+import { migrateStackDatabases, waitForHttp } from '@phoenix/common/testing';
 import { base64urlDecode, generateWireGuardKeyPair, renderAuthorization } from '@phoenix/crypto';
 import { run } from '../client/cli';
+import { assertPortsFree, clientRunner, Services } from './harness';
 import { Gateways, startGateways } from '../gateway/gateways';
 import { loadState } from '../client/state';
 import { Needle, ScanReport, addressNeedle, assertClean, bytesNeedle, scanKeys, scanLog, scanMetrics, scanPostgres, scanRedis, textNeedle } from './privacy-scan';
@@ -74,9 +75,13 @@ interface User {
 const wire = { blindedMessages: [] as string[], blindSignatures: [] as string[] };
 
 describe('the whole journey: sign-up to packets through the tunnel', () => {
-  const services: Record<string, ServiceProcess> = {};
-  /** The environment each service was started with (its Redis user and key prefix, for the scans). */
-  const envs: Record<string, NodeJS.ProcessEnv> = {};
+  /** The services, each with the environment it was started with (its Redis user and key prefix, for the scans). */
+  const services = new Services({
+    ISSUER_DIRECTORY_URL: `${AUTH_DIRECT}/.well-known/private-token-issuer-directory`,
+    CONFIG_SERVICE_URL: CONFIG_DIRECT,
+    // auth-service names the consumer issuer as config-service does (GET /token-issuers).
+    TOKEN_ISSUER_NAME: `127.0.0.1:${PORTS.auth}`,
+  });
   const dirs: string[] = [];
   let nodeState = '';
   let nodeId = '';
@@ -89,23 +94,9 @@ describe('the whole journey: sign-up to packets through the tunnel', () => {
   let AUTH = '';
   let CONFIG = '';
 
-  async function client(user: Pick<User, 'dir'>, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
-    let out = '';
-    let err = '';
-    const code = await run([...args, '--state-dir', user.dir, '--auth-url', AUTH, '--config-url', CONFIG], {
-      out: (l) => (out += `${l}\n`),
-      err: (l) => (err += `${l}\n`),
-      env: process.env,
-      lab,
-    });
-    return { code, out, err };
-  }
-
-  async function ok(user: Pick<User, 'dir'>, ...args: string[]): Promise<string> {
-    const r = await client(user, ...args);
-    if (r.code !== 0) throw new Error(`client ${args.join(' ')} exited ${r.code}:\n${r.err}${r.out}\n--- config-service ---\n${services['config-service']?.output().slice(-3000)}`);
-    return r.out;
-  }
+  const runner = clientRunner(() => ({ auth: AUTH, config: CONFIG }), lab, () => `--- config-service ---\n${services.output('config-service').slice(-3000)}`);
+  const client = (user: Pick<User, 'dir'>, ...args: string[]) => runner.client(user.dir, ...args);
+  const ok = (user: Pick<User, 'dir'>, ...args: string[]) => runner.ok(user.dir, ...args);
 
   async function newUser(name: string): Promise<User> {
     const dir = mkdtempSync(join(tmpdir(), `phx-e2e-${name}-`));
@@ -130,40 +121,10 @@ describe('the whole journey: sign-up to packets through the tunnel', () => {
     return (await res.json()) as { received: boolean; outcome: string };
   }
 
-  async function assertPortFree(port: number): Promise<void> {
-    const taken = await realFetch(`http://127.0.0.1:${port}/health/live`, { signal: AbortSignal.timeout(1000) }).then(
-      () => true,
-      () => false,
-    );
-    if (taken) throw new Error(`port ${port} is taken; the journey test needs 3931-3935 free`);
-  }
-
-  function start(app: string, port: number, extra: NodeJS.ProcessEnv): void {
-    envs[app] = {
-      ...process.env,
-      ISSUER_DIRECTORY_URL: `${AUTH_DIRECT}/.well-known/private-token-issuer-directory`,
-      CONFIG_SERVICE_URL: CONFIG_DIRECT,
-      LOG_LEVEL: 'info',
-      NODE_ENV: 'development',
-      PORT: String(port),
-      REDIS_URL: sideRedisUrl(app), // its side's Redis user only
-      ...extra,
-    };
-    services[app] = spawnService(app, envs[app]);
-  }
-
-  async function ready(app: string, port: number, timeoutMs = 60_000): Promise<void> {
-    try {
-      await waitForHttp(`http://127.0.0.1:${port}/health/ready`, timeoutMs);
-    } catch (error) {
-      throw new Error(`${app} did not become ready: ${(error as Error).message}\n--- its output ---\n${services[app]?.output().slice(-4000)}`);
-    }
-  }
-
   beforeAll(async () => {
     const problems = namespaceProblems();
     if (problems.length) throw new Error(`the journey test cannot run here (it never skips):\n  - ${problems.join('\n  - ')}`);
-    for (const port of Object.values(PORTS)) await assertPortFree(port);
+    await assertPortsFree(Object.values(PORTS), 'the journey test');
     // The services run on the stack's real databases, as `npm run platform` does: migrate them
     // first (a fresh CI machine has empty ones). The migrate commands are idempotent.
     migrateStackDatabases(['auth-service', 'config-service', 'analytics-service']);
@@ -187,14 +148,14 @@ describe('the whole journey: sign-up to packets through the tunnel', () => {
     nodeState = mkdtempSync(join(tmpdir(), 'phx-e2e-node-'));
     dirs.push(nodeState);
 
-    start('auth-service', PORTS.auth, { REDIS_KEY_PREFIX: `identity:${prefix}:`, BULLMQ_PREFIX: `identity:${prefix}:bull`, STRIPE_WEBHOOK_SECRET });
-    start('analytics-service', PORTS.analytics, {});
-    start('job-worker', PORTS.jobs, { JOBS_PREFIX: `jobs:{${prefix}}` });
+    services.start('auth-service', PORTS.auth, { REDIS_KEY_PREFIX: `identity:${prefix}:`, BULLMQ_PREFIX: `identity:${prefix}:bull`, STRIPE_WEBHOOK_SECRET });
+    services.start('analytics-service', PORTS.analytics, {});
+    services.start('job-worker', PORTS.jobs, { JOBS_PREFIX: `jobs:{${prefix}}` });
     // config-service loads the issuer directory from auth-service at start: start it once that answers.
-    await ready('auth-service', PORTS.auth);
+    await services.ready('auth-service', PORTS.auth);
     await waitForHttp(`${AUTH_DIRECT}/.well-known/private-token-issuer-directory`);
-    start('config-service', PORTS.config, { REDIS_KEY_PREFIX: `network:${prefix}:`, ADMIN_TOKEN: CONFIG_ADMIN, PULSE_INTERVAL_SEC: '5' });
-    await ready('config-service', PORTS.config);
+    services.start('config-service', PORTS.config, { REDIS_KEY_PREFIX: `network:${prefix}:`, ADMIN_TOKEN: CONFIG_ADMIN, PULSE_INTERVAL_SEC: '5' });
+    await services.ready('config-service', PORTS.config);
 
     // The node's own location, so no other node on the shared database is ever chosen.
     const put = await fetch(`${CONFIG_DIRECT}/admin/locations/${LOCATION}`, {
@@ -204,7 +165,7 @@ describe('the whole journey: sign-up to packets through the tunnel', () => {
     });
     expect([200, 201]).toContain(put.status);
 
-    start('node-daemon', PORTS.node, {
+    services.start('node-daemon', PORTS.node, {
       NODE_NETNS: lab.nodeNs,
       WG_MODE: 'userspace',
       WG_INTERFACE: lab.iface.wgNode,
@@ -220,14 +181,14 @@ describe('the whole journey: sign-up to packets through the tunnel', () => {
       RECONCILE_INTERVAL_SEC: '2',
       BACKOFF_MAX_SEC: '2',
     });
-    await ready('analytics-service', PORTS.analytics);
-    await ready('job-worker', PORTS.jobs);
-    await ready('node-daemon', PORTS.node);
+    await services.ready('analytics-service', PORTS.analytics);
+    await services.ready('job-worker', PORTS.jobs);
+    await services.ready('node-daemon', PORTS.node);
     const deadline = Date.now() + 30_000;
     for (;;) {
       const locations = (await (await fetch(`${CONFIG}/locations`)).json()) as Array<{ id: string; available: boolean }>;
       if (locations.find((l) => l.id === LOCATION)?.available) break;
-      if (Date.now() > deadline) throw new Error(`location ${LOCATION} never became available\n${services['node-daemon']!.output().slice(-3000)}`);
+      if (Date.now() > deadline) throw new Error(`location ${LOCATION} never became available\n${services.output('node-daemon').slice(-3000)}`);
       await new Promise((r) => setTimeout(r, 250));
     }
   }, 150_000);
@@ -255,7 +216,7 @@ describe('the whole journey: sign-up to packets through the tunnel', () => {
         body: JSON.stringify({ localId: u.uid }),
       }).catch(() => undefined);
     }
-    await Promise.all(Object.values(services).map((s) => s.stop(10_000)));
+    await services.stopAll();
     gateways?.stop();
     if (labMade) await destroyLab(lab);
     if (process.env.REDIS_URL) {
@@ -421,7 +382,7 @@ describe('the whole journey: sign-up to packets through the tunnel', () => {
     });
 
     it("no Redis key or value config-service's own Redis user can read holds any of them", async () => {
-      const cfg = envs['config-service']!;
+      const cfg = services.envs['config-service']!;
       expect(cfg.REDIS_KEY_PREFIX).toBeTruthy();
       const patterns = [`${cfg.REDIS_KEY_PREFIX}*`];
       if (cfg.REDIS_URL === process.env.REDIS_URL_NETWORK && process.env.REDIS_URL_NETWORK) patterns.push('network:*');
@@ -449,7 +410,7 @@ describe('the whole journey: sign-up to packets through the tunnel', () => {
     });
 
     it("no log line of any service (nor the node's wireguard-go, nor the gateways' nginx) holds a client address; network-side logs hold no identity", () => {
-      const logs: Record<string, string> = Object.fromEntries(Object.entries(services).map(([app, s]) => [app, s.output()]));
+      const logs: Record<string, string> = Object.fromEntries(Object.keys(services.procs).map((app) => [app, services.output(app)]));
       logs['wireguard-go (node)'] = readFileSync(join(nodeState, `wireguard-go.${lab.iface.wgNode}.log`), 'utf8');
       logs['nginx (the gateways: access and error logs)'] = Object.values(gateways!.logs()).join('\n');
       expect(logs['config-service']).toContain('/vpn/config'); // request logging was on
@@ -481,7 +442,7 @@ describe('the whole journey: sign-up to packets through the tunnel', () => {
       const redis = new Redis(process.env.REDIS_URL!, { maxRetriesPerRequest: 1 });
       try {
         const report = await scanRedis(redis, '*', needles);
-        expect(report.keys.some((k) => k.startsWith(`${envs['config-service']!.REDIS_KEY_PREFIX}spent:`))).toBe(true);
+        expect(report.keys.some((k) => k.startsWith(`${services.envs['config-service']!.REDIS_KEY_PREFIX}spent:`))).toBe(true);
         assertClean([report]);
       } finally {
         redis.disconnect();
