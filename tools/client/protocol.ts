@@ -128,7 +128,7 @@ export async function issueTenantTokens(e: Endpoints, apiKey: string, accessToke
   if (!Number.isInteger(count) || count < 1 || count > MAX_BATCH) throw new ClientError(`--count must be 1 to ${MAX_BATCH}`);
   const [issuers, directory] = await Promise.all([getTokenIssuers(e), getTenantDirectory(e, tenantId)]);
   const entry = Array.isArray(issuers) ? issuers.find((i) => i?.tenantId === tenantId) : undefined;
-  if (!entry || typeof entry.issuer !== 'string') throw new ClientError(`auth-service publishes no token issuer for tenant ${tenantId} (GET /token-issuers)`);
+  if (!entry || typeof entry.issuer !== 'string') throw new ClientError(`auth-service publishes no token issuer for tenant ${tenantId} yet (GET /token-issuers; a tenant made in the last minute may not be listed yet): try again shortly`);
   const challenge = await getIssuerChallenge(e, entry.issuer);
   if (challenge.issuer !== entry.issuer) throw new ClientError(`config-service answered the challenge of issuer "${challenge.issuer}" for "${entry.issuer}"`);
   let key;
