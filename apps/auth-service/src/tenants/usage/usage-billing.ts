@@ -109,7 +109,8 @@ export class TenantUsageBilling {
 
   /** Reports one tenant's month; returns how many of its events failed. @throws when its usage cannot be read */
   private async reportTenant(tenantId: string, customerId: string, billed: BilledMonth, metrics: Array<{ metric: Metric; eventName: string }>, idempotencyKey: string, result: TenantUsageBillingResult): Promise<number> {
-    const totals = monthTotals(await this.usage.days(tenantId, billed.from, billed.to));
+    const days = await this.usage.days(tenantId, billed.from, billed.to);
+    const totals = monthTotals(days.filter((d) => d.day >= billed.from && d.day <= billed.to));
     let failed = 0;
     for (const { metric, eventName } of metrics) {
       const value = meterValue(totals[metric]);
