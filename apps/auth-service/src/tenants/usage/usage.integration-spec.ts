@@ -92,6 +92,8 @@ describe('tenant usage: GET /api/v1/usage and the monthly Stripe meter events (A
         row(tenants.a.id, '2026-11-30', 10, 36_000, 2_000_000_000),
         row(tenants.a.id, '2026-12-01', 4, 100, 5_000_000),
         row(tenants.b.id, '2026-11-02', 700, 7_000_000, 70_000_000_000),
+        row(tenants.a.id, '2027-02-10', 5, 3600, 1_000_000_000),
+        row(tenants.b.id, '2027-02-11', 6, 7200, 2_000_000_000),
       ],
     });
     await waitForHttp(`http://127.0.0.1:${port}/health/ready`, 60_000);
@@ -228,6 +230,26 @@ describe('tenant usage: GET /api/v1/usage and the monthly Stripe meter events (A
       expect(connections[0]).toMatchObject({ value: '4', customer: 'cus_TenantA1' });
       expect(all.length - attempted.length).toBe(1);
       expect(await report(command('2027-01-01T05:00:00.000Z'))).toMatchObject({ sent: 0, alreadyReported: 3 });
+    });
+
+    it('sends each event once when two replicas hear the same command (the first reply speaks for the month)', async () => {
+      const second = await startTestApp(testEnv(db, prefix, { REDIS_URL: redis.sideUrl('auth-service'), STRIPE_API_URL: stripe.url }), { transport: true });
+      try {
+        expect(await listening(Patterns.TENANT_USAGE_BILLING)).toBeGreaterThanOrEqual(2);
+        const calls = meterEvents().length;
+        const reply = await report(command('2027-03-01T05:00:00.000Z'));
+        expect(reply).toMatchObject({ month: '2027-02', tenants: 2, zero: 0 });
+        expect(reply.sent + reply.alreadyReported).toBe(6);
+        const sent = meterEvents().slice(calls);
+        expect(sent.map((e) => e.identifier).sort()).toEqual(
+          [tenants.a.id, tenants.b.id].flatMap((id) => ['connection_hours', 'connections', 'gigabytes'].map((m) => `${id}:2027-02:${m}`)).sort(),
+        );
+        expect(sent.find((e) => e.identifier === `${tenants.b.id}:2027-02:connection_hours`)).toMatchObject({ value: '2', customer: 'cus_TenantB2' });
+        const states: Array<{ state: string }> = await ds.query(`SELECT state FROM tenant_usage_reports WHERE month = '2027-02'`);
+        expect(states.map((r) => r.state)).toEqual(Array(6).fill('sent'));
+      } finally {
+        await second.close();
+      }
     });
 
     it('refuses a payload that is no scheduled command', async () => {
