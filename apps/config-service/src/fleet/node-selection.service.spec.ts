@@ -43,13 +43,18 @@ function fleet(rows: NodeRecord[], hot: Record<string, Omit<NodeHotMetrics, 'ass
       return out;
     },
   };
-  const nodes = { activeNodes: async (loc: string) => rows.filter((r) => loc === 'auto' || r.locationId === loc) };
+  let rowReads = 0;
+  const nodes = { activeNodes: async (loc: string) => (rowReads++, rows.filter((r) => loc === 'auto' || r.locationId === loc)) };
+  const reads: string[][] = [];
   const metrics = {
-    read: async (ids: string[]) => new Map(ids.map((id) => [id, hot[id] ? { ...hot[id]!, assignedSinceLastPulse: assigned.get(id) ?? 0 } : null])),
+    read: async (ids: string[]) => (reads.push(ids), new Map(ids.map((id) => [id, hot[id] ? { ...hot[id]!, assignedSinceLastPulse: assigned.get(id) ?? 0 } : null]))),
   };
   const service = new NodeSelectionService(nodes as never, metrics as never, { nowMs: () => now } as never, random as never);
   return {
     service,
+    /** The node ids of each hot-metrics read. */
+    reads,
+    rowReads: () => rowReads,
     /** Picks and counts an assignment, as a redemption does. */
     async pick(location: string, tenantId: string | null = null): Promise<string | null> {
       const n = await service.select(location, tenantId);
@@ -166,5 +171,24 @@ describe('NodeSelectionService', () => {
 
   it('builds a candidate from a row and its metrics', () => {
     expect(toCandidate(record('x', { recoveredAt: new Date(5) }), null)).toMatchObject({ healthy: false, lastPulseAt: 0, recoveredAt: 5 });
+  });
+});
+
+describe('NodeSelectionService at size', () => {
+  it('reads the hot metrics of the two drawn nodes only, not of every node in the location, and caches the rows', async () => {
+    const now = 1_000_000_000;
+    const rows = Array.from({ length: 1000 }, (_, i) => record(`n${i}`, { tenantId: i < 10 ? 'tenant-a' : null }));
+    const f = fleet(rows, Object.fromEntries(rows.map((r) => [r.id, { load: 10, peers: 0, at: now - 1000 }])), now);
+    for (let i = 0; i < 20; i++) expect(await f.pick('de-fra')).toMatch(/^n\d+$/);
+    expect(f.reads).toHaveLength(20);
+    for (const ids of f.reads) expect(ids).toHaveLength(2);
+    // Shared-fleet picks never drew a dedicated node.
+    expect(f.reads.flat().filter((id) => Number(id.slice(1)) < 10)).toEqual([]);
+    // The clock stands still: one read of the rows served every pick.
+    expect(f.rowReads()).toBe(1);
+    f.reads.length = 0;
+    expect(Number((await f.pick('de-fra', 'tenant-a'))!.slice(1))).toBeLessThan(10);
+    expect(f.reads).toHaveLength(1);
+    expect(f.reads[0]!.every((id) => Number(id.slice(1)) < 10)).toBe(true);
   });
 });

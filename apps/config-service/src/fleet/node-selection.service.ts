@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '@phoenix/common';
-import { NodeCandidate, effectiveLoad, isNodeEligible, selectNode } from '@phoenix/wireguard';
+import { NodeCandidate, NodeRowFacts, effectiveLoad, isNodeEligible, selectNodeSampled } from '@phoenix/wireguard';
 import { Random } from '../core/random';
 import { NodeHotMetrics, NodeMetricsStore } from './node-metrics.store';
 import { NodeRecord, NodesRepository } from './nodes.repository';
@@ -36,25 +36,51 @@ export function toCandidate(record: NodeRecord, hot: NodeHotMetrics | null): Sel
   };
 }
 
+/** A node row as the sampled two choices draw it (before its hot metrics are read). */
+interface RowFacts extends NodeRowFacts {
+  readonly record: NodeRecord;
+}
+
+function rowFacts(record: NodeRecord): RowFacts {
+  return {
+    record,
+    location: record.locationId,
+    healthy: record.healthy,
+    draining: record.draining,
+    capacity: record.capacity,
+    pulseIntervalSec: record.pulseIntervalSec,
+    ...(record.recoveredAt ? { recoveredAt: record.recoveredAt.getTime() } : {}),
+  };
+}
+
+/** A location's cached rows: all of them, and per pool (a tenant's dedicated nodes; `null`: the shared fleet). */
+interface CachedRows {
+  records: NodeRecord[];
+  pools: Map<string | null, RowFacts[]>;
+}
+
 export function loadLevel(load: number): LoadLevel {
   return load < 0.5 ? 'low' : load < 0.8 ? 'medium' : 'high';
 }
 
 /**
  * How long a replica reuses the node rows it read (per location). Hot metrics are always read
- * fresh; the rows (status, draining, capacity) change rarely, and this process drops its copy at
- * once when it changes one. Another replica may act on a drain up to this much later; a node that
- * is no longer active never gets a lease (the lease transaction re-checks its status).
+ * fresh; the rows (status, draining, capacity, health) change rarely, and this process drops its
+ * copy at once when it changes one (a pulse only when it changed the node's health or status).
+ * Another replica may act on a drain up to this much later; a node that is no longer active never
+ * gets a lease (the lease transaction re-checks its status).
  */
 export const NODE_ROWS_TTL_MS = 1000;
 
 /**
- * Picks nodes for new leases with `selectNode` (power of two choices over effective load, recovery
- * ramp) from @phoenix/wireguard, fed from Postgres (rows) and Redis (hot metrics).
+ * Picks nodes for new leases with `selectNodeSampled` (power of two choices over effective load,
+ * recovery ramp) from @phoenix/wireguard, fed from Postgres (rows, cached) and Redis (the hot
+ * metrics of only the nodes it draws: one read of two nodes per redemption in a healthy fleet,
+ * whatever the number of nodes in the location).
  */
 @Injectable()
 export class NodeSelectionService {
-  private readonly rows = new Map<string, { at: number; records: Promise<NodeRecord[]> }>();
+  private readonly rows = new Map<string, { at: number; rows: Promise<CachedRows> }>();
 
   constructor(
     private readonly nodes: NodesRepository,
@@ -68,22 +94,37 @@ export class NodeSelectionService {
     this.rows.clear();
   }
 
-  private activeNodes(location: string): Promise<NodeRecord[]> {
+  private activeNodes(location: string): Promise<CachedRows> {
     const now = this.clock.nowMs();
     const hit = this.rows.get(location);
-    if (hit && now - hit.at < NODE_ROWS_TTL_MS) return hit.records;
-    const records = this.nodes.activeNodes(location);
-    this.rows.set(location, { at: now, records });
+    if (hit && now - hit.at < NODE_ROWS_TTL_MS) return hit.rows;
+    const rows = this.nodes.activeNodes(location).then((records) => {
+      const pools = new Map<string | null, RowFacts[]>();
+      for (const r of records) {
+        const pool = pools.get(r.tenantId);
+        if (pool) pool.push(rowFacts(r));
+        else pools.set(r.tenantId, [rowFacts(r)]);
+      }
+      return { records, pools };
+    });
+    this.rows.set(location, { at: now, rows });
     // A failed read is not cached: the next request asks the database again.
-    records.catch(() => this.rows.get(location)?.records === records && this.rows.delete(location));
-    return records;
+    rows.catch(() => this.rows.get(location)?.rows === rows && this.rows.delete(location));
+    return rows;
   }
 
+  /** Every active node of `location` with its hot metrics (all read: for the availability view). */
   async candidates(location: string): Promise<SelectableNode[]> {
-    const records = await this.activeNodes(location);
+    const { records } = await this.activeNodes(location);
     const hot = await this.metrics.read(records.map((r) => r.id));
     return records.map((r) => toCandidate(r, hot.get(r.id) ?? null));
   }
+
+  /** The candidates of drawn rows: their hot metrics read in one round trip. */
+  private readonly hotOf = async (drawn: readonly RowFacts[]): Promise<SelectableNode[]> => {
+    const hot = await this.metrics.read(drawn.map((f) => f.record.id));
+    return drawn.map((f) => toCandidate(f.record, hot.get(f.record.id) ?? null));
+  };
 
   /**
    * The node for a new lease in `location` (or `auto`), or null when none has room. A tenant's
@@ -92,19 +133,13 @@ export class NodeSelectionService {
    * for it). Each pool is chosen from by the same two choices.
    */
   async select(location: string, tenantId: string | null = null): Promise<SelectableNode | null> {
-    const candidates = await this.candidates(location);
+    const { pools } = await this.activeNodes(location);
     const options = { now: this.clock.nowMs(), location, random: this.random.source };
     if (tenantId !== null) {
-      const dedicated = selectNode(
-        candidates.filter((c) => c.record.tenantId === tenantId),
-        options,
-      );
+      const dedicated = await selectNodeSampled(pools.get(tenantId) ?? [], this.hotOf, options);
       if (dedicated) return dedicated;
     }
-    return selectNode(
-      candidates.filter((c) => c.record.tenantId === null),
-      options,
-    );
+    return selectNodeSampled(pools.get(null) ?? [], this.hotOf, options);
   }
 
   /** Per location: whether any node can take a lease, and how loaded the eligible ones are. */

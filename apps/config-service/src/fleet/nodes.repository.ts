@@ -220,21 +220,29 @@ export class NodesRepository {
    * or silent (more than 3 intervals) gets `recovered_at = now()`, which ramps its share of new leases.
    * @returns the node's generation, or null when it is decommissioned or unknown
    */
-  async recordPulse(id: string, healthy: boolean): Promise<{ generation: number; locationId: string } | null> {
+  /**
+   * Records a pulse on the node's row. `changed` says whether the pulse changed what selection
+   * reads from the row (health, a dead node back to active, a recovery): only then do cached rows
+   * need dropping.
+   */
+  async recordPulse(id: string, healthy: boolean): Promise<{ generation: number; locationId: string; changed: boolean } | null> {
     const result: unknown = await this.ds.query(
-      `UPDATE node SET
-         recovered_at = CASE WHEN $2 AND last_pulse_at IS NOT NULL
-                              AND (status = 'dead' OR NOT healthy OR last_pulse_at < now() - make_interval(secs => pulse_interval_sec * 3))
-                             THEN now() ELSE recovered_at END,
-         status = CASE WHEN status = 'dead' THEN 'active' ELSE status END,
+      `WITH before AS (SELECT healthy, status, recovered_at FROM node WHERE id = $1 FOR UPDATE)
+       UPDATE node SET
+         recovered_at = CASE WHEN $2 AND node.last_pulse_at IS NOT NULL
+                              AND (node.status = 'dead' OR NOT node.healthy OR node.last_pulse_at < now() - make_interval(secs => node.pulse_interval_sec * 3))
+                             THEN now() ELSE node.recovered_at END,
+         status = CASE WHEN node.status = 'dead' THEN 'active' ELSE node.status END,
          healthy = $2,
          last_pulse_at = now()
-       WHERE id = $1 AND status <> 'decommissioned'
-       RETURNING (SELECT g.generation FROM node_generation g WHERE g.node_id = node.id) AS generation, location_id`,
+       FROM before
+       WHERE node.id = $1 AND node.status <> 'decommissioned'
+       RETURNING (SELECT g.generation FROM node_generation g WHERE g.node_id = node.id) AS generation, location_id,
+         (before.healthy IS DISTINCT FROM node.healthy OR before.status IS DISTINCT FROM node.status OR before.recovered_at IS DISTINCT FROM node.recovered_at) AS changed`,
       [id, healthy],
     );
     const list = rowsOf(result);
-    return list[0] ? { generation: Number(list[0].generation), locationId: list[0].location_id as string } : null;
+    return list[0] ? { generation: Number(list[0].generation), locationId: list[0].location_id as string, changed: list[0].changed === true } : null;
   }
 
   /** Nodes that may take leases in `location` (`auto`: anywhere); eligibility is decided by selection. */
