@@ -8,6 +8,7 @@ import { DashboardModule } from './dashboard/dashboard.module';
 import { IngestModule } from './ingest/ingest.module';
 import { RetentionModule } from './retention/retention.module';
 import { FleetModule } from './fleet/fleet.module';
+import { TenantUsageModule } from './tenant-usage/tenant-usage.module';
 import { UsageQueryModule } from './usage-query/usage-query.module';
 
 @Module({})
@@ -33,6 +34,7 @@ export class AppModule {
         RetentionModule,
         FleetModule,
         UsageQueryModule,
+        TenantUsageModule,
       ],
     };
   }

@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ClientProxy, ClientProxyFactory } from '@nestjs/microservices';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { FleetReportRow, Patterns, channelListeners, createServiceApp, redisClientOptions, redisTransportOptions } from '@phoenix/common';
+import { FleetReportRow, Patterns, TenantUsageRow, channelListeners, createServiceApp, redisClientOptions, redisTransportOptions } from '@phoenix/common';
 import { ThrowawayRedis, WORKSPACE_ROOT, waitForHttp } from '@phoenix/common/testing';
 import { createClickHouse, splitStatements, substituteVariables } from '@phoenix/database';
 import Redis from 'ioredis';
@@ -183,7 +183,10 @@ describe('analytics-service on a two-shard ClickHouse cluster', () => {
   }, 60_000);
 
   it('applies the cluster schema on both servers, checks they are the cluster, and makes the same tables as one server', async () => {
-    expect(migrated.map((m) => m.applied)).toEqual([['1_telemetry'], ['1_telemetry']]);
+    expect(migrated.map((m) => m.applied)).toEqual([
+      ['1_telemetry', '2_tenant_usage'],
+      ['1_telemetry', '2_tenant_usage'],
+    ]);
     const config = onCluster.config;
     expect((await migrateClickHouse(config, migrationsDir(WORKSPACE_ROOT, config))).map((m) => m.applied)).toEqual([[], []]);
     // A list that leaves a shard out, or names a server outside the cluster, applies nothing.
@@ -200,7 +203,7 @@ describe('analytics-service on a two-shard ClickHouse cluster', () => {
       ).json();
     const keys = async (ch: ClickHouseClient, table: string) =>
       (await (await ch.query({ query: `SELECT engine, partition_key, sorting_key FROM system.tables WHERE database = currentDatabase() AND name = '${table}'`, format: 'JSONEachRow' })).json())[0];
-    for (const table of ['telemetry', 'fleet_hourly']) {
+    for (const table of ['telemetry', 'fleet_hourly', 'tenant_usage_daily']) {
       expect(await shape(shards[1], `${table}_local`)).toEqual(await shape(single.ch, table));
       expect(await keys(shards[1], `${table}_local`)).toEqual(await keys(single.ch, table));
       expect(((await keys(shards[0], table)) as { engine: string }).engine).toBe('Distributed');
@@ -211,7 +214,7 @@ describe('analytics-service on a two-shard ClickHouse cluster', () => {
     const replicated = `${DATABASE}_replicated`;
     const dir = path.join(WORKSPACE_ROOT, 'infra/clickhouse/cluster');
     const statements = (variant: string, database: string) =>
-      splitStatements(readFileSync(path.join(dir, variant, '001_telemetry.sql'), 'utf8')).map((s) => substituteVariables(s, { cluster: CLUSTER, database }));
+      ['001_telemetry.sql', '002_tenant_usage.sql'].flatMap((file) => splitStatements(readFileSync(path.join(dir, variant, file), 'utf8')).map((s) => substituteVariables(s, { cluster: CLUSTER, database })));
     const ch = createClickHouse(cluster.servers[0].url(replicated));
     const admin = createClickHouse(cluster.servers[0].url());
     const attached: string[] = [];
@@ -229,7 +232,7 @@ describe('analytics-service on a two-shard ClickHouse cluster', () => {
         await ch.command({ query: attach });
         attached.push(/^ATTACH TABLE (\w+)/.exec(attach)?.[1] as string);
       }
-      expect(attached).toEqual(['telemetry_local', 'fleet_hourly_local']);
+      expect(attached).toEqual(['telemetry_local', 'fleet_hourly_local', 'tenant_usage_daily_local']);
       const columnsOf = async (database: string) =>
         (
           await admin.query({
@@ -238,7 +241,7 @@ describe('analytics-service on a two-shard ClickHouse cluster', () => {
           })
         ).json();
       expect(await columnsOf(replicated)).toEqual(await columnsOf(DATABASE));
-      for (const table of ['telemetry', 'telemetry_local', 'fleet_hourly', 'fleet_hourly_local']) {
+      for (const table of ['telemetry', 'telemetry_local', 'fleet_hourly', 'fleet_hourly_local', 'tenant_usage_daily', 'tenant_usage_daily_local']) {
         const describeTable = async (database: string) => (await admin.query({ query: `DESCRIBE TABLE ${database}.${table}`, format: 'JSONEachRow' })).json();
         expect(await describeTable(replicated)).toEqual(await describeTable(DATABASE)); // the columns' order too
       }
@@ -255,10 +258,13 @@ describe('analytics-service on a two-shard ClickHouse cluster', () => {
         ['fleet_hourly_local', 'ReplicatedReplacingMergeTree'],
         ['telemetry', 'Distributed'],
         ['telemetry_local', 'ReplicatedReplacingMergeTree'],
+        ['tenant_usage_daily', 'Distributed'],
+        ['tenant_usage_daily_local', 'ReplicatedReplacingMergeTree'],
       ]);
       expect(r.map((t) => [t.name, t.partition_key, t.sorting_key])).toEqual(u.map((t) => [t.name, t.partition_key, t.sorting_key]));
       expect(r.find((t) => t.name === 'fleet_hourly_local')?.engine_full).toContain(`ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/${replicated}/fleet_hourly_local', '{replica}', version)`);
-      for (const name of ['telemetry', 'fleet_hourly']) {
+      expect(r.find((t) => t.name === 'tenant_usage_daily_local')?.engine_full).toContain(`ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/${replicated}/tenant_usage_daily_local', '{replica}', version)`);
+      for (const name of ['telemetry', 'fleet_hourly', 'tenant_usage_daily']) {
         const engine = (rows: typeof r, db: string) => rows.find((t) => t.name === name)?.engine_full.replace(db, '<db>');
         expect(engine(r, replicated)).toBe(engine(u, DATABASE));
       }
@@ -316,6 +322,34 @@ describe('analytics-service on a two-shard ClickHouse cluster', () => {
     const [a, b] = await Promise.all(shards.map(keysOn));
     expect([...a].filter((k) => b.has(k))).toEqual([]);
     expect(a.size + b.size).toBe(30);
+  });
+
+  it('spreads tenant usage (over the transport) over both shards by tenant: every report of one tenant on one shard, FINAL keeps the latest', async () => {
+    const today = new Date(Math.floor(now / DAY_MS) * DAY_MS).toISOString().slice(0, 10);
+    const yesterday = new Date(Math.floor(now / DAY_MS) * DAY_MS - DAY_MS).toISOString().slice(0, 10);
+    const tenants = Array.from({ length: 16 }, () => randomUUID());
+    const row = (tenantId: string, day: string, n: number): TenantUsageRow => ({ day, tenantId, connections: n, connectionSeconds: 60 * n, bytes: 1000 * n });
+    const reports = [
+      { version: now - 3000, rows: tenants.flatMap((t) => [row(t, yesterday, 1), row(t, today, 1)]) },
+      // Later totals: they replace the first report's.
+      { version: now - 1000, rows: tenants.flatMap((t) => [row(t, yesterday, 2), row(t, today, 3)]) },
+      // An older report arriving late: changes nothing.
+      { version: now - 5000, rows: tenants.map((t) => row(t, today, 9)) },
+    ];
+    for (const report of reports) await lastValueFrom(sender.emit(Patterns.ANALYTICS_TENANT_USAGE, report), { defaultValue: undefined });
+    for (const ch of [shards[0], single.ch]) {
+      for (const report of reports) {
+        await until('every usage report', async () => (await count(ch, `SELECT count() AS n FROM tenant_usage_daily WHERE version = ${report.version}`)) === report.rows.length, 15_000);
+      }
+      expect(await count(ch, 'SELECT sum(connections) AS n FROM tenant_usage_daily FINAL')).toBe(16 * (2 + 3));
+    }
+    const onShards = await perShard('SELECT count() AS n FROM tenant_usage_daily_local FINAL');
+    expect(onShards.every((n) => n > 0)).toBe(true);
+    expect(onShards[0] + onShards[1]).toBe(32);
+    const tenantsOn = async (ch: ClickHouseClient) => new Set((await (await ch.query({ query: 'SELECT DISTINCT tenant_id FROM tenant_usage_daily_local', format: 'JSONEachRow' })).json<{ tenant_id: string }>()).map((r) => r.tenant_id));
+    const [a, b] = await Promise.all(shards.map(tenantsOn));
+    expect([...a].filter((t) => b.has(t))).toEqual([]);
+    expect(a.size + b.size).toBe(16);
   });
 
   it('counts a retried insert once: the same queued batch inserted twice lands twice on the same shards, and FINAL collapses it', async () => {
