@@ -187,8 +187,11 @@ export class ControlPlaneLoop {
         await this.node.decommission('config-service says this node is decommissioned');
         return Infinity;
       }
-      if (error.failure === 'unauthorized' || error.failure === 'unknown-node') {
-        if (this.registration !== null) this.deps.logger.warn(`config-service no longer accepts this node's token (${error.message}): registering again`);
+      // A refused node token: register again at once. A refused registration (a wrong or replaced
+      // enrollment token, e.g. another tenant's) backs off like any failure: asking for a reconcile
+      // there re-ran the registration at once, hundreds of times a second.
+      if ((error.failure === 'unauthorized' || error.failure === 'unknown-node') && this.registration !== null) {
+        this.deps.logger.warn(`config-service no longer accepts this node's token (${error.message}): registering again`);
         this.registration = null;
         this.node.reconcileRequested('registration needed');
       }

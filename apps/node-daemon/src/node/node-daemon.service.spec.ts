@@ -247,6 +247,21 @@ describe('NodeDaemon: registration', () => {
     expect(daemon.registeredNodeId).toBe('node-1');
   });
 
+  it('backs off when its registration itself is refused (a wrong enrollment token), without asking for a reconcile', async () => {
+    const { controlPlane, daemon, reconcileRequests } = setup();
+    await daemon.init();
+    await daemon.heal();
+    controlPlane.failure = 'unauthorized';
+    const wait = await daemon.controlStep();
+    expect(wait).toBeGreaterThan(0);
+    expect(wait).toBeLessThan(Infinity);
+    expect(reconcileRequests).toEqual([]);
+    expect(daemon.registeredNodeId).toBeNull();
+    controlPlane.failure = null;
+    expect(await daemon.controlStep()).toBe(SETTINGS.reconcileIntervalMs);
+    expect(controlPlane.registrations).toHaveLength(1);
+  });
+
   it('names its tenant in the registration when dedicated to one', async () => {
     const { controlPlane } = await started({ tenantId: '8a2d1ce1-f7d1-4ae5-bccd-2b66b012da8b' });
     expect(controlPlane.registrations).toEqual([expect.objectContaining({ location: 'de-fra', tenantId: '8a2d1ce1-f7d1-4ae5-bccd-2b66b012da8b' })]);
