@@ -1,5 +1,5 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Res, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Res, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { AdminGuard, Clock } from '@phoenix/common';
 import { NodeView, PeerSetResponse, PulseDto, PulseResponse } from './dto/pulse.dto';
@@ -8,6 +8,24 @@ import { EnrollmentGuard } from './enrollment.guard';
 import { FleetService } from './fleet.service';
 import { NodeAuthGuard } from './node-auth.guard';
 import { TenantUsageStore } from './tenant-usage.store';
+
+/** A peer set's entity tag: its generation, strong (one generation is one set). */
+export function etagOf(generation: number): string {
+  return `"${generation}"`;
+}
+
+/**
+ * The generations an `If-None-Match` names (RFC 9110 §13.1.2: a list of entity tags, compared
+ * weakly, or `*`). Tags that are not a generation are ignored; undefined when the header is absent
+ * or names none, so the request is answered in full.
+ */
+export function heldGenerations(header: string | undefined): ReadonlySet<number> | '*' | undefined {
+  if (header === undefined || header.length > 1024) return undefined;
+  if (header.trim() === '*') return '*';
+  const held = new Set<number>();
+  for (const m of header.matchAll(/(?:W\/)?"(\d{1,15})"/g)) held.add(Number(m[1]));
+  return held.size > 0 ? held : undefined;
+}
 
 @ApiTags('nodes')
 @ApiBearerAuth()
@@ -48,11 +66,26 @@ export class FleetController {
 
   @Get(':id/peers')
   @UseGuards(NodeAuthGuard)
-  @ApiOperation({ summary: "The node's desired peer set, the source of truth for reconciliation (Bearer nodeToken)" })
+  @ApiOperation({
+    summary: "The node's desired peer set, the source of truth for reconciliation (Bearer nodeToken)",
+    description: 'ETag: "<generation>". With If-None-Match naming the current generation: 304, no body (the lease rows are not read).',
+  })
+  @ApiHeader({ name: 'If-None-Match', required: false, description: 'The ETag of the set the node holds, e.g. "17"' })
   @ApiOkResponse({ type: PeerSetResponse })
+  @ApiResponse({ status: 304, description: 'The node holds the current generation' })
   @ApiResponse({ status: 410, description: 'NODE_DECOMMISSIONED' })
-  peers(@Param('id') id: string): Promise<PeerSetResponse> {
-    return this.fleet.peers(id);
+  async peers(
+    @Param('id') id: string,
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<PeerSetResponse | undefined> {
+    const answer = await this.fleet.peers(id, heldGenerations(ifNoneMatch));
+    if ('notModified' in answer) {
+      void reply.status(304).header('etag', etagOf(answer.notModified));
+      return undefined;
+    }
+    void reply.header('etag', etagOf(answer.generation));
+    return answer;
   }
 
   @Get()

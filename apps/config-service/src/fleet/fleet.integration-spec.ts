@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { ClientProxy, ClientProxyFactory } from '@nestjs/microservices';
-import { Patterns, PeersChangedEvent, redisClientOptions, redisTransportOptions } from '@phoenix/common';
+import { Patterns, PEERS_CHANGED_ANY_NODE, PeersChangedEvent, redisClientOptions, redisTransportOptions } from '@phoenix/common';
 import { dropRedisPrefix, sideRedisUrl } from '@phoenix/common/testing';
 import Redis from 'ioredis';
 import { firstValueFrom, timeout } from 'rxjs';
 import { DataSource } from 'typeorm';
+import { NodesRepository } from './nodes.repository';
 import { LocalIssuer, Registered, RunningApp, TestDb, addNode, createNetworkDb, env, getChallenge, mintToken, pulse, redeem, startApp, testEnv, wgPublicKey } from '../../test/support';
 
 const json = { 'content-type': 'application/json' };
@@ -46,10 +47,10 @@ describe('fleet: registration, pulses, peer sets, drain, decommission, expiry an
     ds = new DataSource({ type: 'postgres', url: db.url });
     await ds.initialize();
     redis = new Redis(env('REDIS_URL'));
-    sub = new Redis(sideRedisUrl('node-daemon')); // hears announcements as a node-daemon does
+    sub = new Redis(env('REDIS_URL')); // the admin hears every node's channel (a node-daemon only its own)
     events = [];
-    await sub.subscribe(Patterns.PEERS_CHANGED);
-    sub.on('message', (_c: string, m: string) => events.push((JSON.parse(m) as { data: PeersChangedEvent }).data));
+    await sub.psubscribe(PEERS_CHANGED_ANY_NODE);
+    sub.on('pmessage', (_p: string, _c: string, m: string) => events.push((JSON.parse(m) as { data: PeersChangedEvent }).data));
     challenge = await getChallenge(svc.base);
   });
 
@@ -146,6 +147,57 @@ describe('fleet: registration, pulses, peer sets, drain, decommission, expiry an
       expect(after.peers).toEqual([]);
       const pulseGen = (await (await pulse(svc.base, node, { load: 1, peers: 1, healthy: true })).json()) as { generation: number };
       expect(pulseGen.generation).toBe(1);
+    });
+  });
+
+  describe('conditional peer-set pulls (ETag: the generation)', () => {
+    const conditional = (n: Registered, ifNoneMatch: string) => fetch(`${svc.base}/nodes/${n.id}/peers`, { headers: { ...nodeAuth(n), 'if-none-match': ifNoneMatch } });
+
+    it('answers 304 without a body and without reading the leases when the node holds the current generation, 200 with the new ETag after a change', async () => {
+      const put = await fetch(`${svc.base}/admin/locations/fi-hel`, { method: 'PUT', headers: { ...admin(), ...json }, body: JSON.stringify({ country: 'FI', city: 'Helsinki' }) });
+      expect([200, 201]).toContain(put.status);
+      const node = await addNode(svc.base, svc.config, { location: 'fi-hel', tunnelCidrV4: '100.116.0.0/24', tunnelCidrV6: 'fd00:36::/64', capacity: 100 });
+      const first = await peers(node);
+      expect(first.status).toBe(200);
+      expect(first.headers.get('etag')).toBe('"0"');
+      expect(await first.json()).toEqual({ generation: 0, peers: [] });
+
+      const repo = svc.app.get(NodesRepository);
+      const fullReads = jest.spyOn(repo, 'peerSet');
+      const sql = jest.spyOn(svc.app.get(DataSource), 'query');
+      try {
+        const same = await conditional(node, '"0"');
+        expect(same.status).toBe(304);
+        expect(same.headers.get('etag')).toBe('"0"');
+        expect(await same.text()).toBe('');
+        // A list, and the weak form, compare the same (RFC 9110 §13.1.2).
+        expect((await conditional(node, '"7", W/"0"')).status).toBe(304);
+        expect(fullReads).not.toHaveBeenCalled();
+        expect(sql.mock.calls.map((c) => String(c[0])).filter((q) => /\blease\b/.test(q))).toEqual([]);
+      } finally {
+        fullReads.mockRestore();
+        sql.mockRestore();
+      }
+
+      const key = wgPublicKey();
+      expect((await redeem(svc.base, mintToken(issuer.current, challenge), { location: 'fi-hel', publicKey: key })).status).toBe(200);
+      await waitFor(() => events.some((e) => e.nodeId === node.id && e.generation === 1));
+      const changed = await conditional(node, '"0"');
+      expect(changed.status).toBe(200);
+      expect(changed.headers.get('etag')).toBe('"1"');
+      expect(await changed.json()).toEqual({ generation: 1, peers: [expect.objectContaining({ publicKey: key })] });
+      expect((await conditional(node, '"1"')).status).toBe(304);
+      // Not a generation, or no header: the whole set.
+      for (const header of ['"abc"', 'garbage', '']) expect((await conditional(node, header)).status).toBe(200);
+    });
+
+    it('answers a conditional pull of another token 401, of a decommissioned node 410, as the full one does', async () => {
+      const node = await addNode(svc.base, svc.config, { location: 'fi-hel', tunnelCidrV4: '100.117.0.0/24', tunnelCidrV6: 'fd00:37::/64', capacity: 100 });
+      expect((await fetch(`${svc.base}/nodes/${node.id}/peers`, { headers: { authorization: 'Bearer wrong', 'if-none-match': '"0"' } })).status).toBe(401);
+      expect((await fetch(`${svc.base}/nodes/${node.id}`, { method: 'DELETE', headers: admin() })).status).toBe(204);
+      const gone = await conditional(node, '"0"');
+      expect(gone.status).toBe(410);
+      expect(((await gone.json()) as { code: string }).code).toBe('NODE_DECOMMISSIONED');
     });
   });
 

@@ -82,7 +82,18 @@ export class FleetService {
     return { generation: pulsed.generation };
   }
 
-  async peers(id: string): Promise<PeerSetResponse> {
+  /**
+   * The desired peer set; with `held` (the generations named by the request's `If-None-Match`),
+   * only the node's generation is read first, and when the node holds the current one the answer
+   * is `notModified` without reading a lease.
+   */
+  async peers(id: string, held?: ReadonlySet<number> | '*'): Promise<PeerSetResponse | { notModified: number }> {
+    if (held !== undefined) {
+      const current = await this.nodes.peerSetGeneration(id);
+      if (!current) throw new AppError(ErrorCode.NOT_FOUND, 'unknown node');
+      if (current.status === 'decommissioned') throw nodeGone();
+      if (held === '*' || held.has(current.generation)) return { notModified: current.generation };
+    }
     const set = await this.nodes.peerSet(id);
     if (!set) throw new AppError(ErrorCode.NOT_FOUND, 'unknown node');
     if (set.status === 'decommissioned') throw nodeGone();

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { DesiredPeer, Patterns, PeersChangedEvent } from '@phoenix/common';
+import { DesiredPeer, PEERS_CHANGED_ANY_NODE, peersChangedChannel, PeersChangedEvent } from '@phoenix/common';
 import { dropRedisPrefix, sideRedisUrl } from '@phoenix/common/testing';
 import { gatewayAddress } from '@phoenix/wireguard';
 import Redis from 'ioredis';
@@ -9,7 +9,7 @@ import { LeaseMaintenanceService } from '../leases/lease-maintenance.service';
 import { LeasesRepository } from '../leases/leases.repository';
 import { dayOf } from '../redemption/nullifier';
 import { NodeGenerations } from './node-generations';
-import { LocalIssuer, Registered, RunningApp, TestDb, addNode, createNetworkDb, getChallenge, mintToken, redeem, startApp, testEnv, wgPublicKey } from '../../test/support';
+import { LocalIssuer, Registered, RunningApp, TestDb, addNode, createNetworkDb, env as envVar, getChallenge, mintToken, redeem, startApp, testEnv, wgPublicKey } from '../../test/support';
 import { NodeModel, describePeers } from '../../test/node-model';
 
 // Node generations without a hot row: a lease commits on its own and its node's generation moves
@@ -37,7 +37,7 @@ describe('node generations after the commit: what a node sees', () => {
     const marker = randomBytes(8).toString('hex');
     const pub = new Redis(sideRedisUrl('config-service'));
     try {
-      await pub.publish(Patterns.PEERS_CHANGED, JSON.stringify({ pattern: Patterns.PEERS_CHANGED, data: { nodeId: marker, generation: 0, added: [], removed: [] } }));
+      await pub.publish(peersChangedChannel(marker), JSON.stringify({ pattern: peersChangedChannel(marker), data: { nodeId: marker, generation: 0, added: [], removed: [] } }));
     } finally {
       pub.disconnect();
     }
@@ -77,9 +77,9 @@ describe('node generations after the commit: what a node sees', () => {
     b = await startApp(env);
     ds = new DataSource({ type: 'postgres', url: db.url });
     await ds.initialize();
-    sub = new Redis(sideRedisUrl('node-daemon')); // hears announcements as a node-daemon does
-    await sub.subscribe(Patterns.PEERS_CHANGED);
-    sub.on('message', (_c: string, m: string) => events.push((JSON.parse(m) as { data: PeersChangedEvent }).data));
+    sub = new Redis(envVar('REDIS_URL')); // the admin hears every node's channel (a node-daemon only its own)
+    await sub.psubscribe(PEERS_CHANGED_ANY_NODE);
+    sub.on('pmessage', (_p: string, _c: string, m: string) => events.push((JSON.parse(m) as { data: PeersChangedEvent }).data));
     challenge = await getChallenge(a.base);
   }, 60_000);
 

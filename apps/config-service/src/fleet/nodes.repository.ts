@@ -302,6 +302,16 @@ export class NodesRepository {
   }
 
   /**
+   * The node's status and desired-state generation only (no lease rows): what a conditional
+   * `GET /nodes/:id/peers` needs to answer `304` for the generation a node holds.
+   */
+  async peerSetGeneration(id: string): Promise<{ status: NodeStatus; generation: number } | null> {
+    if (!NodesRepository.isNodeId(id)) return null;
+    const rows: Row[] = await this.ds.query(`SELECT n.status, g.generation FROM node n JOIN node_generation g ON g.node_id = n.id WHERE n.id = $1`, [id]);
+    return rows[0] ? { status: rows[0].status as NodeStatus, generation: Number(rows[0].generation) } : null;
+  }
+
+  /**
    * The desired peer set, read in one snapshot so `generation` matches `peers`. Expired leases are
    * never listed, even before the expiry job deletes them.
    */

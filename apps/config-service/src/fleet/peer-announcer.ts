@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ClientProxy } from '@nestjs/microservices';
-import { DesiredPeer, Patterns, PeersChangedEvent } from '@phoenix/common';
+import { DesiredPeer, PeersChangedEvent, peersChangedChannel } from '@phoenix/common';
 import { hostCidr } from '@phoenix/wireguard';
 import { NODE_TRANSPORT } from '../core/core.module';
 
@@ -10,8 +10,9 @@ export function desiredPeer(publicKey: string, ipv4: string, ipv6: string | null
 }
 
 /**
- * Announces peer changes to node-daemons over the Redis transport (`network.node.peers-changed`).
- * Fire and forget: the generation was already bumped in Postgres, so a daemon that misses this
+ * Announces peer changes to node-daemons over the Redis transport, each on its node's own channel
+ * (`network.node.peers-changed.<nodeId>`, {@link peersChangedChannel}): only that node's daemon
+ * is subscribed to it, so one announcement is delivered once, not to every node. Fire and forget: the generation was already bumped in Postgres, so a daemon that misses this
  * sees a gap at the next announcement or pulse and reconciles from `GET /nodes/:id/peers`.
  */
 @Injectable()
@@ -22,7 +23,7 @@ export class PeerAnnouncer {
 
   announce(event: PeersChangedEvent): void {
     try {
-      this.client.emit(Patterns.PEERS_CHANGED, event).subscribe({
+      this.client.emit(peersChangedChannel(event.nodeId), event).subscribe({
         error: (e: unknown) => this.logger.warn(`peers-changed for node ${event.nodeId} (generation ${event.generation}) not sent: ${(e as Error).message}`),
       });
     } catch (e) {

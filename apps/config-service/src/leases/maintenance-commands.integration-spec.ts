@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { ClientProxy, ClientProxyFactory } from '@nestjs/microservices';
-import { Patterns, PeersChangedEvent, redisClientOptions, redisTransportOptions } from '@phoenix/common';
+import { Patterns, PEERS_CHANGED_ANY_NODE, peersChangedChannel, PeersChangedEvent, redisClientOptions, redisTransportOptions } from '@phoenix/common';
 import { dropRedisPrefix, sideRedisUrl } from '@phoenix/common/testing';
 import Redis from 'ioredis';
 import { firstValueFrom, timeout } from 'rxjs';
 import { DataSource } from 'typeorm';
-import { LocalIssuer, Registered, RunningApp, TestDb, addNode, createNetworkDb, getChallenge, mintToken, pulse, redeem, startApp, testEnv, wgPublicKey } from '../../test/support';
+import { LocalIssuer, Registered, RunningApp, TestDb, addNode, createNetworkDb, env, getChallenge, mintToken, pulse, redeem, startApp, testEnv, wgPublicKey } from '../../test/support';
 
 // The owner's side of job-worker's two network schedules: the commands arrive over the real Redis
 // transport from a client logged in as job-worker's Redis user, and do their work on a real
@@ -48,7 +48,7 @@ describe('network.leases.expire and network.nodes.reap, as job-worker sends them
     const marker = randomBytes(8).toString('hex');
     const pub = new Redis(sideRedisUrl('config-service'));
     try {
-      await pub.publish(Patterns.PEERS_CHANGED, JSON.stringify({ pattern: Patterns.PEERS_CHANGED, data: { nodeId: marker, generation: 0, added: [], removed: [] } }));
+      await pub.publish(peersChangedChannel(marker), JSON.stringify({ pattern: peersChangedChannel(marker), data: { nodeId: marker, generation: 0, added: [], removed: [] } }));
     } finally {
       pub.disconnect();
     }
@@ -63,9 +63,9 @@ describe('network.leases.expire and network.nodes.reap, as job-worker sends them
     control = ClientProxyFactory.create(redisClientOptions('jobs', sideRedisUrl('job-worker')) as never) as unknown as ClientProxy;
     ds = new DataSource({ type: 'postgres', url: db.url });
     await ds.initialize();
-    sub = new Redis(sideRedisUrl('node-daemon')); // hears announcements as a node-daemon does
-    await sub.subscribe(Patterns.PEERS_CHANGED);
-    sub.on('message', (_c: string, m: string) => events.push((JSON.parse(m) as { data: PeersChangedEvent }).data));
+    sub = new Redis(env('REDIS_URL')); // the admin hears every node's channel (a node-daemon only its own)
+    await sub.psubscribe(PEERS_CHANGED_ANY_NODE);
+    sub.on('pmessage', (_p: string, _c: string, m: string) => events.push((JSON.parse(m) as { data: PeersChangedEvent }).data));
   });
 
   afterAll(async () => {

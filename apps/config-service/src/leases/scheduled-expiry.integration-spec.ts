@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { Patterns, PeersChangedEvent, redisTransportOptions } from '@phoenix/common';
+import { PEERS_CHANGED_ANY_NODE, PeersChangedEvent, redisTransportOptions } from '@phoenix/common';
 import { dropRedisPrefix, freeLoopbackPort, ServiceProcess, sideRedisUrl, spawnService, waitForHttp } from '@phoenix/common/testing';
 import { Queue } from 'bullmq';
 import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
-import { LocalIssuer, RunningApp, TestDb, addNode, createNetworkDb, getChallenge, mintToken, redeem, startApp, testEnv, wgPublicKey } from '../../test/support';
+import { LocalIssuer, RunningApp, TestDb, addNode, createNetworkDb, env, getChallenge, mintToken, redeem, startApp, testEnv, wgPublicKey } from '../../test/support';
 
 // The whole path of a scheduled command: job-worker's scheduler (a real process, as the jobs Redis
 // user) sends `network.leases.expire` over the Redis transport, and config-service — the owner, with
@@ -49,9 +49,9 @@ describe('network.leases.expire sent by job-worker’s scheduler', () => {
     await svc.app.startAllMicroservices();
     ds = new DataSource({ type: 'postgres', url: db.url });
     await ds.initialize();
-    sub = new Redis(sideRedisUrl('node-daemon'));
-    await sub.subscribe(Patterns.PEERS_CHANGED);
-    sub.on('message', (_c: string, m: string) => events.push((JSON.parse(m) as { data: PeersChangedEvent }).data));
+    sub = new Redis(env('REDIS_URL')); // the admin hears every node's channel (a node-daemon only its own)
+    await sub.psubscribe(PEERS_CHANGED_ANY_NODE);
+    sub.on('pmessage', (_p: string, _c: string, m: string) => events.push((JSON.parse(m) as { data: PeersChangedEvent }).data));
   });
 
   afterAll(async () => {

@@ -2,7 +2,7 @@
 // their challenges, tenant leases (plan TTL, dedicated nodes), the release of a lease, the tenant
 // in peer sets and announcements, and tenant metering — on the real stack (Postgres, Redis).
 import { base64urlDecode, decodeTokenChallenge } from '@phoenix/crypto';
-import { Patterns, PeersChangedEvent } from '@phoenix/common';
+import { PEERS_CHANGED_ANY_NODE, PeersChangedEvent } from '@phoenix/common';
 import { dropRedisPrefix } from '@phoenix/common/testing';
 import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
@@ -87,8 +87,8 @@ describe('tenants on the network side: issuers, dedicated nodes, tenant leases a
     await ds.initialize();
     sub = new Redis(env('REDIS_URL'));
     events = [];
-    await sub.subscribe(Patterns.PEERS_CHANGED);
-    sub.on('message', (_channel: string, message: string) => events.push((JSON.parse(message) as { data: PeersChangedEvent }).data));
+    await sub.psubscribe(PEERS_CHANGED_ANY_NODE);
+    sub.on('pmessage', (_pattern: string, _channel: string, message: string) => events.push((JSON.parse(message) as { data: PeersChangedEvent }).data));
   });
 
   afterAll(async () => {

@@ -13,7 +13,7 @@ import {
   decodeTokenChallenge,
   encodeTokenChallenge,
 } from '@phoenix/crypto';
-import { Patterns, PeersChangedEvent } from '@phoenix/common';
+import { PEERS_CHANGED_ANY_NODE, PeersChangedEvent } from '@phoenix/common';
 import Redis from 'ioredis';
 import {
   LocalIssuer,
@@ -62,8 +62,8 @@ describe('POST /vpn/config: redeeming a token for a WireGuard config', () => {
     redis = new Redis(env('REDIS_URL'));
     sub = new Redis(env('REDIS_URL'));
     events = [];
-    await sub.subscribe(Patterns.PEERS_CHANGED);
-    sub.on('message', (_channel: string, message: string) => {
+    await sub.psubscribe(PEERS_CHANGED_ANY_NODE);
+    sub.on('pmessage', (_pattern: string, _channel: string, message: string) => {
       const packet = JSON.parse(message) as { data: PeersChangedEvent };
       if (packet.data.nodeId === node.id || events.length < 1000) events.push(packet.data);
     });

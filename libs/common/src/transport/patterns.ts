@@ -47,11 +47,28 @@ export const Patterns = {
    * listener of one's own counts the runs (the scheduling specs, or an operator's check).
    */
   JOBS_PROBE: 'platform.jobs.probe',
-  /** config-service → node-daemons (event): a node's desired peer set changed. */
+  /**
+   * config-service → node-daemons (event): a node's desired peer set changed. The prefix of the
+   * per-node channels: each announcement goes on {@link peersChangedChannel} of its node only.
+   */
   PEERS_CHANGED: 'network.node.peers-changed',
 } as const;
 
 export type Pattern = (typeof Patterns)[keyof typeof Patterns];
+
+/**
+ * The channel (and Redis-transport pattern) of one node's `peers-changed` announcements,
+ * `network.node.peers-changed.<nodeId>`: a node-daemon SUBSCRIBEs to its own node's only, so an
+ * announcement reaches one node instead of the whole fleet. Node ids are UUIDs; anything with
+ * whitespace or glob characters is refused (it would not be one node's channel).
+ */
+export function peersChangedChannel(nodeId: string): string {
+  if (!/^[A-Za-z0-9-]{1,128}$/.test(nodeId)) throw new Error('not a node id');
+  return `${Patterns.PEERS_CHANGED}.${nodeId}`;
+}
+
+/** Every node's announcement channel, as a PSUBSCRIBE glob (observers with the admin user: tests, tools). */
+export const PEERS_CHANGED_ANY_NODE = `${Patterns.PEERS_CHANGED}.*`;
 
 /**
  * The payload of every scheduled command from job-worker. A run of one schedule's period may reach
@@ -144,8 +161,8 @@ export interface DesiredPeer {
 }
 
 /**
- * `network.node.peers-changed` (config-service → node-daemons, an event). Every daemon receives it
- * and keeps only its own `nodeId`. `generation` is the node's desired-state generation after the
+ * `network.node.peers-changed.<nodeId>` (config-service → that node's daemon, an event; see
+ * {@link peersChangedChannel}). A daemon still checks `nodeId` is its own. `generation` is the node's desired-state generation after the
  * change: a daemon whose last applied generation is not `generation - 1` missed an announcement
  * and reconciles against `GET /nodes/:id/peers` instead of applying the delta.
  */
