@@ -1,6 +1,7 @@
 // A small stand-in for config-service's node endpoints (API.md "Nodes"), for the integration
 // specs: it registers nodes idempotently by public key, answers pulses with the desired-state
-// generation, serves the desired peer set, and can be told to be down (503), to refuse the
+// generation, serves the desired peer set (ETag: "<generation>"; 304 to an If-None-Match naming the
+// current one, as config-service answers), and can be told to be down (503), to refuse the
 // token (401) or to have decommissioned the node (410).
 import { randomBytes } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -11,6 +12,9 @@ export interface RecordedRequest {
   method: string;
   path: string;
   authorization: string | undefined;
+  ifNoneMatch: string | undefined;
+  /** The status answered. */
+  status?: number;
   body: unknown;
 }
 
@@ -56,8 +60,13 @@ export class ConfigServiceStandIn {
     for await (const chunk of req) raw += chunk;
     const body = raw ? (JSON.parse(raw) as unknown) : undefined;
     const path = req.url ?? '';
-    this.requests.push({ method: req.method ?? '', path, authorization: req.headers.authorization, body });
-    const send = (status: number, payload: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(payload));
+    const recorded: RecordedRequest = { method: req.method ?? '', path, authorization: req.headers.authorization, ifNoneMatch: req.headers['if-none-match'], body };
+    this.requests.push(recorded);
+    const send = (status: number, payload: unknown, headers: Record<string, string> = {}) => {
+      recorded.status = status;
+      if (status === 304) return void res.writeHead(304, headers).end();
+      res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(payload));
+    };
     if (path === '/health/live') return void send(this.mode === 'down' ? 503 : 200, { status: 'ok' });
     if (this.mode === 'down') return void send(503, { statusCode: 503, code: 'UNAVAILABLE' });
     const bearer = (req.headers.authorization ?? '').replace(/^Bearer /, '');
@@ -77,6 +86,8 @@ export class ConfigServiceStandIn {
     if (!this.tokens.has(bearer)) return void send(401, { statusCode: 401, code: 'UNAUTHORIZED' });
     if (this.mode === 'decommissioned') return void send(410, { statusCode: 410, code: 'DECOMMISSIONED' });
     if (match[2] === 'pulse') return void send(200, { generation: this.generation });
-    return void send(200, { generation: this.generation, peers: this.peers });
+    const etag = `"${this.generation}"`;
+    if (req.headers['if-none-match'] === etag) return void send(304, null, { etag });
+    return void send(200, { generation: this.generation, peers: this.peers }, { etag });
   }
 }

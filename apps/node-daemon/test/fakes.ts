@@ -4,7 +4,7 @@
 // argv the fake host does not know fails the test, so no command goes unnoticed.
 import type { DesiredPeer } from '@phoenix/common';
 import { CommandError, CommandResult, CommandRunner, PeerSetChange, RunOptions } from '@phoenix/wireguard';
-import { ControlPlane, ControlPlaneError, DesiredState, PulseRequest, RegisterRequest, Registration } from '../src/control-plane/control-plane';
+import { ControlPlane, ControlPlaneError, DesiredState, NotModified, PulseRequest, RegisterRequest, Registration } from '../src/control-plane/control-plane';
 import { EMPTY_SNAPSHOT, NodeKey, NodeSnapshot, NodeStore, replayJournal } from '../src/node/node-state.store';
 import { NodeSettings } from '../src/node/node-settings';
 import { UserspaceWireGuard } from '../src/node/wireguard-go.process';
@@ -201,6 +201,10 @@ export class FakeControlPlane implements ControlPlane {
   readonly registrations: RegisterRequest[] = [];
   readonly pulses: PulseRequest[] = [];
   desiredCalls = 0;
+  /** The generation each pull named in `If-None-Match` (undefined: a whole-set pull). */
+  readonly heldGenerations: Array<number | undefined> = [];
+  /** Answer `304` to a conditional pull naming the current generation, as config-service does (off: always the whole set). */
+  conditional = false;
   private tokens = 0;
 
   async register(body: RegisterRequest): Promise<Registration> {
@@ -215,9 +219,11 @@ export class FakeControlPlane implements ControlPlane {
     return { generation: this.generation };
   }
 
-  async desiredPeers(): Promise<DesiredState> {
+  async desiredPeers(_nodeId?: string, _token?: string, heldGeneration?: number): Promise<DesiredState | NotModified> {
     this.desiredCalls++;
+    this.heldGenerations.push(heldGeneration);
     this.check();
+    if (this.conditional && heldGeneration === this.generation) return { notModified: true, generation: heldGeneration };
     return { generation: this.generation, peers: this.peers.map((p) => ({ ...p })) };
   }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ControlPlane, ControlPlaneError, DesiredState, PulseRequest, RegisterRequest, Registration } from './control-plane';
+import { ControlPlane, ControlPlaneError, DesiredState, NotModified, PulseRequest, RegisterRequest, Registration } from './control-plane';
 
 const registrationSchema = z.object({
   id: z.string().min(1).max(128),
@@ -13,6 +13,8 @@ const desiredSchema = z.object({
   generation: z.number().int().min(0),
   peers: z.array(z.object({ publicKey: z.string(), allowedIps: z.array(z.string()), expiresAt: z.string(), tenantId: z.string().nullish() })),
 });
+
+const NOT_MODIFIED = Symbol('304 Not Modified');
 
 /** The node's HTTP view of config-service (API.md "Nodes"). Secrets travel only in headers. */
 export class ConfigServiceClient implements ControlPlane {
@@ -36,21 +38,31 @@ export class ConfigServiceClient implements ControlPlane {
     return this.call('POST', `/nodes/${encodeURIComponent(nodeId)}/pulse`, nodeToken, body, pulseSchema);
   }
 
-  desiredPeers(nodeId: string, nodeToken: string): Promise<DesiredState> {
-    return this.call('GET', `/nodes/${encodeURIComponent(nodeId)}/peers`, nodeToken, undefined, desiredSchema);
+  /** With `heldGeneration`: `If-None-Match: "<generation>"`, and a `304` is {@link NotModified}. */
+  async desiredPeers(nodeId: string, nodeToken: string, heldGeneration?: number): Promise<DesiredState | NotModified> {
+    const path = `/nodes/${encodeURIComponent(nodeId)}/peers`;
+    if (heldGeneration === undefined) return this.call('GET', path, nodeToken, undefined, desiredSchema);
+    const answer = await this.call('GET', path, nodeToken, undefined, desiredSchema, { 'if-none-match': `"${heldGeneration}"` });
+    return answer === NOT_MODIFIED ? { notModified: true, generation: heldGeneration } : answer;
   }
 
-  private async call<T>(method: string, path: string, token: string, body: unknown, schema: z.ZodType<T>): Promise<T> {
+  private async call<T>(method: string, path: string, token: string, body: unknown, schema: z.ZodType<T>): Promise<T>;
+  private async call<T>(method: string, path: string, token: string, body: unknown, schema: z.ZodType<T>, conditional: Record<string, string>): Promise<T | typeof NOT_MODIFIED>;
+  private async call<T>(method: string, path: string, token: string, body: unknown, schema: z.ZodType<T>, conditional?: Record<string, string>): Promise<T | typeof NOT_MODIFIED> {
     let res: Response;
     try {
       res = await fetch(new URL(path, this.baseUrl), {
         method,
-        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        headers: { authorization: `Bearer ${token}`, ...conditional, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (error) {
       throw new ControlPlaneError('unavailable', `${method} ${routeOf(path)}: config-service unreachable`, undefined, { cause: error });
+    }
+    if (res.status === 304 && conditional !== undefined) {
+      await res.body?.cancel();
+      return NOT_MODIFIED;
     }
     if (!res.ok) {
       await res.body?.cancel();

@@ -8,14 +8,14 @@ import { parseEvent } from './peer-events.subscriber';
 describe('ConfigServiceClient', () => {
   let server: Server;
   let url: string;
-  const seen: { method?: string; url?: string; auth?: string; body: string }[] = [];
+  const seen: { method?: string; url?: string; auth?: string; ifNoneMatch?: string; body: string }[] = [];
   let reply: { status: number; body: unknown } = { status: 200, body: {} };
 
   beforeAll(async () => {
     server = createServer(async (req, res) => {
       let body = '';
       for await (const chunk of req) body += chunk;
-      seen.push({ method: req.method, url: req.url, auth: req.headers.authorization, body });
+      seen.push({ method: req.method, url: req.url, auth: req.headers.authorization, ifNoneMatch: req.headers['if-none-match'], body });
       res.writeHead(reply.status, { 'content-type': 'application/json' }).end(JSON.stringify(reply.body));
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -38,6 +38,19 @@ describe('ConfigServiceClient', () => {
       ['POST', '/nodes/register', 'Bearer enrol-0123456789abcdef'],
       ['GET', '/nodes/n1/peers', 'Bearer tok-0123456789abcdef'],
     ]);
+  });
+
+  it('pulls conditionally with the generation held: a 304 is not-modified, a 200 the new set; a plain pull sends no If-None-Match', async () => {
+    const client = new ConfigServiceClient(url);
+    reply = { status: 304, body: {} };
+    expect(await client.desiredPeers('n1', 'tok', 7)).toEqual({ notModified: true, generation: 7 });
+    reply = { status: 200, body: { generation: 8, peers: [] } };
+    expect(await client.desiredPeers('n1', 'tok', 7)).toEqual({ generation: 8, peers: [] });
+    expect(await client.desiredPeers('n1', 'tok')).toEqual({ generation: 8, peers: [] });
+    expect(seen.map((s) => s.ifNoneMatch)).toEqual(['"7"', '"7"', undefined]);
+    // A 304 nobody asked for is not a set.
+    reply = { status: 304, body: {} };
+    await expect(client.desiredPeers('n1', 'tok')).rejects.toMatchObject({ failure: 'rejected', status: 304 });
   });
 
   it.each([

@@ -37,6 +37,12 @@ export interface DesiredState {
   peers: DesiredPeer[];
 }
 
+/** `GET /nodes/:id/peers` answered `304 Not Modified`: `generation`, the one the node holds, is current. */
+export interface NotModified {
+  notModified: true;
+  generation: number;
+}
+
 /**
  * How a control-plane call failed, which is what the daemon decides on:
  * `unauthorized`/`unknown-node` → register again; `gone` → decommissioned; `unavailable` →
@@ -62,13 +68,19 @@ export class ControlPlaneError extends Error {
 export interface ControlPlane {
   register(body: RegisterRequest): Promise<Registration>;
   pulse(nodeId: string, nodeToken: string, body: PulseRequest): Promise<{ generation: number }>;
-  desiredPeers(nodeId: string, nodeToken: string): Promise<DesiredState>;
+  /**
+   * The desired set; with `heldGeneration` a conditional pull (`If-None-Match: "<generation>"`),
+   * answered {@link NotModified} when that generation is still the current one.
+   */
+  desiredPeers(nodeId: string, nodeToken: string, heldGeneration?: number): Promise<DesiredState | NotModified>;
 }
 
-/** Peer announcements (`Patterns.PEERS_CHANGED` on the Redis transport). */
+/** Peer announcements (the node's own channel, `peersChangedChannel(nodeId)`, on the Redis transport). */
 export interface PeerEvents {
   /** Starts delivering events; `onReconnect` fires when the link came back after a loss (events may have been missed). */
   start(onEvent: (event: PeersChangedEvent) => void, onReconnect: () => void): void;
+  /** Hears the announcements of node `nodeId` only (from now on; before or after `start`); a new id replaces the old one. */
+  follow(nodeId: string): void;
   connected(): boolean;
   close(): Promise<void>;
 }

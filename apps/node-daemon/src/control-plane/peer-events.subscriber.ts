@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { Patterns, PeersChangedEvent, type RedisClient, logRedisErrors, newRedisClient } from '@phoenix/common';
+import { PeersChangedEvent, type RedisClient, logRedisErrors, newRedisClient, peersChangedChannel } from '@phoenix/common';
 import { z } from 'zod';
 import { PeerEvents } from './control-plane';
 
@@ -12,7 +12,10 @@ const eventSchema = z.object({
 });
 
 /**
- * Receives `Patterns.PEERS_CHANGED` from the Redis transport. It speaks the wire format of
+ * Receives this node's `peers-changed` announcements from the Redis transport: it SUBSCRIBEs to
+ * its own node's channel only (`network.node.peers-changed.<nodeId>`, `peersChangedChannel`),
+ * once registered ({@link follow}), and moves to the new id's channel after a registration that
+ * gave another id; Redis then delivers it this node's announcements and no other's. It speaks the wire format of
  * `@nestjs/microservices`' Redis transport (channel = pattern, message = `{"pattern","data"}`),
  * so config-service's `ClientProxy.emit` reaches it, but it is a plain ioredis subscriber
  * rather than a Nest microservice server, because a node needs three things that server lacks:
@@ -31,8 +34,28 @@ export class RedisPeerEvents implements PeerEvents {
   private client: RedisClient | null = null;
   private wasReady = false;
   private lostSinceReady = false;
+  /** The channel of the node followed (null: not registered yet, nothing subscribed). */
+  private channel: string | null = null;
 
   constructor(private readonly redisUrl: string) {}
+
+  follow(nodeId: string): void {
+    let channel: string;
+    try {
+      channel = peersChangedChannel(nodeId);
+    } catch {
+      this.logger.warn('not following announcements: the node id is not one');
+      return;
+    }
+    if (channel === this.channel) return;
+    const previous = this.channel;
+    this.channel = channel;
+    const client = this.client;
+    if (client === null) return; // start() subscribes
+    // Subscriptions are kept by ioredis across reconnects; the old node's channel is let go.
+    if (previous !== null) client.unsubscribe(previous).catch((error: Error) => this.logger.warn(`unsubscribe failed: ${error.message}`));
+    client.subscribe(channel).catch((error: Error) => this.logger.warn(`subscribe failed: ${error.message}`));
+  }
 
   start(onEvent: (event: PeersChangedEvent) => void, onReconnect: () => void): void {
     const client = logRedisErrors(
@@ -57,7 +80,7 @@ export class RedisPeerEvents implements PeerEvents {
       this.lostSinceReady = false;
     });
     client.on('message', (channel: string, message: string) => {
-      if (channel !== Patterns.PEERS_CHANGED) return;
+      if (channel !== this.channel) return;
       const event = parseEvent(message);
       if (event === null) {
         this.logger.warn('ignored a malformed peers-changed announcement');
@@ -65,7 +88,7 @@ export class RedisPeerEvents implements PeerEvents {
       }
       onEvent(event);
     });
-    client.subscribe(Patterns.PEERS_CHANGED).catch((error: Error) => this.logger.warn(`subscribe failed: ${error.message}`));
+    if (this.channel !== null) client.subscribe(this.channel).catch((error: Error) => this.logger.warn(`subscribe failed: ${error.message}`));
   }
 
   connected(): boolean {

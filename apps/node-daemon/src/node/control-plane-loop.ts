@@ -1,5 +1,5 @@
 import { dumpTransferTotals } from '@phoenix/wireguard';
-import { ControlPlane, ControlPlaneError, DesiredState, PulseRequest, Registration } from '../control-plane/control-plane';
+import { ControlPlane, ControlPlaneError, DesiredState, NotModified, PulseRequest, Registration } from '../control-plane/control-plane';
 import { Backoff } from './backoff';
 import { messageOf, NodeLogger } from './log';
 import { NodeMetrics } from './node.metrics';
@@ -19,6 +19,12 @@ export interface ControlledNode {
    * the generation applied at that moment) agrees. Resolves false when nothing was applied.
    */
   applyDesired(state: DesiredState, accept: (applied: number | null) => boolean): Promise<boolean>;
+  /**
+   * Config-service answered `304` for the generation held: diffs the interface against the held
+   * desired set again (a peer removed by hand comes back, expired ones go), under the node's lock.
+   * Resolves false when there is no held set to apply (or the node is decommissioned).
+   */
+  reapplyHeld(): Promise<boolean>;
   decommission(reason: string): Promise<void>;
   /** A reconcile should run now (the loop's own trigger). */
   reconcileRequested(reason: string): void;
@@ -37,15 +43,33 @@ export interface ControlPlaneLoopDeps {
 }
 
 /**
+ * Of the periodic reconciles, every this many pulls the whole set even when the node holds the
+ * current generation: a lease whose replica died between its commit and the generation bump is in
+ * no announcement and moves no generation (config-service's NodeGenerations), and reaches the node
+ * only by a full pull.
+ */
+export const FULL_PULL_EVERY = 10;
+
+/**
  * The node's side of the control plane: register (and again when the token is refused), reconcile
  * against `GET /nodes/:id/peers`, pulse with real figures, and decide what a failure means —
  * decommissioned, register again, or fail static and back off with jitter.
+ *
+ * The periodic reconcile is a conditional pull (`If-None-Match` with the generation of the set the
+ * node holds): a `304` costs config-service one generation read, and the node diffs its interface
+ * against the set it holds. A reconcile asked for (a generation gap in a pulse or an announcement,
+ * Redis back after a loss, a new registration) pulls the whole set, and so does every
+ * {@link FULL_PULL_EVERY}-th periodic one.
  */
 export class ControlPlaneLoop {
   private readonly controlBackoff: Backoff;
   private readonly pulseBackoff: Backoff;
   private registration: Registration | null = null;
   private olderGenerationSeen = 0;
+  /** The next reconcile pulls the whole set (start, registration, a reconcile asked for). */
+  private fullPullDue = true;
+  /** Periodic reconciles answered `304` since the last whole set. */
+  private notModifiedInARow = 0;
   private down = false;
   private readonly traffic = new TenantTraffic();
 
@@ -71,7 +95,7 @@ export class ControlPlaneLoop {
     if (this.deps.state.decommissioned) return Infinity;
     try {
       if (this.registration === null) await this.register();
-      await this.reconcile();
+      await this.reconcile(true);
       this.recovered();
       return this.settings.reconcileIntervalMs;
     } catch (error) {
@@ -94,24 +118,59 @@ export class ControlPlaneLoop {
       ...(settings.tenantId ? { tenantId: settings.tenantId } : {}),
     });
     this.registration = registration;
+    this.fullPullDue = true;
     await this.deps.state.adoptNodeId(registration.id);
     this.deps.logger.log(`registered as node ${registration.id} (pulse every ${registration.pulseIntervalSec} s)`);
     this.node.registered();
     return registration;
   }
 
-  /** Fetches the desired set from config-service and has the node apply exactly the difference. */
-  async reconcile(): Promise<void> {
+  /** The next reconcile pulls the whole desired set (a generation gap, Redis back after a loss). */
+  requestFullPull(): void {
+    this.fullPullDue = true;
+  }
+
+  /**
+   * Fetches the desired set from config-service and has the node apply exactly the difference.
+   * `periodic`: a conditional pull when the node holds a set (see the class comment).
+   */
+  async reconcile(periodic = false): Promise<void> {
     const registration = this.registration;
     if (registration === null) throw new Error('not registered');
     const { metrics } = this.deps;
-    let state: DesiredState;
+    const held = periodic ? this.heldForConditionalPull() : undefined;
+    const fullPullWasDue = this.fullPullDue;
+    let answer: DesiredState | NotModified;
     try {
-      state = await this.deps.controlPlane.desiredPeers(registration.id, registration.nodeToken);
+      answer = await this.deps.controlPlane.desiredPeers(registration.id, registration.nodeToken, held);
     } catch (error) {
       metrics.reconcileErrors.inc();
       throw error;
     }
+    if ('notModified' in answer) {
+      metrics.peerSetPulls.inc({ answer: 'not-modified' });
+      this.notModifiedInARow++;
+      let reapplied: boolean;
+      try {
+        reapplied = await this.node.reapplyHeld();
+      } catch (error) {
+        metrics.reconcileErrors.inc();
+        throw error;
+      }
+      if (!reapplied) {
+        // Nothing held after all (decommissioned meanwhile, or the state was lost): the whole set next.
+        this.fullPullDue = true;
+        return;
+      }
+      metrics.reconciles.inc();
+      metrics.lastReconcile.set(this.deps.clock.nowMs() / 1000);
+      return;
+    }
+    metrics.peerSetPulls.inc({ answer: 'full' });
+    // Asked for again while this one was under way: the next one pulls fully too.
+    if (this.fullPullDue === fullPullWasDue) this.fullPullDue = false;
+    this.notModifiedInARow = 0;
+    const state = answer;
     let applied: boolean;
     try {
       applied = await this.node.applyDesired(state, (current) => {
@@ -146,7 +205,10 @@ export class ControlPlaneLoop {
       this.pulseBackoff.reset();
       this.recovered();
       const applied = this.deps.state.generation;
-      if (generation !== applied) this.node.reconcileRequested(`generation ${generation} announced, ${applied ?? 'none'} applied`);
+      if (generation !== applied) {
+        this.fullPullDue = true;
+        this.node.reconcileRequested(`generation ${generation} announced, ${applied ?? 'none'} applied`);
+      }
       return registration.pulseIntervalSec * 1000;
     } catch (error) {
       this.deps.metrics.pulses.inc({ outcome: 'error' });
@@ -174,6 +236,14 @@ export class ControlPlaneLoop {
     return { load, peers, rxBytes: Number(rx), txBytes: Number(tx), cpu, healthy: this.node.healthy(), ...(tenantBytes.length > 0 ? { tenantBytes } : {}) };
   }
 
+  /** The generation to send in `If-None-Match`, or undefined for a whole-set pull. */
+  private heldForConditionalPull(): number | undefined {
+    const { state } = this.deps;
+    if (this.fullPullDue || state.generation === null || state.desired === null) return undefined;
+    if (this.notModifiedInARow >= FULL_PULL_EVERY - 1) return undefined;
+    return state.generation;
+  }
+
   private recovered(): void {
     this.controlBackoff.reset();
     this.deps.metrics.controlPlaneUp.set(1);
@@ -193,6 +263,7 @@ export class ControlPlaneLoop {
       if ((error.failure === 'unauthorized' || error.failure === 'unknown-node') && this.registration !== null) {
         this.deps.logger.warn(`config-service no longer accepts this node's token (${error.message}): registering again`);
         this.registration = null;
+        this.fullPullDue = true;
         this.node.reconcileRequested('registration needed');
       }
     }

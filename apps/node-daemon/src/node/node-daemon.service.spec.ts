@@ -3,6 +3,7 @@ import { Registry } from 'prom-client';
 import { ControlPlaneError } from '../control-plane/control-plane';
 import { FakeControlPlane, FakeHost, FakeUserspace, KEYS, MemoryStore, NODE_PUBLIC, NODE_SETTINGS_FIXTURE, peer, silentLogger } from '../../test/fakes';
 import { Backoff } from './backoff';
+import { FULL_PULL_EVERY } from './control-plane-loop';
 import { NodeDaemon } from './node-daemon.service';
 import { NodeMetrics } from './node.metrics';
 import { NodeSettings } from './node-settings';
@@ -529,5 +530,93 @@ describe('Backoff', () => {
 describe('ControlPlaneError', () => {
   it('carries the failure kind the daemon decides on', () => {
     expect(new ControlPlaneError('gone', 'x', 410)).toMatchObject({ failure: 'gone', status: 410 });
+  });
+});
+
+describe('NodeDaemon: conditional periodic reconciles (304 for the generation held)', () => {
+  /** A started node whose control plane answers 304 to a pull naming the current generation. */
+  async function conditional(peers = [peer(0), peer(1)]) {
+    const ctx = await started({}, peers);
+    ctx.controlPlane.conditional = true;
+    return ctx;
+  }
+
+  it('pulls the whole set first, then sends the generation it holds; a 304 keeps the held set and applies it again', async () => {
+    const { host, controlPlane, daemon, store, registry } = await conditional();
+    expect(controlPlane.heldGenerations).toEqual([undefined]);
+    const snapshot = structuredClone(store.snapshot);
+    // A peer removed from the interface by hand comes back although config-service sent no set.
+    host.link!.peers.delete(KEYS[0] as string);
+    expect(await daemon.controlStep()).toBe(SETTINGS.reconcileIntervalMs);
+    expect(controlPlane.heldGenerations).toEqual([undefined, 1]);
+    expect([...host.link!.peers.keys()].sort()).toEqual([KEYS[0], KEYS[1]].sort());
+    expect(host.argv('wg')).toContainEqual(['wg', 'show', 'wg0', 'dump']);
+    expect(daemon.appliedGeneration).toBe(1);
+    expect(store.snapshot).toEqual(snapshot); // the held set stays as it was
+    expect(await metricValue(registry, 'phoenix_node_peer_set_pulls_total', { answer: 'not-modified' })).toBe(1);
+    expect(await metricValue(registry, 'phoenix_node_peer_set_pulls_total', { answer: 'full' })).toBe(1);
+    expect(await metricValue(registry, 'phoenix_node_reconciles_total')).toBe(2);
+  });
+
+  it('lets a held peer whose lease expired go on a 304', async () => {
+    const { host, controlPlane, daemon, clock } = await conditional([peer(0, '2030-01-01T00:10:00.000Z'), peer(1)]);
+    expect([...host.link!.peers.keys()].sort()).toEqual([KEYS[0], KEYS[1]].sort());
+    clock.t = Date.parse('2030-01-01T00:11:00.000Z');
+    await daemon.controlStep();
+    expect(controlPlane.heldGenerations.at(-1)).toBe(1);
+    expect([...host.link!.peers.keys()]).toEqual([KEYS[1]]);
+  });
+
+  it('takes the whole set when the generation moved on (200 to the conditional pull)', async () => {
+    const { host, controlPlane, daemon } = await conditional();
+    controlPlane.generation = 2;
+    controlPlane.peers = [peer(1), peer(2)];
+    await daemon.controlStep();
+    expect(controlPlane.heldGenerations).toEqual([undefined, 1]);
+    expect(daemon.appliedGeneration).toBe(2);
+    expect([...host.link!.peers.keys()].sort()).toEqual([KEYS[1], KEYS[2]].sort());
+  });
+
+  it('pulls the whole set for a reconcile asked for: a gap in the announcements, a pulse with another generation', async () => {
+    const { controlPlane, daemon, reconcileRequests } = await conditional();
+    await daemon.onPeersChanged({ nodeId: 'node-1', generation: 4, added: [peer(2)], removed: [] });
+    expect(reconcileRequests).toEqual(['announcement 4 does not follow 1']);
+    await daemon.controlStep();
+    expect(controlPlane.heldGenerations).toEqual([undefined, undefined]);
+    await daemon.controlStep(); // periodic again
+    expect(controlPlane.heldGenerations.at(-1)).toBe(1);
+
+    controlPlane.generation = 3;
+    await daemon.pulseStep();
+    await daemon.controlStep();
+    expect(controlPlane.heldGenerations.at(-1)).toBeUndefined();
+    expect(daemon.appliedGeneration).toBe(3);
+    await daemon.controlStep();
+    expect(controlPlane.heldGenerations.at(-1)).toBe(3);
+  });
+
+  it('still pulls the whole set every FULL_PULL_EVERY-th periodic reconcile (a lease no generation announced)', async () => {
+    const { host, controlPlane, daemon } = await conditional();
+    for (let i = 1; i < FULL_PULL_EVERY; i++) await daemon.controlStep();
+    // config-service holds a lease its replica never announced: same generation, one more peer.
+    controlPlane.peers = [peer(0), peer(1), peer(2)];
+    await daemon.controlStep();
+    expect(controlPlane.heldGenerations).toEqual([undefined, ...Array<number>(FULL_PULL_EVERY - 1).fill(1), undefined]);
+    expect(host.link!.peers.has(KEYS[2] as string)).toBe(true);
+    await daemon.controlStep();
+    expect(controlPlane.heldGenerations.at(-1)).toBe(1);
+  });
+
+  it('fails static on a failed conditional pull, and registers again (then pulls fully) when its token is refused', async () => {
+    const { host, controlPlane, daemon } = await conditional();
+    controlPlane.failure = 'unavailable';
+    expect(await daemon.controlStep()).toBeGreaterThan(0);
+    expect(host.link!.peers.size).toBe(2);
+    controlPlane.failure = 'unauthorized';
+    await daemon.controlStep();
+    controlPlane.failure = null;
+    await daemon.controlStep();
+    expect(controlPlane.registrations).toHaveLength(2);
+    expect(controlPlane.heldGenerations.at(-1)).toBeUndefined();
   });
 });

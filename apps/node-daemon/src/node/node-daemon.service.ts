@@ -74,6 +74,7 @@ export class NodeDaemon {
         publicKey: () => this.requireKey().publicKey,
         healthy: () => this.dataplaneHealthy(),
         applyDesired: (state, accept) => this.applyDesired(state, accept),
+        reapplyHeld: () => this.reapplyHeld(),
         decommission: (reason) => this.decommission(reason),
         reconcileRequested: (reason) => this.onReconcileRequested(reason),
         registered: () => this.onRegistered(),
@@ -177,6 +178,25 @@ export class NodeDaemon {
     });
   }
 
+  /** Config-service says the set held is current (`304`): the interface is diffed against it again. */
+  private reapplyHeld(): Promise<boolean> {
+    return this.lock.run(async () => {
+      const desired = this.state.desired;
+      if (this.state.decommissioned || desired === null) return false;
+      if (this.settings.mode !== 'off') {
+        const dump = await this.iface.ensure();
+        await this.peers.applyAll(desired, dump);
+      }
+      return true;
+    });
+  }
+
+  /** A reconcile that pulls the whole desired set, now (a missed announcement, Redis back after a loss). */
+  requestReconcile(reason: string): void {
+    this.control.requestFullPull();
+    this.onReconcileRequested(reason);
+  }
+
   // ---- announcements ----------------------------------------------------------------------------
 
   /**
@@ -197,7 +217,7 @@ export class NodeDaemon {
       if (applied !== null && event.generation <= applied) return;
       const planned = applied === null || event.generation !== applied + 1 ? null : state.plan(event);
       if (planned === null) {
-        this.onReconcileRequested(`announcement ${event.generation} does not follow ${applied ?? 'none'}`);
+        this.requestReconcile(`announcement ${event.generation} does not follow ${applied ?? 'none'}`);
         return;
       }
       const desired = await state.record(planned);

@@ -49,7 +49,12 @@ export class NodeLifecycle implements OnApplicationBootstrap, BeforeApplicationS
       this.logger.log(`reconcile requested: ${reason}`);
       this.control.trigger();
     };
-    daemon.onRegistered = () => this.pulse.trigger();
+    daemon.onRegistered = () => {
+      this.pulse.trigger();
+      // This node's announcement channel (again after a registration that gave another id).
+      const id = daemon.registeredNodeId;
+      if (id !== null) this.events?.follow(id);
+    };
     daemon.onDecommissioned = () => void this.stopLoops();
     await daemon.init();
     // Interface, firewall and the remembered peers first: users are served before (and even
@@ -60,7 +65,7 @@ export class NodeLifecycle implements OnApplicationBootstrap, BeforeApplicationS
     this.pulse.start(this.settings.reconcileIntervalMs);
     this.events?.start(
       (event) => void daemon.onPeersChanged(event).catch((error: Error) => this.logger.error(`announcement failed: ${error.message}`)),
-      () => this.control.trigger(),
+      () => daemon.requestReconcile('peer announcements reconnected'),
     );
   }
 

@@ -7,6 +7,7 @@ export class NodeMetrics {
   readonly txBytes: Gauge;
   readonly reconciles: Counter;
   readonly reconcileErrors: Counter;
+  readonly peerSetPulls: Counter<'answer'>;
   readonly lastReconcile: Gauge;
   readonly generation: Gauge;
   readonly peerChanges: Counter<'change'>;
@@ -22,6 +23,12 @@ export class NodeMetrics {
     this.txBytes = new Gauge({ name: 'phoenix_node_tx_bytes', help: 'Bytes sent to peers, summed over the interface', registers });
     this.reconciles = new Counter({ name: 'phoenix_node_reconciles_total', help: 'Reconciliations against the desired peer set of config-service', registers });
     this.reconcileErrors = new Counter({ name: 'phoenix_node_reconcile_errors_total', help: 'Reconciliations that failed', registers });
+    this.peerSetPulls = new Counter({
+      name: 'phoenix_node_peer_set_pulls_total',
+      help: 'GET /nodes/:id/peers answered: full (the whole set) or not-modified (304, the generation held is current)',
+      labelNames: ['answer'],
+      registers,
+    });
     this.lastReconcile = new Gauge({ name: 'phoenix_node_last_reconcile_timestamp_seconds', help: 'Unix time of the last successful reconciliation', registers });
     this.generation = new Gauge({ name: 'phoenix_node_desired_generation', help: 'Generation of the desired peer set last applied', registers });
     this.peerChanges = new Counter({ name: 'phoenix_node_peer_changes_total', help: 'Peers added, updated or removed on the interface', labelNames: ['change'], registers });

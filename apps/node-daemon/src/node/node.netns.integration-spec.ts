@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { ChildProcess } from 'node:child_process';
 import { ClientProxyFactory } from '@nestjs/microservices';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createServiceApp, Patterns, PeersChangedEvent, redisClientOptions } from '@phoenix/common';
+import { createServiceApp, PeersChangedEvent, peersChangedChannel, redisClientOptions } from '@phoenix/common';
 import { sideRedisUrl } from '@phoenix/common/testing';
 import { encodeWireGuardKey, netnsArgv, parseWgDump } from '@phoenix/wireguard';
 import { lastValueFrom } from 'rxjs';
@@ -223,7 +223,8 @@ describe('node-daemon in network namespaces (wireguard-go, nftables)', () => {
     try {
       // Re-sent until seen (the subscription may still be settling); duplicates are ignored by generation.
       const seen = await eventually(async () => {
-        await lastValueFrom(publisher.emit(Patterns.PEERS_CHANGED, event), { defaultValue: undefined });
+        // On this node's own channel, the one it subscribed to once registered.
+        await lastValueFrom(publisher.emit(peersChangedChannel(standIn.nodeId), event), { defaultValue: undefined });
         return eventually(async () => (await nodePeers()).includes(client2.publicKey), 5, 200);
       }, 10, 0);
       expect(seen).toBe(true);
@@ -259,6 +260,18 @@ describe('node-daemon in network namespaces (wireguard-go, nftables)', () => {
     expect(metrics).toMatch(/phoenix_node_peers\{service="node-daemon"\} 2/);
     expect(metrics).toMatch(/phoenix_node_reconciles_total\{service="node-daemon"\} [1-9]/);
     expect(metrics).toMatch(/phoenix_node_last_reconcile_timestamp_seconds\{service="node-daemon"\} \d/);
+  });
+
+  it('pulls conditionally on its periodic reconciles, and a 304 still puts back a peer removed from the interface by hand', async () => {
+    const conditional = () => standIn.requests.filter((r) => r.path.endsWith('/peers') && r.ifNoneMatch !== undefined);
+    expect(await eventually(() => conditional().some((r) => r.status === 304 && r.ifNoneMatch === `"${standIn.generation}"`))).toBe(true);
+    const notModified = () => conditional().filter((r) => r.status === 304).length;
+    await lab.run(nodeNs, 'wg', ['set', iface, 'peer', client1.publicKey, 'remove']);
+    const before = notModified();
+    expect(await eventually(async () => (await nodePeers()).includes(client1.publicKey) && notModified() > before)).toBe(true);
+    expect(await lab.pingEventually(client1.ns, NODE_V4)).toBe(true);
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toMatch(/phoenix_node_peer_set_pulls_total\{[^}]*answer="not-modified"[^}]*\} [1-9]/);
   });
 
   it('re-applies the firewall when it drifts', async () => {
