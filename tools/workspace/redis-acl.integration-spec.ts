@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Patterns, newRedisClient } from '@phoenix/common';
+import { PEERS_CHANGED_ANY_NODE, Patterns, newRedisClient, peersChangedChannel } from '@phoenix/common';
 import { ThrowawayRedis, redisClusterTargets, sideRedisUrl } from '@phoenix/common/testing';
 import Redis, { Cluster } from 'ioredis';
 
@@ -99,17 +99,20 @@ describe("Redis privacy walls: each side's user of the stack's Redis", () => {
     expect(await identity.hget(keys.quota, '493000')).toBe('3');
   });
 
-  it("node-daemon's user reads no key at all, publishes nothing, and hears only the announcements to nodes", async () => {
+  it("node-daemon's user reads no key at all, publishes nothing, and hears only the announcements to nodes, one node's channel at a time", async () => {
     const node = users['node-daemon'];
     for (const key of [...Object.values(keys), 'network:nodes', 'anything']) await expect(node.get(key)).rejects.toThrow(NOPERM);
     await expect(node.publish(probe('network.node'), '{}')).rejects.toThrow(NOPERM);
     const sub = connect(sideRedisUrl('node-daemon'));
     try {
       await expect(sub.subscribe(Patterns.LEASES_EXPIRE)).rejects.toThrow(NOPERM);
-      expect(await sub.subscribe(Patterns.PEERS_CHANGED)).toBe(1);
+      // Its own node's channel (node-daemon subscribes to that one only) ...
+      expect(await sub.subscribe(peersChangedChannel(randomUUID()))).toBe(1);
     } finally {
       sub.disconnect();
     }
+    // ... and no pattern subscription: it cannot listen to every node's channel at once.
+    expect((await admin.call('ACL', 'DRYRUN', 'phoenix_node', 'PSUBSCRIBE', PEERS_CHANGED_ANY_NODE)) as string).toMatch(/no permissions/);
   });
 
   it.each(['analytics-service', 'job-worker'] as const)("%s's user reads neither side's keys, only its own", async (app) => {
@@ -251,7 +254,7 @@ describe.each(redisClusterTargets())("Redis privacy walls on the stack's Redis $
     await expect(users['job-worker'].get(keys.quota)).rejects.toThrow(NOPERM);
     const sub = await ready(cluster(sideUrl('node-daemon')));
     try {
-      expect(await sub.subscribe(Patterns.PEERS_CHANGED)).toBe(1);
+      expect(await sub.subscribe(peersChangedChannel(randomUUID()))).toBe(1);
     } finally {
       sub.disconnect();
     }
