@@ -1,6 +1,7 @@
 /**
  * Fleet benchmark (issue 19 part 3): N simulated node agents (tools/fleet-sim: register, pulse,
- * pull peer sets, follow announcements over Redis as the node user — no WireGuard) against two
+ * pull peer sets — periodic ones conditional, 304 for the generation held — follow announcements
+ * over Redis as the node user, each on its node's own channel — no WireGuard) against two
  * config-service replicas on the local stack, while clients redeem:
  *
  *   node -r @swc-node/register bench/fleet/fleet.bench.ts [--nodes 10000] [--interval 30] [--help]
@@ -242,6 +243,7 @@ async function main(): Promise<number> {
     const sec = steadyFigures.seconds;
     const steadyPulses = sumKinds(steadyFigures.kinds, 'pulse@');
     const steadyPulls = sumKinds(steadyFigures.kinds, 'peers@');
+    const steadyNotModified = sumKinds(steadyFigures.kinds, 'peers-304@');
     const keptUp = steadyPulses.ok / sec / due;
     log(`[${elapsed()}] steady window: ${fmt(steadyPulses.ok / sec, 1)} pulses/s (${fmt(keptUp, 2)} of due); failures: ${failuresOf(steadyFigures.kinds)}; redemptions ${redeemed.ok} ok ${JSON.stringify(redeemed.failures)}`);
 
@@ -253,7 +255,7 @@ async function main(): Promise<number> {
     const dropped = (await big.fleet.drained(10_000)) > 0 ? big.fleet.abortInFlight() : 0;
     if (dropped) await sleep(5000);
     const saturation: Array<{ rate: number; cpuMs: number; pgMs: number; simMs: number; p50: number; p99: number; failed: number }> = [];
-    const saturateOnce = async (what: 'pulse' | 'peers', r: number) => {
+    const saturateOnce = async (what: 'pulse' | 'peers' | 'peers-304', r: number) => {
       const cpu = new CpuWindow([big.pids[r] as number]);
       const pg = await pgCpuOf();
       const s0 = selfCpu();
@@ -264,17 +266,21 @@ async function main(): Promise<number> {
     const warmMs = Math.max(2000, (o.saturate * 1000) / 2);
     for (let r = 0; r < big.pids.length; r++) await big.fleet.saturate('pulse', r, o['saturate-concurrency'], warmMs, 1_000_000);
     await big.fleet.saturate('peers', 0, o['saturate-concurrency'], warmMs, 1_000_000);
+    await big.fleet.saturate('peers-304', 0, o['saturate-concurrency'], warmMs, 1_000_000);
     for (let r = 0; r < big.pids.length; r++) saturation.push(await saturateOnce('pulse', r));
-    // The other request every node makes periodically: its peer set (replica 0 only).
+    // The other request every node makes periodically: its peer set (replica 0 only), whole, and
+    // conditional (If-None-Match with the generation held: 304, what most periodic reconciles get).
     const pull = await saturateOnce('peers', 0);
+    const pull304 = await saturateOnce('peers-304', 0);
     // The baseline's replicas get the warm-up runs too: both pairs then went through the same
     // HTTP, validation, Postgres and Redis code as often (V8 optimizes what runs often), so the
     // latency comparison below compares fleet sizes, not how warmed up each process is.
     for (let r = 0; r < small.pids.length; r++) await small.fleet.saturate('pulse', r, o['saturate-concurrency'], warmMs, 1_000_000);
     await small.fleet.saturate('peers', 0, o['saturate-concurrency'], warmMs, 1_000_000);
+    await small.fleet.saturate('peers-304', 0, o['saturate-concurrency'], warmMs, 1_000_000);
     big.fleet.resume();
     small.fleet.resume();
-    log(`[${elapsed()}] saturation (${dropped ? `after dropping ${dropped} requests still queued` : 'the loops drained'}): pulses ${saturation.map((s) => `${fmt(s.rate)}/s`).join(', ')}; peer sets ${fmt(pull.rate)}/s`);
+    log(`[${elapsed()}] saturation (${dropped ? `after dropping ${dropped} requests still queued` : 'the loops drained'}): pulses ${saturation.map((s) => `${fmt(s.rate)}/s`).join(', ')}; peer sets ${fmt(pull.rate)}/s, 304s ${fmt(pull304.rate)}/s`);
 
     // --- 3. Redemption latency, baseline vs measured fleet, alternating rounds (bounded in time).
     const latencyDeadline = performance.now() + LATENCY_PHASE_MS;
@@ -330,7 +336,7 @@ async function main(): Promise<number> {
       const used = replicaUsed.get(pid) ?? Number.NaN;
       log(`| replica ${r}: pulses/s; p50 / p99 (of which waiting for a connection in the simulator, p50); CPU share of one core | ${fmt((f?.ok ?? 0) / sec, 1)}/s; ${fmt(f?.p50 ?? Number.NaN, 1)} / ${fmt(f?.p99 ?? Number.NaN, 1)} ms (${fmt(q?.p50 ?? Number.NaN, 1)} ms); ${fmt((100 * used) / sec, 1)} % |`);
     });
-    log(`| steady window: peer sets pulled / due (periodic); reconciles triggered by cause | ${fmt(steadyPulls.ok / sec, 1)}/s / ${fmt(o.nodes / o.reconcile, 1)}/s; ${JSON.stringify(steadyFigures.kinds.get('reconcile-triggered')?.failed ?? {})} |`);
+    log(`| steady window: peer sets pulled whole / conditional pulls answered 304 / due (periodic); reconciles triggered by cause | ${fmt(steadyPulls.ok / sec, 1)}/s / ${fmt(steadyNotModified.ok / sec, 1)}/s / ${fmt(o.nodes / o.reconcile, 1)}/s; ${JSON.stringify(steadyFigures.kinds.get('reconcile-triggered')?.failed ?? {})} |`);
     log(`| steady window, CPU share of one core: Postgres backends of the run's database / simulator / each baseline replica (${o['baseline-nodes']} nodes) | ${fmt((100 * pgUsed) / sec, 1)} % / ${fmt((100 * simUsed) / sec, 1)} % / ${fmt((100 * baselineUsed) / sec, 1)} % |`);
     for (const [r, s] of saturation.entries()) {
       log(`| replica ${r} saturated with pulses (${o['saturate-concurrency']} at a time, ${o.saturate} s): max/s, p50 / p99 | ${fmt(s.rate)}/s, ${fmt(s.p50, 1)} / ${fmt(s.p99, 1)} ms${s.failed ? ` (${s.failed} failed)` : ''} |`);
@@ -339,6 +345,8 @@ async function main(): Promise<number> {
     log(`| **head-room**: worst replica's max pulse rate / ${fmt(TARGET_PULSES)}/s (10,000 nodes at 30 s; target ≥ ${TARGET_HEADROOM}) | **${fmt(worstHeadroom, 1)}×** ${pass(worstHeadroom >= TARGET_HEADROOM)} |`);
     log(`| replica 0 saturated with peer-set pulls (${o['leases-per-node']} peers each): max/s, p50 / p99 | ${fmt(pull.rate)}/s, ${fmt(pull.p50, 1)} / ${fmt(pull.p99, 1)} ms${pull.failed ? ` (${pull.failed} failed)` : ''} |`);
     log(`| replica 0: CPU per peer-set pull — replica / Postgres / simulator | ${fmt(pull.cpuMs, 2)} / ${fmt(pull.pgMs, 2)} / ${fmt(pull.simMs, 2)} ms |`);
+    log(`| replica 0 saturated with conditional pulls answered 304 (the generation held): max/s, p50 / p99 | ${fmt(pull304.rate)}/s, ${fmt(pull304.p50, 1)} / ${fmt(pull304.p99, 1)} ms${pull304.failed ? ` (${pull304.failed} failed)` : ''} |`);
+    log(`| replica 0: CPU per 304 — replica / Postgres / simulator | ${fmt(pull304.cpuMs, 2)} / ${fmt(pull304.pgMs, 2)} / ${fmt(pull304.simMs, 2)} ms |`);
     log(`| redemption p50 / p99, baseline: ${o['baseline-nodes']} nodes, ${fmt(seedSmall.leases)} leases (${fmt(smallTimes.length)} sequential, ${roundRatios.length} rounds) | ${fmt(quantile(smallTimes, 0.5), 2)} / ${fmt(quantile(smallTimes, 0.99), 2)} ms |`);
     log(`| redemption p50 / p99 at ${fmt(o.nodes)} nodes, ${fmt(seedBig.leases)} leases (${fmt(bigTimes.length)}, alternating with the baseline) | ${fmt(quantile(bigTimes, 0.5), 2)} / ${fmt(quantile(bigTimes, 0.99), 2)} ms |`);
     log(`| **p50 ratio** (median of per-round ratios; target ≤ ${TARGET_LATENCY_RATIO}) | **${fmt(p50Ratio, 2)}** ${pass(p50Ratio <= TARGET_LATENCY_RATIO)} |`);
@@ -347,7 +355,7 @@ async function main(): Promise<number> {
     log(`| **spread: max / mean configs per node** (mean ${fmt(spread.mean, 2)}, max ${spread.max}, ${spread.idle} nodes got none) | **${fmt(spread.ratio, 2)}** |`);
     log(`| same burst simulated: one random choice / ideal two choices (median of 15) | ${fmt(oneChoice, 2)} / ${fmt(twoChoices, 2)} |`);
     log(`| redemption 200 → announcement applied at its node, p50 / p99 (${fmt(lag.length)} redemptions) | ${fmt(quantile(lag, 0.5), 1)} / ${fmt(quantile(lag, 0.99), 1)} ms |`);
-    log(`| announcements in the steady window: for our nodes / delivered to ${announcements.connections} subscriber connections | ${fmt(routed / sec, 1)}/s / ${fmt(delivered / sec)}/s (a real fleet: × ${fmt(o.nodes + o['baseline-nodes'])} connections) |`);
+    log(`| announcements in the steady window: for our nodes / delivered to ${announcements.connections} subscriber connections | ${fmt(routed / sec, 1)}/s / ${fmt(delivered / sec)}/s (one channel per node: each delivered once, to its node, as in a real fleet) |`);
     const failures = Object.values(latencyFailures).reduce((a, b) => a + b, 0);
     log(`| redemptions refused (latency rounds; steady; burst) | ${failures} ${JSON.stringify(latencyFailures)}; ${JSON.stringify(redeemed.failures)}; ${JSON.stringify(burst.failures)} |`);
     log(`| simulator: resident memory at the end | ${fmt(process.memoryUsage().rss / 2 ** 20)} MiB |`);

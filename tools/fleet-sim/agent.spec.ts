@@ -1,4 +1,4 @@
-import { AgentHost, AgentSettings, NodeApi, PeersChanged, SimAgent } from './agent';
+import { AgentHost, AgentSettings, FULL_PULL_EVERY, NodeApi, PeersChanged, SimAgent } from './agent';
 import type { JsonReply } from './http';
 
 const settings: AgentSettings = { capacity: 1000, tunnelCidrV4: '100.64.0.0/16', reconcileMs: 30_000, backoffBaseMs: 1000, backoffMaxMs: 60_000, version: 'fleet-sim' };
@@ -11,6 +11,9 @@ function harness(answers: { register?: JsonReply[]; pulse?: JsonReply[]; peers?:
   const scheduled: Array<{ loop: string; at: number }> = [];
   const announced: string[] = [];
   const triggers: string[] = [];
+  /** The generation each pull named in If-None-Match (undefined: a whole-set pull). */
+  const held: Array<number | undefined> = [];
+  const recorded: string[] = [];
   let now = 1_000_000;
   const next = (q: JsonReply[] | undefined, what: string) => {
     const r = q?.shift();
@@ -26,8 +29,9 @@ function harness(answers: { register?: JsonReply[]; pulse?: JsonReply[]; peers?:
       calls.push(`pulse ${id} ${token} load=${body.load} peers=${body.peers}`);
       return next(answers.pulse, 'pulse');
     },
-    peers: (_r, id, token) => {
+    peers: (_r, id, token, generation) => {
       calls.push(`peers ${id} ${token}`);
+      held.push(generation);
       return next(answers.peers, 'peers');
     },
   };
@@ -36,12 +40,12 @@ function harness(answers: { register?: JsonReply[]; pulse?: JsonReply[]; peers?:
     nowMs: () => now,
     random: () => 0.5,
     schedule: (_a, loop, at) => scheduled.push({ loop, at }),
-    record: () => undefined,
+    record: (kind, _r, r) => recorded.push(`${kind} ${r.status}`),
     peerAnnounced: (key) => announced.push(key),
     reconcileTriggered: (why) => triggers.push(why),
   };
   const agent = new SimAgent(7, 'node-key', 'de-fra', 0, settings, host);
-  return { agent, calls, scheduled, announced, triggers, advance: (ms: number) => (now += ms), now: () => now };
+  return { agent, calls, scheduled, announced, triggers, held, recorded, advance: (ms: number) => (now += ms), now: () => now };
 }
 
 const registered = reply(201, { id: 'n1', nodeToken: 'secret-token', pulseIntervalSec: 30 });
@@ -188,5 +192,32 @@ describe('SimAgent (node-daemon control plane, simulated)', () => {
     expect(b.rxBytes).toBeGreaterThan(a.rxBytes);
     expect(b.txBytes).toBeGreaterThan(a.txBytes);
     expect(a.healthy).toBe(true);
+  });
+
+  it('pulls conditionally on its periodic reconciles: a 304 keeps the set held; a triggered reconcile pulls the whole set', async () => {
+    const set = reply(200, { generation: 3, peers: [peer('a'), peer('b')] });
+    const h = harness({ register: [registered], peers: [set, reply(304), reply(200, { generation: 4, peers: [peer('c')] }), reply(200, { generation: 4, peers: [peer('c')] })], pulse: [reply(200, { generation: 3 })] });
+    await boot(h.agent);
+    expect(await h.agent.controlStep()).toBe(30_000);
+    expect(h.held).toEqual([undefined, 3]);
+    expect(h.recorded).toEqual(['register 201', 'peers 200', 'pulse 200', 'peers-304 304']);
+    expect(h.agent.generation).toBe(3);
+    expect([...h.agent.peers]).toEqual(['a', 'b']);
+    // A 200 to a conditional pull: the generation moved on, the new set is taken.
+    await h.agent.controlStep();
+    expect(h.held).toEqual([undefined, 3, 3]);
+    expect([...h.agent.peers]).toEqual(['c']);
+    // A gap: the reconcile asked for pulls the whole set.
+    h.agent.onAnnouncement({ nodeId: 'n1', generation: 9, added: [], removed: [] });
+    await h.agent.controlStep();
+    expect(h.held).toEqual([undefined, 3, 3, undefined]);
+  });
+
+  it('pulls the whole set every FULL_PULL_EVERY-th periodic reconcile', async () => {
+    const answers = [reply(200, { generation: 1, peers: [] }), ...Array.from({ length: FULL_PULL_EVERY - 1 }, () => reply(304)), reply(200, { generation: 1, peers: [peer('x')] }), reply(304)];
+    const h = harness({ register: [registered], peers: answers });
+    for (let i = 0; i < FULL_PULL_EVERY + 2; i++) await h.agent.controlStep();
+    expect(h.held).toEqual([undefined, ...Array<number>(FULL_PULL_EVERY - 1).fill(1), undefined, 1]);
+    expect([...h.agent.peers]).toEqual(['x']);
   });
 });

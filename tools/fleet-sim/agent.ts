@@ -36,8 +36,17 @@ export interface PeersChanged {
 export interface NodeApi {
   register(replica: number, body: RegisterBody): Promise<JsonReply>;
   pulse(replica: number, nodeId: string, nodeToken: string, body: PulseBody): Promise<JsonReply>;
-  peers(replica: number, nodeId: string, nodeToken: string): Promise<JsonReply>;
+  /** With `heldGeneration`: a conditional pull (`If-None-Match: "<generation>"`), `304` when it is current. */
+  peers(replica: number, nodeId: string, nodeToken: string, heldGeneration?: number): Promise<JsonReply>;
 }
+
+/**
+ * node-daemon's rule (apps/node-daemon ControlPlaneLoop FULL_PULL_EVERY): of the periodic
+ * reconciles, every this many pulls the whole set even when the generation held is current.
+ */
+export const FULL_PULL_EVERY = 10;
+
+export type RequestKind = 'register' | 'pulse' | 'peers' | 'peers-304';
 
 /** What the fleet gives each agent: the API, a clock, a scheduler, and hooks for what it measures. */
 export interface AgentHost {
@@ -46,8 +55,11 @@ export interface AgentHost {
   random(): number;
   /** Runs the agent's `loop` step at `atMs` (the latest call per agent and loop wins). */
   schedule(agent: SimAgent, loop: 'pulse' | 'control', atMs: number): void;
-  /** A request's outcome, for the meter (`kind` is register, pulse or peers). */
-  record(kind: 'register' | 'pulse' | 'peers', replica: number, reply: JsonReply): void;
+  /**
+   * A request's outcome, for the meter (`kind` is register, pulse, peers — a whole set — or
+   * peers-304, a conditional pull answered `304 Not Modified`).
+   */
+  record(kind: RequestKind, replica: number, reply: JsonReply): void;
   /** An announced peer reached this agent (for the redemption → node lag). */
   peerAnnounced(publicKey: string, agent: SimAgent): void;
   /** A reconcile was asked for outside the period, and why (for the meter). */
@@ -69,7 +81,9 @@ export interface AgentSettings {
  * decisions as apps/node-daemon's ControlPlaneLoop, NodeDaemon.onPeersChanged and NodeLifecycle —
  *  - control loop: register when it has no registration, then `GET /nodes/:id/peers` and apply
  *    the set; again every reconcile interval, at once when triggered (a pulse answering another
- *    generation, an announcement that does not follow, Redis reconnecting);
+ *    generation, an announcement that does not follow, Redis reconnecting). A periodic reconcile
+ *    sends `If-None-Match` with the generation held, and a `304` keeps the set (every
+ *    {@link FULL_PULL_EVERY}-th periodic one pulls the whole set); a triggered one pulls it whole;
  *  - pulse loop: every `pulseIntervalSec` the registration gave, with figures from its peer set;
  *  - announcements: its own node's next generation is applied (added/removed), a gap asks for a
  *    reconcile, older ones are ignored, `decommissioned` stops it;
@@ -103,6 +117,10 @@ export class SimAgent {
   private controlAgain = false;
   private pulseRunning = false;
   private olderSeen = 0;
+  /** The next reconcile pulls the whole set (start, registration, a triggered reconcile). */
+  private fullPullDue = true;
+  /** Periodic reconciles answered `304` since the last whole set. */
+  private notModifiedInARow = 0;
   private controlFailures = 0;
   private pulseFailures = 0;
   private rxBytes = 0;
@@ -139,6 +157,7 @@ export class SimAgent {
     }
     this.nodeId = body.id;
     this.nodeToken = body.nodeToken;
+    this.fullPullDue = true;
     this.pulseIntervalMs = body.pulseIntervalSec * 1000;
     return true;
   }
@@ -152,6 +171,7 @@ export class SimAgent {
   /** A reconcile should run now (or right after the one under way). */
   requestReconcile(): void {
     if (this.decommissioned) return;
+    this.fullPullDue = true;
     if (this.controlRunning) {
       this.controlAgain = true;
       return;
@@ -198,10 +218,25 @@ export class SimAgent {
   async controlStep(): Promise<number> {
     if (this.decommissioned) return Number.POSITIVE_INFINITY;
     if (this.nodeId === null && !(await this.register())) return this.failed(this.lastFailure as JsonReply, 'control');
-    const reply = await this.host.api.peers(this.replica, this.nodeId as string, this.nodeToken);
+    const held = this.fullPullDue || this.generation === null || this.notModifiedInARow >= FULL_PULL_EVERY - 1 ? undefined : this.generation;
+    // A trigger while this pull is under way asks for a whole set again.
+    if (held === undefined) this.fullPullDue = false;
+    const reply = await this.host.api.peers(this.replica, this.nodeId as string, this.nodeToken, held);
+    if (held !== undefined && reply.status === 304) {
+      // The set held is current: node-daemon diffs its interface against it; here it is the interface.
+      this.host.record('peers-304', this.replica, reply);
+      this.notModifiedInARow++;
+      this.reconciledAt = this.host.nowMs();
+      this.controlFailures = 0;
+      return this.settings.reconcileMs;
+    }
     this.host.record('peers', this.replica, reply);
     const body = reply.body as { generation?: unknown; peers?: unknown } | null;
-    if (reply.status !== 200 || typeof body?.generation !== 'number' || !Array.isArray(body.peers)) return this.failed(reply, 'control');
+    if (reply.status !== 200 || typeof body?.generation !== 'number' || !Array.isArray(body.peers)) {
+      if (held === undefined) this.fullPullDue = true;
+      return this.failed(reply, 'control');
+    }
+    this.notModifiedInARow = 0;
     this.applySet(body.generation, body.peers as Array<{ publicKey: string }>);
     this.controlFailures = 0;
     return this.settings.reconcileMs;
@@ -276,9 +311,12 @@ export class SimAgent {
    * A pulse or a peer-set pull outside the loops (a saturation run), to any replica; only its
    * reply is reported, nothing is applied.
    */
-  async extraRequest(what: 'pulse' | 'peers', replica: number, api: NodeApi): Promise<JsonReply | null> {
+  /** `peers-304`: a conditional pull naming the generation held (`304` while it is current). */
+  async extraRequest(what: 'pulse' | 'peers' | 'peers-304', replica: number, api: NodeApi): Promise<JsonReply | null> {
     if (this.nodeId === null || this.decommissioned) return null;
-    return what === 'pulse' ? api.pulse(replica, this.nodeId, this.nodeToken, this.pulseFigures()) : api.peers(replica, this.nodeId, this.nodeToken);
+    if (what === 'pulse') return api.pulse(replica, this.nodeId, this.nodeToken, this.pulseFigures());
+    if (what === 'peers-304') return this.generation === null ? null : api.peers(replica, this.nodeId, this.nodeToken, this.generation);
+    return api.peers(replica, this.nodeId, this.nodeToken);
   }
 
   private applySet(generation: number, peers: Array<{ publicKey: string }>): void {

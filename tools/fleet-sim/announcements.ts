@@ -1,11 +1,17 @@
 import Redis from 'ioredis';
 import type { PeersChanged, SimAgent } from './agent';
 
-/** The channel config-service's Redis transport emits `peers-changed` on (libs/common Patterns.PEERS_CHANGED). */
+/** The prefix of the channels config-service's Redis transport emits `peers-changed` on (libs/common Patterns.PEERS_CHANGED). */
 export const PEERS_CHANGED = 'network.node.peers-changed';
+
+/** One node's announcement channel, `network.node.peers-changed.<nodeId>` (libs/common peersChangedChannel). */
+export function peersChangedChannel(nodeId: string): string {
+  return `${PEERS_CHANGED}.${nodeId}`;
+}
 
 interface Subscriber {
   client: Redis;
+  /** By channel: the agent whose node's channel this connection is subscribed to. */
   agents: Map<string, SimAgent>;
   wasReady: boolean;
   lost: boolean;
@@ -35,17 +41,19 @@ export function parsePacket(message: string): PeersChanged | null {
 
 /**
  * Announcements to the simulated nodes, as node-daemon gets them (apps/node-daemon
- * RedisPeerEvents): a plain ioredis subscriber, logged in as the node user, SUBSCRIBEd to
- * `network.node.peers-changed`; every subscriber receives every announcement and keeps its own
- * node's. A real fleet has one connection per node; here `connections` subscribers share the
- * agents (agent k on subscriber k mod connections), which is what one process can hold — Redis
- * then delivers each announcement `connections` times instead of N times (see {@link delivered}
- * to scale the fan-out to a real fleet).
+ * RedisPeerEvents): a plain ioredis subscriber, logged in as the node user, SUBSCRIBEd to its own
+ * node's channel (`network.node.peers-changed.<nodeId>`) once registered. A real fleet has one
+ * connection per node; here `connections` subscribers share the agents (agent k on subscriber k
+ * mod connections, each connection subscribed to its agents' channels), which is what one process
+ * can hold. Either way Redis delivers each announcement once, to its node's subscriber:
+ * {@link delivered} counts what reached us, as a real fleet would receive it.
  */
 export class Announcements {
   private readonly subscribers: Subscriber[] = [];
+  private readonly subscriberOf = new Map<SimAgent, Subscriber>();
+  private readonly channelOf = new Map<SimAgent, string>();
   private added = 0;
-  /** Messages Redis delivered to our subscribers (every connection counts each announcement). */
+  /** Messages Redis delivered to our subscribers (each announcement once, on its node's channel). */
   delivered = 0;
   /** Announcements that were for one of our agents. */
   routed = 0;
@@ -84,7 +92,6 @@ export class Announcements {
     const all = Promise.all(
       this.subscribers.map(async (s) => {
         await s.client.connect();
-        await s.client.subscribe(PEERS_CHANGED);
       }),
     );
     let timer: NodeJS.Timeout | undefined;
@@ -98,26 +105,42 @@ export class Announcements {
     }
   }
 
-  /** Routes the announcements of `agent`'s node to it (call once it has a node id). */
-  add(agent: SimAgent): void {
+  /**
+   * Subscribes to the channel of `agent`'s node (call once it has a node id, and again when it
+   * registered as another one: the old channel is let go). Resolves once subscribed.
+   */
+  async add(agent: SimAgent): Promise<void> {
     if (agent.nodeId === null || this.subscribers.length === 0) return;
-    const sub = this.subscribers[this.added++ % this.subscribers.length] as Subscriber;
-    sub.agents.set(agent.nodeId, agent);
+    let sub = this.subscriberOf.get(agent);
+    if (sub === undefined) {
+      sub = this.subscribers[this.added++ % this.subscribers.length] as Subscriber;
+      this.subscriberOf.set(agent, sub);
+    }
+    const channel = peersChangedChannel(agent.nodeId);
+    const previous = this.channelOf.get(agent);
+    if (previous === channel) return;
+    this.channelOf.set(agent, channel);
+    sub.agents.set(channel, agent);
+    if (previous !== undefined) {
+      sub.agents.delete(previous);
+      await sub.client.unsubscribe(previous).catch(() => undefined);
+    }
+    await sub.client.subscribe(channel).catch(() => undefined);
   }
 
   async stop(): Promise<void> {
     for (const s of this.subscribers) s.client.disconnect(false);
     this.subscribers.length = 0;
+    this.subscriberOf.clear();
+    this.channelOf.clear();
   }
 
   private onMessage(sub: Subscriber, channel: string, message: string): void {
-    if (channel !== PEERS_CHANGED) return;
-    this.delivered++;
-    const nodeId = packetNodeId(message);
-    const agent = nodeId === null ? undefined : sub.agents.get(nodeId);
+    const agent = sub.agents.get(channel);
     if (!agent) return;
+    this.delivered++;
     const event = parsePacket(message);
-    if (event === null || event.nodeId !== nodeId) {
+    if (event === null || event.nodeId !== agent.nodeId || channel !== peersChangedChannel(event.nodeId)) {
       this.malformed++;
       return;
     }

@@ -88,8 +88,13 @@ describe('fleet-sim against two config-service replicas', () => {
     expect(pulses.ok / window.seconds).toBeGreaterThan(4);
     expect(window.kinds.get('pulse@0')?.ok).toBeGreaterThan(0);
     expect(window.kinds.get('pulse@1')?.ok).toBeGreaterThan(0);
-    expect(sumKinds(window.kinds, 'peers@').ok).toBeGreaterThan(0);
+    // Periodic reconciles of nodes that hold the current generation: conditional pulls answered 304.
+    expect(sumKinds(window.kinds, 'peers-304@').ok).toBeGreaterThan(0);
+    expect(sumKinds(window.kinds, 'peers-304@').failed).toBe(0);
+    expect(sumKinds(window.kinds, 'peers@').failed).toBe(0);
     expect(announcements.routed).toBeGreaterThanOrEqual(3);
+    // Each on its node's channel: Redis delivered our subscribers nothing but their own nodes' announcements.
+    expect(announcements.delivered).toBe(announcements.routed);
   }, 90_000);
 
   it('pauses and resumes the loops, and saturates one replica with connections of its own', async () => {
@@ -100,6 +105,9 @@ describe('fleet-sim against two config-service replicas', () => {
     const s = await fleet.saturate('pulse', 1, 4, 1000, 200);
     expect(s.ok).toBeGreaterThan(0);
     expect(s.failed).toBe(0);
+    const notModified = await fleet.saturate('peers-304', 0, 4, 1000, 100);
+    expect(notModified.ok).toBeGreaterThan(0);
+    expect(notModified.failed).toBe(0);
     // Paused: the loops sent nothing meanwhile.
     expect(sumKinds(fleet.meter.take().kinds, 'pulse@').ok).toBe(0);
     fleet.resume();

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { AgentHost, AgentSettings, NodeApi, PulseBody, RegisterBody, SimAgent } from './agent';
+import { AgentHost, AgentSettings, NodeApi, PulseBody, RegisterBody, RequestKind, SimAgent } from './agent';
 import { JsonHttp, JsonReply, failureOf } from './http';
 import { TimerHeap, spreadSlot } from './scheduler';
 import { Meter, quantile } from './stats';
@@ -94,9 +94,9 @@ export class Fleet implements AgentHost {
     if (this.startedAt !== 0 && this.pausedAt === null && atMs <= this.heap.peek()) this.wake();
   }
 
-  record(kind: 'register' | 'pulse' | 'peers', replica: number, reply: JsonReply): void {
+  record(kind: RequestKind, replica: number, reply: JsonReply): void {
     const key = `${kind}@${replica}`;
-    if (reply.status >= 200 && reply.status < 300) {
+    if ((reply.status >= 200 && reply.status < 300) || (kind === 'peers-304' && reply.status === 304)) {
       this.meter.success(key, reply.ms);
       this.meter.success(`queue:${key}`, reply.queuedMs);
     } else this.meter.failure(key, failureOf(reply));
@@ -220,7 +220,7 @@ export class Fleet implements AgentHost {
    * `durationMs` or `maxRequests`. The fleet's own loops should be paused meanwhile.
    */
   async saturate(
-    what: 'pulse' | 'peers',
+    what: 'pulse' | 'peers' | 'peers-304',
     replica: number,
     concurrency: number,
     durationMs: number,
@@ -242,8 +242,9 @@ export class Fleet implements AgentHost {
         const agent = ready[cursor++ % ready.length] as SimAgent;
         const reply = await agent.extraRequest(what, replica, api);
         if (reply === null) continue;
-        if (reply.status === 200) times.push(reply.ms);
-        else failed++;
+        if (reply.status === (what === 'peers-304' ? 304 : 200)) times.push(reply.ms);
+        // A conditional pull answered 200: the node's set moved on meanwhile (not a 304, not a failure).
+        else if (!(what === 'peers-304' && reply.status === 200)) failed++;
       }
     };
     try {
@@ -290,10 +291,10 @@ export class Fleet implements AgentHost {
 
   private makeApi(http: JsonHttp[], counted: boolean): NodeApi {
     const url = (replica: number, path: string) => `${this.options.replicas[replica] as string}${path}`;
-    const call = async (replica: number, method: 'GET' | 'POST', path: string, token: string, body?: unknown) => {
+    const call = async (replica: number, method: 'GET' | 'POST', path: string, token: string, body?: unknown, headers: Record<string, string> = {}) => {
       if (counted) this.pending++;
       try {
-        return await (http[replica] as JsonHttp).call(method, url(replica, path), { authorization: `Bearer ${token}` }, body);
+        return await (http[replica] as JsonHttp).call(method, url(replica, path), { authorization: `Bearer ${token}`, ...headers }, body);
       } finally {
         if (counted) this.pending--;
       }
@@ -301,7 +302,8 @@ export class Fleet implements AgentHost {
     return {
       register: (replica: number, body: RegisterBody) => call(replica, 'POST', '/nodes/register', this.options.enrollmentToken, body),
       pulse: (replica: number, nodeId: string, nodeToken: string, body: PulseBody) => call(replica, 'POST', `/nodes/${encodeURIComponent(nodeId)}/pulse`, nodeToken, body),
-      peers: (replica: number, nodeId: string, nodeToken: string) => call(replica, 'GET', `/nodes/${encodeURIComponent(nodeId)}/peers`, nodeToken),
+      peers: (replica: number, nodeId: string, nodeToken: string, heldGeneration?: number) =>
+        call(replica, 'GET', `/nodes/${encodeURIComponent(nodeId)}/peers`, nodeToken, undefined, heldGeneration === undefined ? {} : { 'if-none-match': `"${heldGeneration}"` }),
     };
   }
 }

@@ -94,7 +94,7 @@ async function main(): Promise<number> {
     const started = performance.now();
     let cpu = new CpuWindow(sim.pids);
     let lastAt = started;
-    const totals = { pulses: 0, peers: 0 };
+    const totals = { pulses: 0, peers: 0, notModified: 0 };
     while (!aborted && performance.now() - started < o.duration * 1000) {
       await new Promise((r) => setTimeout(r, Math.min(o.report * 1000, o.duration * 1000 - (performance.now() - started))));
       const window = sim.fleet.meter.take();
@@ -104,12 +104,14 @@ async function main(): Promise<number> {
       cpu = new CpuWindow(sim.pids);
       const pulses = sumKinds(window.kinds, 'pulse@');
       const peers = sumKinds(window.kinds, 'peers@');
+      const notModified = sumKinds(window.kinds, 'peers-304@');
       totals.pulses += pulses.ok;
       totals.peers += peers.ok;
+      totals.notModified += notModified.ok;
       const pulseLat = [...window.kinds].filter(([k]) => k.startsWith('pulse@')).map(([, f]) => `${fmt(f.p50, 1)}/${fmt(f.p99, 1)}`);
       const cpus = sim.pids.map((pid) => `${fmt((100 * (used.get(pid) ?? Number.NaN)) / seconds)} %`);
       log(
-        `t+${fmt((performance.now() - started) / 1000)} s  pulses ${fmt(pulses.ok / seconds)}/s (p50/p99 ms per replica ${pulseLat.join(', ')})  peer sets ${fmt(peers.ok / seconds)}/s  replica CPU ${cpus.join(', ')}  failures: ${failures(window.kinds)}`,
+        `t+${fmt((performance.now() - started) / 1000)} s  pulses ${fmt(pulses.ok / seconds)}/s (p50/p99 ms per replica ${pulseLat.join(', ')})  peer sets ${fmt(peers.ok / seconds)}/s (304 ${fmt(notModified.ok / seconds)}/s)  replica CPU ${cpus.join(', ')}  failures: ${failures(window.kinds)}`,
       );
     }
     const redeemed = await steady.stop();
@@ -119,10 +121,10 @@ async function main(): Promise<number> {
     log(`| over ${fmt(elapsed)} s | value |`);
     log('| --- | ---: |');
     log(`| pulses handled / due | ${fmt(totals.pulses / elapsed, 1)}/s / ${fmt(o.nodes / o.interval, 1)}/s |`);
-    log(`| peer sets pulled | ${fmt(totals.peers / elapsed, 1)}/s |`);
+    log(`| peer sets pulled whole / conditional pulls answered 304 | ${fmt(totals.peers / elapsed, 1)}/s / ${fmt(totals.notModified / elapsed, 1)}/s |`);
     log(`| redemptions | ${fmt(redeemed.ok)} ok, failures ${JSON.stringify(redeemed.failures)}, not sent (client busy) ${redeemed.skipped} |`);
     log(`| redemption 200 → peer announced at its node, p50 / p99 | ${fmt(quantile(lag, 0.5), 1)} ms / ${fmt(quantile(lag, 0.99), 1)} ms (${fmt(lag.length)} measured, ${sim.clients.unannounced} not seen) |`);
-    log(`| announcements: delivered to ${announcements.connections} subscribers / for our nodes | ${fmt(announcements.delivered)} / ${fmt(announcements.routed)} |`);
+    log(`| announcements (one channel per node): delivered to our ${announcements.connections} subscriber connections / for our nodes | ${fmt(announcements.delivered)} / ${fmt(announcements.routed)} |`);
     return 0;
   } finally {
     await sim?.stop();

@@ -59,7 +59,7 @@ export class SimulatedFleet {
         timeoutMs: 5000,
       });
       const clients = new Clients(cluster.bases, o.clientSockets ?? 32);
-      fleet.onRegistered = (agent) => announcements.add(agent);
+      fleet.onRegistered = (agent) => void announcements.add(agent);
       fleet.onPeerAnnounced = (publicKey) => clients.announced(publicKey);
       return new SimulatedFleet(cluster, fleet, clients, locations);
     } catch (e) {
