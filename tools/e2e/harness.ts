@@ -5,6 +5,7 @@
 import { sideRedisUrl, spawnService, ServiceProcess, waitForHttp } from '@phoenix/common/testing';
 import type { LabLayout } from '../platform/netns';
 import { run } from '../client/cli';
+import { loadState } from '../client/state';
 
 /** Fails naming the port when something answers on it (another suite or `npm run platform`). */
 export async function assertPortsFree(ports: readonly number[], suite: string): Promise<void> {
@@ -95,4 +96,19 @@ export async function eventually<T>(what: string, probe: () => Promise<T | undef
     await new Promise((r) => setTimeout(r, everyMs));
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message ?? String(last)}` : ''}`);
+}
+
+/**
+ * A consumer user of a suite leaves as a user would: erasure through the API (`DELETE /account`:
+ * identity database and quota), then the Firebase account itself (the emulator's admin endpoint).
+ * Best effort: a suite's afterAll calls it whatever happened before.
+ */
+export async function eraseConsumer(authUrl: string, stateDir: string, uid: string, doFetch: typeof fetch = fetch): Promise<void> {
+  const idToken = loadState(stateDir).session?.idToken;
+  if (idToken) await doFetch(`${authUrl}/account`, { method: 'DELETE', headers: { authorization: `Bearer ${idToken}` } }).catch(() => undefined);
+  await doFetch(`http://${process.env.FIREBASE_AUTH_EMULATOR_HOST}/identitytoolkit.googleapis.com/v1/projects/${process.env.FIREBASE_PROJECT_ID}/accounts:delete`, {
+    method: 'POST',
+    headers: { authorization: 'Bearer owner', 'content-type': 'application/json' },
+    body: JSON.stringify({ localId: uid }),
+  }).catch(() => undefined);
 }

@@ -6,7 +6,8 @@
 //
 //   operator: tenant + API key (auth-service admin), the tenant's node enrollment token
 //   (config-service admin) → node-daemon registers dedicated to the tenant → client: register,
-//   login, device add, tokens (the tenant's issuer, blinded here) → redeem with --up: the lease is
+//   login, device add, tokens (the tenant's issuer, blinded here) → a consumer's token finds no
+//   room there (the node is the tenant's alone) → the tenant's redeem with --up: the lease is
 //   on the dedicated node, packets go through the tunnel → release: the peer is gone from the
 //   node's WireGuard interface at once → the fleet report (`network.fleet.report`, sent as
 //   job-worker sends it) → the day's usage row through `GET /api/v1/usage` and in ClickHouse.
@@ -29,10 +30,11 @@ import Redis from 'ioredis';
 import { firstValueFrom, timeout } from 'rxjs';
 import { Patterns, redisClientOptions } from '@phoenix/common';
 import { migrateStackDatabases, sideRedisUrl, waitForHttp } from '@phoenix/common/testing';
+import { loadState } from '../client/state';
 import { loadTenantState } from '../client/tenant-state';
 import { Gateways, startGateways } from '../gateway/gateways';
 import { createNodeLab, destroyLab, inNs, INTERNET_HOST, labLayout, namespaceExists, namespaceProblems, NODE_ENDPOINT_HOST, NODE_GATEWAY_V4, NODE_TUNNEL_V4, NODE_TUNNEL_V6 } from '../platform/netns';
-import { assertPortsFree, clientRunner, eventually, Services } from './harness';
+import { assertPortsFree, clientRunner, eraseConsumer, eventually, Services } from './harness';
 import { assertClean, Needle, readableKeyPatterns, ScanReport, scanClickHouse, scanFiles, scanKeys, scanLog, scanMetrics, scanPostgres, scanRedis, textNeedle } from './privacy-scan';
 
 const PORTS = { auth: 3951, config: 3952, analytics: 3953, node: 3955 };
@@ -72,6 +74,8 @@ describe('a business: tenant, dedicated node, its user through the tunnel, usage
 
   const tenant = { id: '', apiKey: '', apiKeyId: '', enrollmentToken: '' };
   const user = { dir: '', email: `ann-${tag}-${randomBytes(3).toString('hex')}@acme.example`, id: '', deviceId: '' };
+  /** A consumer (Firebase account, trial) whose token must not land on the tenant's node. */
+  const walkIn = { dir: '', uid: '' };
   let nodeId = '';
   let leasePublicKey = '';
   let usageDay = '';
@@ -106,6 +110,7 @@ describe('a business: tenant, dedicated node, its user through the tunnel, usage
     if (user.dir && loadTenantState(user.dir).lease) await client(user.dir, 'tenant', 'release').catch(() => undefined);
     if (await namespaceExists(lab.clientNs).catch(() => false)) await client(user.dir, 'down').catch(() => undefined);
     await control?.close();
+    if (walkIn.uid) await eraseConsumer(AUTH_DIRECT, walkIn.dir, walkIn.uid);
     const nodes = await fetch(`${CONFIG_DIRECT}/nodes`, { headers: admin(CONFIG_ADMIN) })
       .then(async (r) => (r.status === 200 ? ((await r.json()) as Array<{ id: string; location: string }>) : []))
       .catch(() => []);
@@ -248,6 +253,19 @@ describe('a business: tenant, dedicated node, its user through the tunnel, usage
     expect(tokens).toHaveLength(3);
     expect(tokens.every((t) => t.issuer === issuer)).toBe(true);
   });
+
+  it("a consumer's token does not land on the tenant's dedicated node: 503 NO_CAPACITY there, the token not spent", async () => {
+    walkIn.dir = mkdtempSync(join(tmpdir(), 'phx-e2e-walkin-'));
+    dirs.push(walkIn.dir);
+    await ok(walkIn.dir, 'signup', '--email', `walk-in-${tag}-${randomBytes(3).toString('hex')}@example.test`, '--password', PASSWORD);
+    walkIn.uid = loadState(walkIn.dir).session!.uid;
+    await ok(walkIn.dir, 'account');
+    await ok(walkIn.dir, 'trial');
+    await ok(walkIn.dir, 'tokens', '--count', '1');
+    const r = await client(walkIn.dir, 'redeem', '--location', LOCATION);
+    expect({ code: r.code, err: r.err }).toEqual({ code: 3, err: expect.stringContaining('no node in that location has room') });
+    expect(loadState(walkIn.dir).tokens).toHaveLength(1);
+  }, 60_000);
 
   it('redeems one with --up: the lease is on the dedicated node, and packets go through the tunnel', async () => {
     expect(loadTenantState(user.dir).tokens.length).toBeGreaterThan(0);
