@@ -29,7 +29,7 @@
  * minutes.
  */
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
@@ -364,7 +364,9 @@ async function main(): Promise<void> {
             // The HTTP round already recorded these tokens' nullifiers: the floor inserts fresh ones (same insert).
             const spend = { nullifier: randomBytes(32), forgetOn: floorForgetOn };
             const publicKey = wgKey();
-            await leases.create({ nodeId: node.id, publicKey, pools: { v4: POOL_V4, v6: POOL_V6 }, reserved: dns, ttlSec: 86_400, random: source, spend });
+            // As the service does: a release token per lease, only its hash stored.
+            const releaseTokenHash = createHash('sha256').update(randomBytes(32).toString('base64url')).digest();
+            await leases.create({ nodeId: node.id, publicKey, pools: { v4: POOL_V4, v6: POOL_V6 }, reserved: dns, ttlSec: 86_400, random: source, spend, tenantId: null, releaseTokenHash });
             void generations.leaseCommitted(node.id, publicKey);
           }
         }),
