@@ -223,11 +223,12 @@ export class NodesRepository {
   /**
    * Records a pulse on the node's row. `changed` says whether the pulse changed what selection
    * reads from the row (health, a dead node back to active, a recovery): only then do cached rows
-   * need dropping.
+   * need dropping. The row is read with the lock the UPDATE takes anyway (FOR NO KEY UPDATE: it
+   * does not wait for redemptions, whose lease inserts key-share lock the node row).
    */
   async recordPulse(id: string, healthy: boolean): Promise<{ generation: number; locationId: string; changed: boolean } | null> {
     const result: unknown = await this.ds.query(
-      `WITH before AS (SELECT healthy, status, recovered_at FROM node WHERE id = $1 FOR UPDATE)
+      `WITH before AS (SELECT healthy, status, recovered_at FROM node WHERE id = $1 FOR NO KEY UPDATE)
        UPDATE node SET
          recovered_at = CASE WHEN $2 AND node.last_pulse_at IS NOT NULL
                               AND (node.status = 'dead' OR NOT node.healthy OR node.last_pulse_at < now() - make_interval(secs => node.pulse_interval_sec * 3))
