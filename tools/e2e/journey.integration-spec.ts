@@ -31,7 +31,7 @@ import Stripe from 'stripe';
 import { migrateStackDatabases, waitForHttp } from '@phoenix/common/testing';
 import { base64urlDecode, generateWireGuardKeyPair, renderAuthorization } from '@phoenix/crypto';
 import { run } from '../client/cli';
-import { assertPortsFree, clientRunner, Services } from './harness';
+import { assertPortsFree, clientRunner, eraseConsumer, Services } from './harness';
 import { Gateways, startGateways } from '../gateway/gateways';
 import { loadState } from '../client/state';
 import { Needle, ScanReport, addressNeedle, assertClean, bytesNeedle, scanKeys, scanLog, scanMetrics, scanPostgres, scanRedis, textNeedle } from './privacy-scan';
@@ -207,15 +207,7 @@ describe('the whole journey: sign-up to packets through the tunnel', () => {
     await realFetch(`${CONFIG_DIRECT}/admin/locations/${LOCATION}`, { method: 'DELETE', headers: { authorization: `Bearer ${CONFIG_ADMIN}` } }).catch(() => undefined);
     // This run's users leave as a user would: erasure through the API (identity database and
     // quota), then the Firebase account itself (the emulator's admin endpoint).
-    for (const u of users) {
-      const idToken = loadState(u.dir).session?.idToken;
-      if (idToken) await realFetch(`${AUTH_DIRECT}/account`, { method: 'DELETE', headers: { authorization: `Bearer ${idToken}` } }).catch(() => undefined);
-      await realFetch(`http://${process.env.FIREBASE_AUTH_EMULATOR_HOST}/identitytoolkit.googleapis.com/v1/projects/${process.env.FIREBASE_PROJECT_ID}/accounts:delete`, {
-        method: 'POST',
-        headers: { authorization: 'Bearer owner', 'content-type': 'application/json' },
-        body: JSON.stringify({ localId: u.uid }),
-      }).catch(() => undefined);
-    }
+    for (const u of users) await eraseConsumer(AUTH_DIRECT, u.dir, u.uid, realFetch);
     await services.stopAll();
     gateways?.stop();
     if (labMade) await destroyLab(lab);
