@@ -1,5 +1,5 @@
 import { NodeHotMetrics } from './node-metrics.store';
-import { NodeSelectionService, loadLevel, toCandidate } from './node-selection.service';
+import { NODE_ROWS_TTL_MS, NodeSelectionService, loadLevel, toCandidate } from './node-selection.service';
 import { NodeRecord } from './nodes.repository';
 
 function record(id: string, o: Partial<NodeRecord> = {}): NodeRecord {
@@ -190,5 +190,46 @@ describe('NodeSelectionService at size', () => {
     expect(Number((await f.pick('de-fra', 'tenant-a'))!.slice(1))).toBeLessThan(10);
     expect(f.reads).toHaveLength(1);
     expect(f.reads[0]!.every((id) => Number(id.slice(1)) < 10)).toBe(true);
+  });
+});
+
+describe('NodeSelectionService row cache', () => {
+  it('serves rows older than the TTL while one background read refreshes them, and waits only for rows twice as old', async () => {
+    let now = 1_000_000_000;
+    const rows = [record('a'), record('b')];
+    // The first read answers at once; later ones wait until the test answers them (reads[i]).
+    const reads: Array<(r: NodeRecord[]) => void> = [];
+    let calls = 0;
+    const nodes = {
+      activeNodes: (loc: string) => {
+        calls++;
+        if (calls === 1) return Promise.resolve(rows.filter((r) => r.locationId === loc));
+        return new Promise<NodeRecord[]>((resolve) => reads.push(resolve));
+      },
+    };
+    const metrics = { read: async (ids: string[]) => new Map(ids.map((id) => [id, { load: 10, peers: 0, at: now - 1000, assignedSinceLastPulse: 0 }])) };
+    const random = { source: (n: number) => new Uint8Array(n).fill(7) };
+    const service = new NodeSelectionService(nodes as never, metrics as never, { nowMs: () => now } as never, random as never);
+
+    expect((await service.select('de-fra'))?.id).toMatch(/^[ab]$/);
+    now += NODE_ROWS_TTL_MS + 100;
+    // Past the TTL: answered from the rows held, one refresh started (still pending).
+    expect((await service.select('de-fra'))?.id).toMatch(/^[ab]$/);
+    expect((await service.select('de-fra'))?.id).toMatch(/^[ab]$/);
+    expect(calls).toBe(2);
+    // The refresh lands: its rows (only b now) serve from then on.
+    reads[0]!([rows[1]!]);
+    await new Promise((r) => setImmediate(r));
+    expect((await service.select('de-fra'))?.id).toBe('b');
+    // Twice the TTL after the refresh began: nothing is served until a new read answers.
+    now += 2 * NODE_ROWS_TTL_MS;
+    const waiting = service.select('de-fra');
+    let answered = false;
+    void waiting.then(() => (answered = true));
+    await new Promise((r) => setImmediate(r));
+    expect(answered).toBe(false);
+    expect(calls).toBe(3);
+    reads[1]!([rows[0]!]);
+    expect((await waiting)?.id).toBe('a');
   });
 });

@@ -59,6 +59,14 @@ interface CachedRows {
   pools: Map<string | null, RowFacts[]>;
 }
 
+/** One read of a location's rows: when it started, whether it is done, and whether a refresh of it runs. */
+interface RowsEntry {
+  at: number;
+  rows: Promise<CachedRows>;
+  settled: boolean;
+  refreshing: boolean;
+}
+
 export function loadLevel(load: number): LoadLevel {
   return load < 0.5 ? 'low' : load < 0.8 ? 'medium' : 'high';
 }
@@ -80,7 +88,7 @@ export const NODE_ROWS_TTL_MS = 1000;
  */
 @Injectable()
 export class NodeSelectionService {
-  private readonly rows = new Map<string, { at: number; rows: Promise<CachedRows> }>();
+  private readonly rows = new Map<string, RowsEntry>();
 
   constructor(
     private readonly nodes: NodesRepository,
@@ -94,23 +102,53 @@ export class NodeSelectionService {
     this.rows.clear();
   }
 
+  /**
+   * The location's rows: read once, then reused for {@link NODE_ROWS_TTL_MS}. Past that, the rows
+   * held are still served while one read refreshes them in the background (for as long again), so
+   * no redemption waits for a location's rows to be read again — at 834 nodes a location, that
+   * read was the slow tail of redemption latency. Only rows older than twice the TTL, or none, are
+   * waited for.
+   */
   private activeNodes(location: string): Promise<CachedRows> {
     const now = this.clock.nowMs();
     const hit = this.rows.get(location);
     if (hit && now - hit.at < NODE_ROWS_TTL_MS) return hit.rows;
-    const rows = this.nodes.activeNodes(location).then((records) => {
-      const pools = new Map<string | null, RowFacts[]>();
-      for (const r of records) {
-        const pool = pools.get(r.tenantId);
-        if (pool) pool.push(rowFacts(r));
-        else pools.set(r.tenantId, [rowFacts(r)]);
+    if (hit && now - hit.at < 2 * NODE_ROWS_TTL_MS && hit.settled) {
+      if (!hit.refreshing) {
+        hit.refreshing = true;
+        const next = this.read(location, now);
+        // Replaces the entry once read (unless something newer did meanwhile); a failed read keeps the old rows until they are too old.
+        next.rows.then(
+          () => this.rows.get(location) === hit && this.rows.set(location, next),
+          () => (hit.refreshing = false),
+        );
       }
-      return { records, pools };
-    });
-    this.rows.set(location, { at: now, rows });
+      return hit.rows;
+    }
+    const entry = this.read(location, now);
+    this.rows.set(location, entry);
     // A failed read is not cached: the next request asks the database again.
-    rows.catch(() => this.rows.get(location)?.rows === rows && this.rows.delete(location));
-    return rows;
+    entry.rows.catch(() => this.rows.get(location) === entry && this.rows.delete(location));
+    return entry.rows;
+  }
+
+  private read(location: string, at: number): RowsEntry {
+    const entry: RowsEntry = {
+      at,
+      settled: false,
+      refreshing: false,
+      rows: this.nodes.activeNodes(location).then((records) => {
+        const pools = new Map<string | null, RowFacts[]>();
+        for (const r of records) {
+          const pool = pools.get(r.tenantId);
+          if (pool) pool.push(rowFacts(r));
+          else pools.set(r.tenantId, [rowFacts(r)]);
+        }
+        entry.settled = true;
+        return { records, pools };
+      }),
+    };
+    return entry;
   }
 
   /** Every active node of `location` with its hot metrics (all read: for the availability view). */
