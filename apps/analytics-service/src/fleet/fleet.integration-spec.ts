@@ -1,11 +1,9 @@
 import { randomInt } from 'node:crypto';
-import { Writable } from 'node:stream';
-import { Logger } from '@nestjs/common';
 import { ClientProxy, ClientProxyFactory } from '@nestjs/microservices';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { FleetReportRow, Patterns, ServiceLogger, createServiceApp, loadConfig, redisClientOptions, redisTransportOptions } from '@phoenix/common';
-import { sideRedisUrl } from '@phoenix/common/testing';
+import { FleetReportRow, Patterns, createServiceApp, loadConfig, redisClientOptions, redisTransportOptions } from '@phoenix/common';
+import { CapturedLogs, captureServiceLogs, sideRedisUrl } from '@phoenix/common/testing';
 import { createClickHouse } from '@phoenix/database';
 import { lastValueFrom } from 'rxjs';
 import { AppModule } from '../app.module';
@@ -42,9 +40,9 @@ describe('analytics-service: fleet reports from config-service into fleet_hourly
   let app: NestFastifyApplication;
   let ch: ClickHouseClient;
   let sender: ClientProxy;
-  let chunks: string[];
+  let logs: CapturedLogs;
   const used: string[] = [];
-  const lines = () => chunks.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const lines = () => logs.lines();
 
   const thisHour = Math.floor(Date.now() / HOUR_MS) * HOUR_MS;
   const iso = (ms: number) => new Date(ms).toISOString();
@@ -86,14 +84,7 @@ describe('analytics-service: fleet reports from config-service into fleet_hourly
     app.connectMicroservice(redisTransportOptions(config.REDIS_URL), { inheritAppConfig: true });
     await app.startAllMicroservices();
     await app.listen(0, '127.0.0.1');
-    chunks = [];
-    const out = new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        chunks.push(chunk.toString());
-        cb();
-      },
-    });
-    Logger.overrideLogger(new ServiceLogger('analytics-service', 'info', out));
+    logs = captureServiceLogs('analytics-service');
     ch = createClickHouse(config.CLICKHOUSE_URL);
     // The sender is config-service's side: the network user, which may publish analytics.fleet.* only.
     sender = ClientProxyFactory.create(redisClientOptions('fleet-sender', sideRedisUrl('config-service')) as never) as unknown as ClientProxy;
@@ -111,7 +102,7 @@ describe('analytics-service: fleet reports from config-service into fleet_hourly
   afterAll(async () => {
     await sender?.close();
     await app?.close();
-    Logger.overrideLogger(true);
+    logs?.restore();
     if (ch && used.length) await ch.command({ query: `ALTER TABLE fleet_hourly DELETE WHERE location IN (${used.map((l) => `'${l}'`).join(', ')})` });
     await ch?.close();
   });

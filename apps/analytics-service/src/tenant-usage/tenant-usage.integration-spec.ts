@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { Writable } from 'node:stream';
-import { Logger } from '@nestjs/common';
 import { ClientProxy, ClientProxyFactory } from '@nestjs/microservices';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { METRICS_REGISTRY, Patterns, ServiceLogger, ServiceMetrics, TenantUsageRow, createServiceApp, loadConfig, redisClientOptions, redisTransportOptions } from '@phoenix/common';
-import { sideRedisUrl } from '@phoenix/common/testing';
+import { METRICS_REGISTRY, Patterns, ServiceMetrics, TenantUsageRow, createServiceApp, loadConfig, redisClientOptions, redisTransportOptions } from '@phoenix/common';
+import { CapturedLogs, captureServiceLogs, sideRedisUrl } from '@phoenix/common/testing';
 import { createClickHouse } from '@phoenix/database';
 import { lastValueFrom } from 'rxjs';
 import { AppModule } from '../app.module';
@@ -36,9 +34,9 @@ describe('analytics-service: tenant usage reports from config-service into tenan
   let app: NestFastifyApplication;
   let ch: ClickHouseClient;
   let sender: ClientProxy;
-  let chunks: string[];
+  let logs: CapturedLogs;
   const used: string[] = [];
-  const lines = () => chunks.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const lines = () => logs.lines();
 
   const today = new Date(Math.floor(Date.now() / DAY_MS) * DAY_MS).toISOString().slice(0, 10);
   const dayBefore = (n: number) => new Date(Date.parse(today) - n * DAY_MS).toISOString().slice(0, 10);
@@ -73,14 +71,7 @@ describe('analytics-service: tenant usage reports from config-service into tenan
     app.connectMicroservice(redisTransportOptions(config.REDIS_URL), { inheritAppConfig: true });
     await app.startAllMicroservices();
     await app.listen(0, '127.0.0.1');
-    chunks = [];
-    const out = new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        chunks.push(chunk.toString());
-        cb();
-      },
-    });
-    Logger.overrideLogger(new ServiceLogger('analytics-service', 'info', out));
+    logs = captureServiceLogs('analytics-service');
     ch = createClickHouse(config.CLICKHOUSE_URL);
     // The sender is config-service's side: the network user, which may publish analytics.tenant.usage.
     sender = ClientProxyFactory.create(redisClientOptions('usage-sender', sideRedisUrl('config-service')) as never) as unknown as ClientProxy;
@@ -97,7 +88,7 @@ describe('analytics-service: tenant usage reports from config-service into tenan
   afterAll(async () => {
     await sender?.close();
     await app?.close();
-    Logger.overrideLogger(true);
+    logs?.restore();
     if (ch && used.length) await ch.command({ query: `ALTER TABLE tenant_usage_daily DELETE WHERE tenant_id IN (${used.map((t) => `'${t}'`).join(', ')})` });
     await ch?.close();
   });

@@ -1,9 +1,7 @@
 import { randomInt, randomUUID } from 'node:crypto';
-import { Writable } from 'node:stream';
-import { Logger } from '@nestjs/common';
 import { ClientProxy, ClientProxyFactory } from '@nestjs/microservices';
-import { FleetReport, FleetReportRow, Patterns, TenantUsageReport, type RedisClient, ServiceLogger, loadConfig, redisClientOptions, redisTransportOptions } from '@phoenix/common';
-import { FakeClock, ThrowawayRedis, dropRedisPrefix, redisClusterTargets, sideRedisUrl } from '@phoenix/common/testing';
+import { FleetReport, FleetReportRow, Patterns, TenantUsageReport, type RedisClient, loadConfig, redisClientOptions, redisTransportOptions } from '@phoenix/common';
+import { CapturedLogs, captureServiceLogs, FakeClock, ThrowawayRedis, dropRedisPrefix, redisClusterTargets, sideRedisUrl } from '@phoenix/common/testing';
 import { base64urlDecode, base64urlEncode } from '@phoenix/crypto';
 import { createClickHouse, createRedis } from '@phoenix/database';
 import Redis from 'ioredis';
@@ -399,19 +397,12 @@ describe.each(redisClusterTargets())('FleetCounters on the Redis $name', ({ side
 describe('FleetCounters while Redis is down: counting never fails its caller', () => {
   let server: ThrowawayRedis;
   let redis: RedisClient;
-  let chunks: string[];
-  const lines = () => chunks.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  let logs: CapturedLogs;
+  const lines = () => logs.lines();
 
   beforeAll(async () => {
     server = await ThrowawayRedis.start();
-    chunks = [];
-    const out = new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        chunks.push(chunk.toString());
-        cb();
-      },
-    });
-    Logger.overrideLogger(new ServiceLogger('config-service', 'info', out));
+    logs = captureServiceLogs('config-service');
     redis = createRedis(server.url, 'fleet-down-spec');
     await until('Redis', 5000, () => (redis.status === 'ready' ? true : undefined));
   });
@@ -419,7 +410,7 @@ describe('FleetCounters while Redis is down: counting never fails its caller', (
   afterAll(async () => {
     redis?.disconnect();
     await server?.dispose();
-    Logger.overrideLogger(true);
+    logs?.restore();
   });
 
   it('returns at once, logs the outage once through the outage log, and counts again once Redis is back', async () => {
@@ -442,7 +433,7 @@ describe('FleetCounters while Redis is down: counting never fails its caller', (
     await until('a count after the outage', 5000, async () => ((await counters.read(hour).catch(() => []))[0]?.redemptions === 1 ? true : undefined));
     await until('the recovery line', 5000, () => lines().find((l) => l.msg === 'Redis available again' && l.connection === 'fleet-counters'));
     expect(lines().filter((l) => l.connection === 'fleet-counters' && l.msg === 'Redis unavailable')).toHaveLength(1);
-    expect(chunks.join('')).not.toContain('127.0.0.1');
+    expect(logs.text()).not.toContain('127.0.0.1');
   }, 30_000);
 });
 

@@ -1,7 +1,5 @@
-import { Writable } from 'node:stream';
-import { Logger } from '@nestjs/common';
-import { ServiceLogger, ServiceMetrics, type RedisClient } from '@phoenix/common';
-import { FakeClock, ThrowawayRedis, dropRedisPrefix, redisTestTargets } from '@phoenix/common/testing';
+import { ServiceMetrics, type RedisClient } from '@phoenix/common';
+import { CapturedLogs, captureServiceLogs, FakeClock, ThrowawayRedis, dropRedisPrefix, redisTestTargets } from '@phoenix/common/testing';
 import { createRedis } from '@phoenix/database';
 import { uniquePrefix } from '../../test/support';
 import { RedisKeys } from '../core/redis-keys';
@@ -127,19 +125,12 @@ describe.each(redisTestTargets())('TenantUsageStore on the Redis $name', ({ side
 describe('TenantUsageStore while Redis is down: counting never fails its caller', () => {
   let server: ThrowawayRedis;
   let redis: RedisClient;
-  let chunks: string[];
-  const lines = () => chunks.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  let logs: CapturedLogs;
+  const lines = () => logs.lines();
 
   beforeAll(async () => {
     server = await ThrowawayRedis.start();
-    chunks = [];
-    const out = new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        chunks.push(chunk.toString());
-        cb();
-      },
-    });
-    Logger.overrideLogger(new ServiceLogger('config-service', 'info', out));
+    logs = captureServiceLogs('config-service');
     redis = createRedis(server.url, 'tenant-usage-down-spec');
     await until('Redis', 5000, () => (redis.status === 'ready' ? true : undefined));
   });
@@ -147,7 +138,7 @@ describe('TenantUsageStore while Redis is down: counting never fails its caller'
   afterAll(async () => {
     redis?.disconnect();
     await server?.dispose();
-    Logger.overrideLogger(true);
+    logs?.restore();
   });
 
   it('returns at once, counts and logs the lost counts once, and counts again once Redis is back', async () => {
@@ -173,6 +164,6 @@ describe('TenantUsageStore while Redis is down: counting never fails its caller'
     await until('a count after the outage', 5000, async () => ((await store.collect(['2030-01-02']).catch(() => ({ rows: [] }))).rows[0]?.bytes === 7 ? true : undefined));
     await until('the recovery line', 5000, () => lines().find((l) => l.msg === 'Redis available again' && l.connection === 'tenant-usage'));
     expect(lines().filter((l) => l.connection === 'tenant-usage' && l.msg === 'Redis unavailable')).toHaveLength(1);
-    expect(chunks.join('')).not.toContain(A);
+    expect(logs.text()).not.toContain(A);
   }, 30_000);
 });

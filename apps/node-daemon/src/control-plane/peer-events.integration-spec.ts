@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Writable } from 'node:stream';
-import { Logger } from '@nestjs/common';
-import { PeersChangedEvent, ServiceLogger, newRedisClient, peersChangedChannel } from '@phoenix/common';
-import { ThrowawayRedis, redisClusterTargets, sideRedisUrl } from '@phoenix/common/testing';
+import { PeersChangedEvent, newRedisClient, peersChangedChannel } from '@phoenix/common';
+import { CapturedLogs, captureServiceLogs, ThrowawayRedis, redisClusterTargets, sideRedisUrl } from '@phoenix/common/testing';
 import Redis from 'ioredis';
 import { RedisPeerEvents } from './peer-events.subscriber';
 
@@ -24,25 +22,18 @@ const packet = (e: PeersChangedEvent) => JSON.stringify({ pattern: peersChangedC
 describe('RedisPeerEvents during a Redis outage', () => {
   let redis: ThrowawayRedis;
   let events: RedisPeerEvents;
-  let chunks: string[];
-  const lines = () => chunks.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  let logs: CapturedLogs;
+  const lines = () => logs.lines();
 
   beforeEach(async () => {
     redis = await ThrowawayRedis.start();
-    chunks = [];
-    const out = new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        chunks.push(chunk.toString());
-        cb();
-      },
-    });
-    Logger.overrideLogger(new ServiceLogger('node-daemon', 'info', out));
+    logs = captureServiceLogs('node-daemon');
   });
 
   afterEach(async () => {
     await events?.close();
     await redis.stop();
-    Logger.overrideLogger(true);
+    logs?.restore();
   });
 
   it('logs the outage as one structured warning without the address, then its end, and reconciles after reconnecting', async () => {
@@ -78,7 +69,7 @@ describe('RedisPeerEvents during a Redis outage', () => {
     const warnings = lines().filter((l) => l.msg === 'Redis unavailable' || l.msg === 'Redis still unavailable');
     expect(warnings).toEqual([expect.objectContaining({ level: 40, service: 'node-daemon', context: 'Redis', connection: 'peer-events', code: 'ECONNREFUSED' })]);
     expect(lines().filter((l) => l.msg === 'Redis available again')).toEqual([expect.objectContaining({ level: 30, connection: 'peer-events', failures: expect.any(Number) })]);
-    expect(chunks.join('')).not.toContain('127.0.0.1');
+    expect(logs.text()).not.toContain('127.0.0.1');
     expect(received[0]).toEqual(event);
   }, 60_000);
 });

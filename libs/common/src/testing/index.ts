@@ -8,3 +8,4 @@ export * from './redis-keys';
 export * from './tcp-proxy';
 export * from './redis-targets';
 export * from './redis-with-users';
+export * from './log-capture';
