@@ -1,7 +1,7 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { ClientProxy, ClientProxyFactory } from '@nestjs/microservices';
 import { FleetReport, FleetReportRow, Patterns, TenantUsageReport, type RedisClient, loadConfig, redisClientOptions, redisTransportOptions } from '@phoenix/common';
-import { CapturedLogs, captureServiceLogs, FakeClock, ThrowawayRedis, dropRedisPrefix, redisClusterTargets, sideRedisUrl } from '@phoenix/common/testing';
+import { CapturedLogs, captureServiceLogs, FakeClock, ThrowawayRedis, dropRedisPrefix, redisClusterTargets, sideRedisUrl, until } from '@phoenix/common/testing';
 import { base64urlDecode, base64urlEncode } from '@phoenix/crypto';
 import { createClickHouse, createRedis } from '@phoenix/database';
 import Redis from 'ioredis';
@@ -15,16 +15,6 @@ import { TenantUsageStore } from './tenant-usage.store';
 
 const ROW_FIELDS = ['hour', 'location', 'redemptions', 'reused', 'noCapacity', 'invalid', 'loadSum', 'loadSamples'].sort();
 const COUNTER = /^([a-z]{2}-[a-z0-9]{2,16}|auto):(redemptions|reused|noCapacity|invalid|loadSum|loadSamples)$/;
-
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /**
  * A location id no other suite uses, letters only (no scan of stored data mistakes it for an id).

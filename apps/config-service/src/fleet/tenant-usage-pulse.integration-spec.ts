@@ -1,19 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { dropRedisPrefix } from '@phoenix/common/testing';
+import { dropRedisPrefix, until } from '@phoenix/common/testing';
 import Redis from 'ioredis';
 import { LocalIssuer, Registered, RunningApp, TestDb, addNode, createNetworkDb, env, pulse, startApp, testEnv, uniquePrefix } from '../../test/support';
 import { MAX_PULSE_TENANTS } from './dto/tenant-bytes.dto';
 import { dayOf } from './tenant-usage.store';
-
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('pulses with tenantBytes: metered per tenant and day, strictly validated', () => {
   let db: TestDb;

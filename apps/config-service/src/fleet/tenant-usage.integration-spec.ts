@@ -1,5 +1,5 @@
 import { ServiceMetrics, type RedisClient } from '@phoenix/common';
-import { CapturedLogs, captureServiceLogs, FakeClock, ThrowawayRedis, dropRedisPrefix, redisTestTargets } from '@phoenix/common/testing';
+import { CapturedLogs, captureServiceLogs, FakeClock, ThrowawayRedis, dropRedisPrefix, redisTestTargets, until } from '@phoenix/common/testing';
 import { createRedis } from '@phoenix/database';
 import { uniquePrefix } from '../../test/support';
 import { RedisKeys } from '../core/redis-keys';
@@ -8,16 +8,6 @@ import { TENANT_USAGE_KEEP_DAYS, TenantUsageStore } from './tenant-usage.store';
 const A = '0b7e4c1e-59d4-4c8a-9d1e-7a1f4b2c3d4e';
 const B = 'f3a2b1c0-1234-4abc-8def-0123456789ab';
 const at = (iso: string) => new Date(iso);
-
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** Every key under `prefix` with its fields (admin connection; SCAN on every master of a cluster). */
 async function keysUnder(admin: RedisClient, prefix: string): Promise<string[]> {

@@ -1,18 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { PeersChangedEvent, newRedisClient, peersChangedChannel } from '@phoenix/common';
-import { CapturedLogs, captureServiceLogs, ThrowawayRedis, redisClusterTargets, sideRedisUrl } from '@phoenix/common/testing';
+import { CapturedLogs, captureServiceLogs, ThrowawayRedis, redisClusterTargets, sideRedisUrl, until } from '@phoenix/common/testing';
 import Redis from 'ioredis';
 import { RedisPeerEvents } from './peer-events.subscriber';
-
-async function until<T>(what: string, timeoutMs: number, probe: () => T | undefined): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const event: PeersChangedEvent = { nodeId: 'node-1', generation: 7, added: [], removed: ['key'] };
 /** A Redis-transport packet of `e` on its node's channel, as config-service's ClientProxy.emit sends it. */

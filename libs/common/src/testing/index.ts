@@ -9,3 +9,4 @@ export * from './tcp-proxy';
 export * from './redis-targets';
 export * from './redis-with-users';
 export * from './log-capture';
+export * from './until';

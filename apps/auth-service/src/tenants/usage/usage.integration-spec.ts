@@ -1,7 +1,7 @@
 import { ClientProxy, ClientProxyFactory } from '@nestjs/microservices';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { Patterns, type ScheduledCommand, redisClientOptions } from '@phoenix/common';
-import { RedisWithUsers, ServiceProcess, dropRedisPrefix, freeLoopbackPort, redisWithUsers, spawnService, waitForHttp } from '@phoenix/common/testing';
+import { RedisWithUsers, ServiceProcess, dropRedisPrefix, freeLoopbackPort, redisWithUsers, spawnService, waitForHttp, until } from '@phoenix/common/testing';
 import { createClickHouse } from '@phoenix/database';
 import Redis from 'ioredis';
 import { firstValueFrom, timeout } from 'rxjs';
@@ -234,6 +234,12 @@ describe('tenant usage: GET /api/v1/usage and the monthly Stripe meter events (A
 
     it('sends each event once when two replicas hear the same command (the first reply speaks for the month)', async () => {
       const second = await startTestApp(testEnv(db, prefix, { REDIS_URL: redis.sideUrl('auth-service'), STRIPE_API_URL: stripe.url }), { transport: true });
+      // Every replica's reply to the command, counted on the reply channel: the second replica is
+      // closed only after it answered too (closing it mid-answer rejects its publish).
+      const replies = new Redis(redis.adminUrl, { maxRetriesPerRequest: 1 });
+      let answered = 0;
+      replies.on('message', () => answered++);
+      await replies.subscribe(`${Patterns.TENANT_USAGE_BILLING}.reply`);
       try {
         expect(await listening(Patterns.TENANT_USAGE_BILLING)).toBeGreaterThanOrEqual(2);
         const calls = meterEvents().length;
@@ -247,7 +253,9 @@ describe('tenant usage: GET /api/v1/usage and the monthly Stripe meter events (A
         expect(sent.find((e) => e.identifier === `${tenants.b.id}:2027-02:connection_hours`)).toMatchObject({ value: '2', customer: 'cus_TenantB2' });
         const states: Array<{ state: string }> = await ds.query(`SELECT state FROM tenant_usage_reports WHERE month = '2027-02'`);
         expect(states.map((r) => r.state)).toEqual(Array(6).fill('sent'));
+        await until('both replicas to answer', 30_000, () => (answered >= 2 ? true : undefined));
       } finally {
+        replies.disconnect();
         await second.close();
       }
     });
