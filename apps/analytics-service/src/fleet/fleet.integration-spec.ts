@@ -1,13 +1,8 @@
 import { randomInt } from 'node:crypto';
-import { ClientProxy, ClientProxyFactory } from '@nestjs/microservices';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { FleetReportRow, Patterns, createServiceApp, loadConfig, redisClientOptions, redisTransportOptions } from '@phoenix/common';
-import { CapturedLogs, captureServiceLogs, sideRedisUrl, until } from '@phoenix/common/testing';
-import { createClickHouse } from '@phoenix/database';
-import { lastValueFrom } from 'rxjs';
-import { AppModule } from '../app.module';
-import { configShape } from '../config';
+import { FleetReportRow, Patterns } from '@phoenix/common';
+import { CapturedLogs, until } from '@phoenix/common/testing';
+import { ReportReceiver, startReportReceiver } from '../../test/report-support';
 
 const HOUR_MS = 3_600_000;
 
@@ -27,9 +22,8 @@ interface StoredRow {
 }
 
 describe('analytics-service: fleet reports from config-service into fleet_hourly', () => {
-  let app: NestFastifyApplication;
+  let receiver: ReportReceiver;
   let ch: ClickHouseClient;
-  let sender: ClientProxy;
   let logs: CapturedLogs;
   const used: string[] = [];
   const lines = () => logs.lines();
@@ -52,7 +46,7 @@ describe('analytics-service: fleet reports from config-service into fleet_hourly
     used.push(l);
     return l;
   };
-  const send = (report: unknown) => lastValueFrom(sender.emit(Patterns.ANALYTICS_FLEET_REPORT, report), { defaultValue: undefined });
+  const send = (report: unknown) => receiver.send(report);
   const stored = async (locations: string[]): Promise<StoredRow[]> => {
     const rs = await ch.query({
       query: `SELECT toString(hour) AS hour, location, redemptions, reused, no_capacity, invalid, load_sum, load_samples, version
@@ -69,33 +63,12 @@ describe('analytics-service: fleet reports from config-service into fleet_hourly
   };
 
   beforeAll(async () => {
-    const config = loadConfig(configShape, { ...process.env, REDIS_URL: sideRedisUrl('analytics-service'), LOG_LEVEL: 'silent' });
-    app = await createServiceApp({ service: 'analytics-service', module: AppModule.forRoot(config), port: 0, host: '127.0.0.1', description: 'test' });
-    app.connectMicroservice(redisTransportOptions(config.REDIS_URL), { inheritAppConfig: true });
-    await app.startAllMicroservices();
-    await app.listen(0, '127.0.0.1');
-    logs = captureServiceLogs('analytics-service');
-    ch = createClickHouse(config.CLICKHOUSE_URL);
-    // The sender is config-service's side: the network user, which may publish analytics.fleet.* only.
-    sender = ClientProxyFactory.create(redisClientOptions('fleet-sender', sideRedisUrl('config-service')) as never) as unknown as ClientProxy;
-    // The subscription of the transport server is in place once a report gets through.
-    await until('the transport to deliver', 15_000, async () => {
-      try {
-        await settle();
-        return true;
-      } catch {
-        return undefined;
-      }
-    });
+    receiver = await startReportReceiver(Patterns.ANALYTICS_FLEET_REPORT, 'fleet-sender');
+    ({ ch, logs } = receiver);
+    await receiver.waitForTransport(settle);
   });
 
-  afterAll(async () => {
-    await sender?.close();
-    await app?.close();
-    logs?.restore();
-    if (ch && used.length) await ch.command({ query: `ALTER TABLE fleet_hourly DELETE WHERE location IN (${used.map((l) => `'${l}'`).join(', ')})` });
-    await ch?.close();
-  });
+  afterAll(() => receiver?.close('fleet_hourly', 'location', used));
 
   it('stores a report per (hour, location) with its version, and a later report replaces it (FINAL)', async () => {
     const de = location();

@@ -1,13 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { ClientProxy, ClientProxyFactory } from '@nestjs/microservices';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { METRICS_REGISTRY, Patterns, ServiceMetrics, TenantUsageRow, createServiceApp, loadConfig, redisClientOptions, redisTransportOptions } from '@phoenix/common';
-import { CapturedLogs, captureServiceLogs, sideRedisUrl, until } from '@phoenix/common/testing';
-import { createClickHouse } from '@phoenix/database';
-import { lastValueFrom } from 'rxjs';
-import { AppModule } from '../app.module';
-import { configShape } from '../config';
+import { METRICS_REGISTRY, Patterns, ServiceMetrics, TenantUsageRow } from '@phoenix/common';
+import { CapturedLogs, until } from '@phoenix/common/testing';
+import { ReportReceiver, startReportReceiver } from '../../test/report-support';
 
 const DAY_MS = 86_400_000;
 
@@ -21,9 +17,9 @@ interface StoredRow {
 }
 
 describe('analytics-service: tenant usage reports from config-service into tenant_usage_daily', () => {
+  let receiver: ReportReceiver;
   let app: NestFastifyApplication;
   let ch: ClickHouseClient;
-  let sender: ClientProxy;
   let logs: CapturedLogs;
   const used: string[] = [];
   const lines = () => logs.lines();
@@ -36,7 +32,7 @@ describe('analytics-service: tenant usage reports from config-service into tenan
     used.push(t);
     return t;
   };
-  const send = (report: unknown) => lastValueFrom(sender.emit(Patterns.ANALYTICS_TENANT_USAGE, report), { defaultValue: undefined });
+  const send = (report: unknown) => receiver.send(report);
   const stored = async (tenants: string[]): Promise<StoredRow[]> => {
     const rs = await ch.query({
       query: `SELECT * FROM tenant_usage_daily FINAL WHERE tenant_id IN (${tenants.map((t) => `'${t}'`).join(', ')}) ORDER BY tenant_id, day, version`,
@@ -56,32 +52,12 @@ describe('analytics-service: tenant usage reports from config-service into tenan
   };
 
   beforeAll(async () => {
-    const config = loadConfig(configShape, { ...process.env, REDIS_URL: sideRedisUrl('analytics-service'), LOG_LEVEL: 'silent' });
-    app = await createServiceApp({ service: 'analytics-service', module: AppModule.forRoot(config), port: 0, host: '127.0.0.1', description: 'test' });
-    app.connectMicroservice(redisTransportOptions(config.REDIS_URL), { inheritAppConfig: true });
-    await app.startAllMicroservices();
-    await app.listen(0, '127.0.0.1');
-    logs = captureServiceLogs('analytics-service');
-    ch = createClickHouse(config.CLICKHOUSE_URL);
-    // The sender is config-service's side: the network user, which may publish analytics.tenant.usage.
-    sender = ClientProxyFactory.create(redisClientOptions('usage-sender', sideRedisUrl('config-service')) as never) as unknown as ClientProxy;
-    await until('the transport to deliver', 15_000, async () => {
-      try {
-        await settle();
-        return true;
-      } catch {
-        return undefined;
-      }
-    });
+    receiver = await startReportReceiver(Patterns.ANALYTICS_TENANT_USAGE, 'usage-sender');
+    ({ app, ch, logs } = receiver);
+    await receiver.waitForTransport(settle);
   });
 
-  afterAll(async () => {
-    await sender?.close();
-    await app?.close();
-    logs?.restore();
-    if (ch && used.length) await ch.command({ query: `ALTER TABLE tenant_usage_daily DELETE WHERE tenant_id IN (${used.map((t) => `'${t}'`).join(', ')})` });
-    await ch?.close();
-  });
+  afterAll(() => receiver?.close('tenant_usage_daily', 'tenant_id', used));
 
   it('stores a report per (day, tenant) with its version, and a later report for the same (day, tenant) replaces it under FINAL', async () => {
     const a = tenant();
