@@ -112,6 +112,8 @@ export class FleetCounters implements BeforeApplicationShutdown {
     if (entry) entry.by += by;
     else fields.set(field, { by, float });
     if (!this.timer) {
+      // Not scheduled work (that is job-worker's): a write buffer's deadline, armed by a count and
+      // fired once, so counts wait in memory at most FLEET_COUNT_FLUSH_MS before they are written.
       this.timer = setTimeout(() => void this.flush(), FLEET_COUNT_FLUSH_MS);
       this.timer.unref();
     }
