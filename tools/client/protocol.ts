@@ -87,19 +87,20 @@ export interface Redemption {
 export async function redeem(e: Endpoints, token: string, location: string): Promise<Redemption> {
   const keys = generateWireGuardKeyPair();
   const reply = await redeemToken(e, renderAuthorization(base64urlDecode(token)), location, keys.publicKey);
+  return { spent: true, reply, lease: leaseOf(reply, keys) };
+}
+
+/** The lease a config answer describes, with the key pair made here for it. */
+function leaseOf(reply: VpnConfigReply, keys: { privateKey: string; publicKey: string }): Omit<Lease, 'configFile'> {
   return {
-    spent: true,
-    reply,
-    lease: {
-      location: reply.node.location,
-      nodeId: reply.node.id,
-      privateKey: keys.privateKey,
-      publicKey: keys.publicKey,
-      addresses: reply.interface.addresses,
-      dns: reply.interface.dns,
-      peer: reply.peer,
-      expiresAt: reply.expiresAt,
-    },
+    location: reply.node.location,
+    nodeId: reply.node.id,
+    privateKey: keys.privateKey,
+    publicKey: keys.publicKey,
+    addresses: reply.interface.addresses,
+    dns: reply.interface.dns,
+    peer: reply.peer,
+    expiresAt: reply.expiresAt,
   };
 }
 
@@ -165,19 +166,5 @@ export async function redeemTenant(e: Endpoints, token: string, location: string
   if (!reply.lease || typeof reply.lease.id !== 'string' || typeof reply.lease.releaseToken !== 'string') {
     throw new ClientError('config-service spent the token but answered without a lease id and release token (API.md "B2B tenants"): the config is not kept, as it could not be released');
   }
-  return {
-    reply,
-    lease: {
-      location: reply.node.location,
-      nodeId: reply.node.id,
-      privateKey: keys.privateKey,
-      publicKey: keys.publicKey,
-      addresses: reply.interface.addresses,
-      dns: reply.interface.dns,
-      peer: reply.peer,
-      expiresAt: reply.expiresAt,
-      leaseId: reply.lease.id,
-      releaseToken: reply.lease.releaseToken,
-    },
-  };
+  return { reply, lease: { ...leaseOf(reply, keys), leaseId: reply.lease.id, releaseToken: reply.lease.releaseToken } };
 }
