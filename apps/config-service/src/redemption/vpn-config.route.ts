@@ -1,12 +1,11 @@
 import { Injectable, ValidationPipe } from '@nestjs/common';
+import { getSchemaPath } from '@nestjs/swagger';
 import { AppError, DEFAULT_JSON_LIMITS, ErrorCode, parseJsonBody, strictValidationPipe, type RawReply, type RawRequest, type RawRoute } from '@phoenix/common';
-import { RedeemDto } from './dto/redeem.dto';
+import { RedeemDto, RedeemResponse } from './dto/redeem.dto';
 import { RedemptionService } from './redemption.service';
 import { hasPrivateTokenCredentials, tokenBytes } from './token';
 
 const JSON_TYPE = 'application/json';
-const WG_KEY = { type: 'string', description: 'X25519 public key, base64 (44 characters)' } as const;
-const STRINGS = { type: 'array', items: { type: 'string' } } as const;
 
 /**
  * `POST /vpn/config` (API.md): redeem one token for a WireGuard config.
@@ -35,48 +34,14 @@ export class VpnConfigRoute {
       allowEmptyBody: true,
       bodyLimit: 64 * 1024,
       handle: (req) => this.handle(req),
+      models: [RedeemDto, RedeemResponse],
       openapi: {
         tags: ['vpn'],
         summary: 'Redeem one Privacy Pass token for a WireGuard config',
         parameters: [{ name: 'Authorization', in: 'header', required: false, description: 'PrivateToken token="<base64url Token>" (or the body field "token")', schema: { type: 'string' } }],
-        requestBody: {
-          required: false,
-          content: {
-            [JSON_TYPE]: {
-              schema: {
-                type: 'object',
-                additionalProperties: false,
-                properties: {
-                  location: { type: 'string', default: 'auto', example: 'de-fra', description: 'A location id, or "auto" for any' },
-                  publicKey: { ...WG_KEY, description: "The client's WireGuard public key (base64). Omit to have the server make the key pair (then sealTo is required)." },
-                  sealTo: { ...WG_KEY, description: 'X25519 public key (base64) the server-made private key is sealed to (libsodium crypto_box_seal)' },
-                  token: { type: 'string', maxLength: 1024, description: 'The token (base64url RFC 9578 Token), when not sent as Authorization: PrivateToken token="…"' },
-                },
-              },
-            },
-          },
-        },
+        requestBody: { required: false, content: { [JSON_TYPE]: { schema: { $ref: getSchemaPath(RedeemDto) } } } },
         responses: {
-          200: {
-            description: 'The config; Cache-Control: no-store',
-            content: {
-              [JSON_TYPE]: {
-                schema: {
-                  type: 'object',
-                  required: ['config', 'interface', 'peer', 'node', 'expiresAt'],
-                  properties: {
-                    config: { type: 'string', description: 'wg-quick configuration without the PrivateKey line (the app adds its key)' },
-                    interface: { type: 'object', properties: { addresses: STRINGS, dns: STRINGS } },
-                    peer: { type: 'object', properties: { publicKey: { type: 'string' }, endpoint: { type: 'string' }, allowedIps: STRINGS, persistentKeepalive: { type: 'integer' } } },
-                    node: { type: 'object', properties: { id: { type: 'string' }, location: { type: 'string' } } },
-                    expiresAt: { type: 'string', format: 'date-time' },
-                    lease: { type: 'object', properties: { id: { type: 'string' }, releaseToken: { type: 'string', description: 'Ends the lease at DELETE /vpn/config' } } },
-                    sealedPrivateKey: { type: 'string', description: 'Only for a server-made key pair: the 32-byte private key as a libsodium sealed box to sealTo, base64' },
-                  },
-                },
-              },
-            },
-          },
+          200: { description: 'The config; Cache-Control: no-store', content: { [JSON_TYPE]: { schema: { $ref: getSchemaPath(RedeemResponse) } } } },
           400: { description: 'VALIDATION_FAILED / MALFORMED_BODY / BODY_TOO_COMPLEX: unknown fields, bad base64, wrong lengths' },
           401: { description: 'UNAUTHENTICATED (no token; WWW-Authenticate: PrivateToken challenge) or INVALID_TOKEN' },
           404: { description: 'UNKNOWN_LOCATION' },

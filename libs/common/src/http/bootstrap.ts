@@ -130,6 +130,7 @@ export async function createServiceApp(opts: ServiceOptions): Promise<NestFastif
   const doc = SwaggerModule.createDocument(
     app,
     new DocumentBuilder().setTitle(`Phoenix ${opts.service}`).setDescription(opts.description).setVersion('1').addBearerAuth().build(),
+    { extraModels: raw.models() },
   );
   raw.document(doc);
   SwaggerModule.setup('docs', app, doc, { jsonDocumentUrl: 'docs-json' });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import type { Type } from '@nestjs/common';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { AppError } from '../errors/app-error';
 import type { DependencyFailureTest } from '../errors/dependency-failure';
@@ -53,6 +54,8 @@ export interface RawRoute {
   handle(req: RawRequest): Promise<RawReply>;
   /** The route's OpenAPI operation, added to the service's document. */
   openapi: OperationObject;
+  /** DTO classes (`@nestjs/swagger` decorated) the operation references with `getSchemaPath`: added to the document's schemas. */
+  models?: Array<Type<unknown>>;
 }
 
 /** The media type of a `Content-Type` header, lower-cased, without parameters ('' when absent). */
@@ -94,6 +97,11 @@ export class RawRouter {
   /** New requests are refused with `503` from now on; those in flight finish. */
   close(): void {
     this.closing = true;
+  }
+
+  /** The DTO classes the routes' operations reference. */
+  models(): Array<Type<unknown>> {
+    return [...this.routes.values()].flatMap((r) => r.models ?? []);
   }
 
   /** Adds each route's operation to an OpenAPI document. */
