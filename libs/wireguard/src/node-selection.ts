@@ -100,6 +100,16 @@ function pickWeighted<T>(items: readonly T[], weights: readonly number[], total:
   return items.length - 1; // float rounding at the very top of the range
 }
 
+/** @throws {WireGuardError} INVALID_ARGUMENT for a bad `now`, `location` or ramp option */
+function checkOptions(options: SelectNodeOptions): void {
+  if (!finite(options.now)) fail(WireGuardErrorCode.INVALID_ARGUMENT, 'now must be a finite number of milliseconds');
+  if (typeof options.location !== 'string' || options.location === '') {
+    fail(WireGuardErrorCode.INVALID_ARGUMENT, 'location must be a location code or "auto"');
+  }
+  const floor = options.minRampWeight ?? DEFAULT_MIN_RAMP_WEIGHT;
+  if (!(floor > 0 && floor <= 1)) fail(WireGuardErrorCode.INVALID_ARGUMENT, 'minRampWeight must be in (0, 1]');
+}
+
 /**
  * Chooses a node for a new lease by "power of two choices": draw two distinct eligible nodes at
  * random (weighted by ramp factor, so a just-recovered node is rarely drawn at first) and keep the
@@ -111,12 +121,7 @@ function pickWeighted<T>(items: readonly T[], weights: readonly number[], total:
  * @example selectNode(nodes, { now: clock.now(), location: 'auto', random: randomBytes })
  */
 export function selectNode<T extends NodeCandidate>(nodes: readonly T[], options: SelectNodeOptions): T | null {
-  if (!finite(options.now)) fail(WireGuardErrorCode.INVALID_ARGUMENT, 'now must be a finite number of milliseconds');
-  if (typeof options.location !== 'string' || options.location === '') {
-    fail(WireGuardErrorCode.INVALID_ARGUMENT, 'location must be a location code or "auto"');
-  }
-  const floor = options.minRampWeight ?? DEFAULT_MIN_RAMP_WEIGHT;
-  if (!(floor > 0 && floor <= 1)) fail(WireGuardErrorCode.INVALID_ARGUMENT, 'minRampWeight must be in (0, 1]');
+  checkOptions(options);
 
   const eligible = nodes.filter((node) => isNodeEligible(node, options));
   if (eligible.length <= 1) return eligible[0] ?? null;
@@ -157,12 +162,7 @@ export async function selectNodeSampled<R extends NodeRowFacts, T extends NodeCa
   hot: (drawn: readonly R[]) => Promise<readonly T[]>,
   options: SelectNodeOptions,
 ): Promise<T | null> {
-  if (!finite(options.now)) fail(WireGuardErrorCode.INVALID_ARGUMENT, 'now must be a finite number of milliseconds');
-  if (typeof options.location !== 'string' || options.location === '') {
-    fail(WireGuardErrorCode.INVALID_ARGUMENT, 'location must be a location code or "auto"');
-  }
-  const floor = options.minRampWeight ?? DEFAULT_MIN_RAMP_WEIGHT;
-  if (!(floor > 0 && floor <= 1)) fail(WireGuardErrorCode.INVALID_ARGUMENT, 'minRampWeight must be in (0, 1]');
+  checkOptions(options);
 
   const pool = rows.filter((r) => r.healthy && !r.draining && r.capacity > 0 && (options.location === 'auto' || r.location === options.location));
   const weights = pool.map((r) => rampFactor(r, options.now, options));
