@@ -64,8 +64,10 @@ import { NodeGenerations } from '../../apps/config-service/src/fleet/node-genera
 import { LeasesRepository } from '../../apps/config-service/src/leases/leases.repository';
 import { dayOf, forgetAt } from '../../apps/config-service/src/redemption/nullifier';
 import { TokenChallenge } from '../../apps/config-service/src/redemption/token-challenge';
-import { median, stackEnv } from '../support';
+import { addCpu, cpuMeter, CpuSpent, median, stackEnv } from '../support';
 
+/** `--throughput-only`: the throughput rounds alone (no 1,000,000-lease service, no growth rounds), for iterating. */
+const THROUGHPUT_ONLY = process.argv.includes('--throughput-only');
 const PORT = 3922;
 const LARGE_PORT = 3923;
 const CONNECTIONS = 16;
@@ -316,8 +318,8 @@ async function main(): Promise<void> {
     else log('pgbench not found (it comes with Debian\'s postgresql package: tools/deps/debian.sh, group stack): no physical reference in this run');
     const primary = await benchService(env, issuerUrl, PORT, 'bench');
     services.push(primary);
-    const big = await benchService(env, issuerUrl, LARGE_PORT, 'benchlarge');
-    services.push(big);
+    const big = THROUGHPUT_ONLY ? primary : await benchService(env, issuerUrl, LARGE_PORT, 'benchlarge');
+    if (big !== primary) services.push(big);
     const { config, service, base, ds, node, prefix, pulse } = primary;
     await waitForRedis(redis);
 
@@ -380,15 +382,26 @@ async function main(): Promise<void> {
     await floor(tokens.slice(cursor - WARMUP_REQUESTS, cursor));
     if (pgbench) await pgbench.run();
     const rounds: Array<{ http: Run; floorRps: number; pgbenchTps: number | null; bumps: number }> = [];
+    // Where the CPU goes, per phase: the whole machine, the load generator (this process: the
+    // floor's own work, or autocannon) and the service. Summed over the rounds.
+    const pids = { client: process.pid, service: service.proc.pid as number };
+    const none: CpuSpent = { wallMs: 0, machineMs: 0, processMs: {} };
+    const cpu = { http: none, floor: none, pgbench: none };
     for (let r = 0; r < ROUNDS; r++) {
       await pulse();
       // The floor reuses the round's tokens under its own key prefix: same verify, same SET NX.
       const batch = take(ROUND_REQUESTS);
+      let spent = cpuMeter(pids);
       const httpRun = await cannon(base, batch, CONNECTIONS);
+      cpu.http = addCpu(cpu.http, spent());
       const before = await generationOf();
+      spent = cpuMeter(pids);
       const floorRps = await floor(batch);
+      cpu.floor = addCpu(cpu.floor, spent());
       const bumps = (await generationOf()) - before;
+      spent = cpuMeter(pids);
       const pgbenchTps = pgbench ? await pgbench.run() : null;
+      cpu.pgbench = addCpu(cpu.pgbench, spent());
       rounds.push({ http: httpRun, floorRps, pgbenchTps, bumps });
     }
     const http: Run = {
@@ -404,6 +417,18 @@ async function main(): Promise<void> {
     const pgbenchTps = pgbench ? median(rounds.map((r) => r.pgbenchTps as number)) : null;
     const physicalRatio = pgbench ? median(rounds.map((r) => r.floorRps / (r.pgbenchTps as number))) : null;
     const bumpsPer100 = median(rounds.map((r) => (100 * r.bumps) / ROUND_REQUESTS));
+    const ops = ROUNDS * ROUND_REQUESTS;
+    const perOp = (c: CpuSpent, n: number, who: string) => (who === 'machine' ? c.machineMs : (c.processMs[who] ?? 0)) / n;
+    const busy = (c: CpuSpent) => `${fmt((100 * c.machineMs) / (c.wallMs * cpus().length))} % busy`;
+    log(`CPU per operation, ms (whole machine; load generator; service), summed over the rounds:`);
+    log(`  HTTP ${fmt(perOp(cpu.http, ops, 'machine'), 2)}; ${fmt(perOp(cpu.http, ops, 'client'), 2)}; ${fmt(perOp(cpu.http, ops, 'service'), 2)} (${busy(cpu.http)})`);
+    log(`  floor ${fmt(perOp(cpu.floor, ops, 'machine'), 2)}; ${fmt(perOp(cpu.floor, ops, 'client'), 2)}; — (${busy(cpu.floor)})`);
+    if (pgbench) log(`  pgbench ${fmt(perOp(cpu.pgbench, ROUNDS * CONNECTIONS * PGBENCH_PER_CLIENT, 'machine'), 2)}; —; — (${busy(cpu.pgbench)})`);
+
+    if (THROUGHPUT_ONLY) {
+      log(`| HTTP/s ${fmt(http.rps)}, floor/s ${fmt(floorRps)}, **HTTP/floor ${fmt(throughputRatio, 2)}**${physicalRatio === null ? '' : `, pgbench tps ${fmt(pgbenchTps as number)}, **floor/pgbench ${fmt(physicalRatio, 2)}**`} (--throughput-only: no growth rounds) |`);
+      return;
+    }
 
     // --- Growth: the same sequential client against ~1,000 and ~1,000,000 leases, in alternating
     // rounds (small, large, large, small, …); the growth is the median of the per-round p50 ratios.
