@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
 import { createClickHouse, runClickHouseMigrations } from './clickhouse';
-import { createPostgresDataSource, createTestDatabase, runMigrations, withDatabase } from './postgres';
+import { createPostgresDataSource, createTestDatabase, preparedQuery, runMigrations, withDatabase } from './postgres';
 import { postgresReadiness } from './readiness';
 import { randomUUID } from 'node:crypto';
 import { channelListeners, isRedisCluster } from '@phoenix/common';
@@ -87,6 +87,30 @@ describe('Postgres migrations', () => {
       expect(await ds.query(`SELECT name FROM migrations`)).toEqual([{ name: 'CreateWidgets1700000000000' }]);
       await ds.undoLastMigration();
       expect(await ds.query(`SELECT to_regclass('widget') AS t`)).toEqual([{ t: null }]);
+    } finally {
+      if (ds.isInitialized) await ds.destroy();
+      await db.drop();
+    }
+  });
+});
+
+describe('preparedQuery', () => {
+  it('runs a named statement on the pool, prepared once per connection, failing as ds.query does', async () => {
+    const db = await createTestDatabase(env('PHOENIX_PG_ADMIN_URL'), env('NETWORK_DATABASE_URL'));
+    const ds = createPostgresDataSource({ url: db.url, side: 'network', entities: [], migrations: [], poolSize: 1 });
+    try {
+      // Not connected yet: a database failure (503), as ds.query's.
+      expect(dependencyFailure(await preparedQuery(ds, 'spec_before_init', 'SELECT 1', []).catch((e: unknown) => e))).toBe('database');
+      await ds.initialize();
+      const text = `SELECT $1::int + 1 AS n, $2::text AS label`;
+      expect(await preparedQuery(ds, 'spec_add_one', text, [41, 'a'])).toEqual([{ n: 42, label: 'a' }]);
+      expect(await preparedQuery(ds, 'spec_add_one', text, [1, 'b'])).toEqual([{ n: 2, label: 'b' }]);
+      // Prepared on the pool's one connection, under its name, once.
+      expect(await ds.query(`SELECT name, statement FROM pg_prepared_statements WHERE name = 'spec_add_one'`)).toEqual([{ name: 'spec_add_one', statement: text }]);
+      // A failure carries the SQLSTATE where TypeORM puts it (driverError.code) and on the error itself.
+      const failed = await preparedQuery(ds, 'spec_div', `SELECT 1 / $1::int AS x`, [0]).catch((e: unknown) => e);
+      expect(failed).toMatchObject({ name: 'QueryFailedError', code: '22012', driverError: { code: '22012' } });
+      expect(dependencyFailure(failed)).toBeUndefined();
     } finally {
       if (ds.isInitialized) await ds.destroy();
       await db.drop();

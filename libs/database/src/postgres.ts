@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { DataSource, DataSourceOptions, MixedList, EntitySchema } from 'typeorm';
+import { CannotExecuteNotConnectedError, DataSource, DataSourceOptions, MixedList, EntitySchema, QueryFailedError } from 'typeorm';
 
 export type Side = 'identity' | 'network';
 
@@ -40,6 +40,29 @@ export function postgresOptions(o: PostgresOptions): DataSourceOptions {
 /** Creates (not initializes) a DataSource for one side's database. */
 export function createPostgresDataSource(o: PostgresOptions): DataSource {
   return new DataSource(postgresOptions(o));
+}
+
+/** What {@link preparedQuery} needs of the pg pool TypeORM's Postgres driver keeps. */
+interface PgPool {
+  query(config: { name: string; text: string; values: readonly unknown[] }): Promise<{ rows: unknown[] }>;
+}
+
+/**
+ * Runs one hot statement as a named prepared statement on the DataSource's own pg pool (the
+ * connections, limits and timeouts `ds.query` uses): Postgres parses and plans it once per
+ * connection instead of on every call, and no TypeORM query runner is made for it. For the
+ * statements every redemption and every pulse runs; everything else goes through TypeORM. `name`
+ * must be unique per `text` in the process. Fails as `ds.query` does: a `QueryFailedError` with
+ * the driver's error (and its SQLSTATE `code`) on it.
+ */
+export async function preparedQuery<R = Record<string, unknown>>(ds: DataSource, name: string, text: string, values: readonly unknown[]): Promise<R[]> {
+  const pool = (ds.driver as unknown as { master?: PgPool }).master;
+  if (!pool) throw new CannotExecuteNotConnectedError();
+  try {
+    return (await pool.query({ name, text, values })).rows as R[];
+  } catch (e) {
+    throw new QueryFailedError(text, [...values], e as Error);
+  }
 }
 
 /** Runs pending migrations; returns the names applied. Safe to call on an up-to-date database. */

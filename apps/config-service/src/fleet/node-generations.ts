@@ -1,6 +1,7 @@
 import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { Row, rowsOf } from '../database/rows';
+import { preparedQuery } from '@phoenix/database';
+import { Row } from '../database/rows';
 import { PeerAnnouncer, desiredPeer } from './peer-announcer';
 
 interface Waiter {
@@ -101,7 +102,7 @@ export class NodeGenerations implements BeforeApplicationShutdown {
     const step = this.owed.has(nodeId) ? 2 : 1;
     let generation: number;
     try {
-      const bumped = rowsOf(await this.ds.query(`UPDATE node_generation SET generation = generation + $2 WHERE node_id = $1 RETURNING generation`, [nodeId, step]));
+      const bumped = await preparedQuery(this.ds, 'node_generation_bump', `UPDATE node_generation SET generation = generation + $2 WHERE node_id = $1 RETURNING generation`, [nodeId, step]);
       this.owed.delete(nodeId);
       // No row: the node was deleted (not decommissioned: that keeps it). Nothing to tell.
       if (!bumped[0]) return null;

@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
+import { preparedQuery } from '@phoenix/database';
 import type { RandomSource } from '@phoenix/wireguard';
 import { DataSource } from 'typeorm';
 import { Row, pgErrorCode, rowsOf } from '../database/rows';
@@ -101,7 +102,10 @@ export class LeasesRepository {
       if (candidates.length === 0) break;
       let rows: Row[];
       try {
-        rows = await this.ds.query(
+        // Every redemption runs it: prepared once per connection (pgbench's reference is prepared too).
+        rows = await preparedQuery(
+          this.ds,
+          'lease_create',
           `SELECT id, ipv4, ipv6, expires_at, superseded, superseded_tenant, superseded_since, superseded_until
            FROM lease_create($1, $2, $3::inet[], $4::inet[], $5, $6, $7::date, $8::uuid, $9)`,
           [
