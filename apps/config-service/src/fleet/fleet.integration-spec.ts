@@ -131,6 +131,27 @@ describe('fleet: registration, pulses, peer sets, drain, decommission, expiry an
       expect((await pulse(svc.base, { id: 'not-a-uuid', nodeToken: node.nodeToken }, { load: 1, peers: 0, healthy: true })).status).toBe(401);
     });
 
+    it('commits a pulse without waiting for the disk, and only the pulse (node_pulse)', async () => {
+      const node = await addNode(svc.base, svc.config, { location: 'gb-lon', tunnelCidrV4: '100.110.1.0/24', tunnelCidrV6: 'fd00:30:1::/64', capacity: 100 });
+      const qr = ds.createQueryRunner();
+      await qr.connect();
+      try {
+        expect(await qr.query(`SHOW synchronous_commit`)).toEqual([{ synchronous_commit: 'on' }]);
+        await qr.startTransaction();
+        const [pulsed] = (await qr.query(`SELECT generation, location_id, changed FROM node_pulse($1, true)`, [node.id])) as Array<Record<string, unknown>>;
+        expect(pulsed).toMatchObject({ location_id: 'gb-lon' });
+        // Off for the pulse's own transaction …
+        expect(await qr.query(`SHOW synchronous_commit`)).toEqual([{ synchronous_commit: 'off' }]);
+        await qr.commitTransaction();
+        // … and back on after it, for whatever the connection runs next (a lease must be durable).
+        expect(await qr.query(`SHOW synchronous_commit`)).toEqual([{ synchronous_commit: 'on' }]);
+        const [row] = (await qr.query(`SELECT last_pulse_at > now() - interval '1 minute' AS recent FROM node WHERE id = $1`, [node.id])) as Array<{ recent: boolean }>;
+        expect(row?.recent).toBe(true);
+      } finally {
+        await qr.release();
+      }
+    });
+
     it('bumps the generation per lease and lists only unexpired leases', async () => {
       const node = await addNode(svc.base, svc.config, { location: 'ch-zrh', tunnelCidrV4: '100.111.0.0/24', tunnelCidrV6: 'fd00:31::/64', capacity: 100 });
       const key = wgPublicKey();

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AppError, ErrorCode } from '@phoenix/common';
+import { preparedQuery } from '@phoenix/database';
 import { DataSource, EntityManager } from 'typeorm';
 import type { NodeStatus } from '../database/entities/node.entity';
 import { Row, pgErrorCode as pgCode, rowsOf } from '../database/rows';
@@ -210,39 +211,21 @@ export class NodesRepository {
   /** The node's status and token hash, for authenticating node requests. */
   async credentials(id: string): Promise<{ status: NodeStatus; tokenHash: Buffer } | null> {
     if (!NodesRepository.isNodeId(id)) return null;
-    const rows: Row[] = await this.ds.query(`SELECT status, token_hash FROM node WHERE id = $1`, [id]);
+    // Every pulse and peer-set pull of every node asks: prepared (see preparedQuery).
+    const rows = await preparedQuery(this.ds, 'node_credentials', `SELECT status, token_hash FROM node WHERE id = $1`, [id]);
     const r = rows[0];
     return r ? { status: r.status as NodeStatus, tokenHash: r.token_hash as Buffer } : null;
   }
 
   /**
-   * Records a pulse: a dead node comes back to `active`; a node that comes back from dead, unhealthy
-   * or silent (more than 3 intervals) gets `recovered_at = now()`, which ramps its share of new leases.
+   * Records a pulse on the node's row (`node_pulse`, migration 1797200000000: a dead node comes
+   * back to `active`, one back from dead, unhealthy or silent gets `recovered_at`; committed without
+   * waiting for the disk). `changed` says whether the pulse changed what selection reads from the
+   * row (health, a dead node back to active, a recovery): only then do cached rows need dropping.
    * @returns the node's generation, or null when it is decommissioned or unknown
    */
-  /**
-   * Records a pulse on the node's row. `changed` says whether the pulse changed what selection
-   * reads from the row (health, a dead node back to active, a recovery): only then do cached rows
-   * need dropping. The row is read with the lock the UPDATE takes anyway (FOR NO KEY UPDATE: it
-   * does not wait for redemptions, whose lease inserts key-share lock the node row).
-   */
   async recordPulse(id: string, healthy: boolean): Promise<{ generation: number; locationId: string; changed: boolean } | null> {
-    const result: unknown = await this.ds.query(
-      `WITH before AS (SELECT healthy, status, recovered_at FROM node WHERE id = $1 FOR NO KEY UPDATE)
-       UPDATE node SET
-         recovered_at = CASE WHEN $2 AND node.last_pulse_at IS NOT NULL
-                              AND (node.status = 'dead' OR NOT node.healthy OR node.last_pulse_at < now() - make_interval(secs => node.pulse_interval_sec * 3))
-                             THEN now() ELSE node.recovered_at END,
-         status = CASE WHEN node.status = 'dead' THEN 'active' ELSE node.status END,
-         healthy = $2,
-         last_pulse_at = now()
-       FROM before
-       WHERE node.id = $1 AND node.status <> 'decommissioned'
-       RETURNING (SELECT g.generation FROM node_generation g WHERE g.node_id = node.id) AS generation, location_id,
-         (before.healthy IS DISTINCT FROM node.healthy OR before.status IS DISTINCT FROM node.status OR before.recovered_at IS DISTINCT FROM node.recovered_at) AS changed`,
-      [id, healthy],
-    );
-    const list = rowsOf(result);
+    const list = await preparedQuery(this.ds, 'node_pulse', `SELECT generation, location_id, changed FROM node_pulse($1, $2)`, [id, healthy]);
     return list[0] ? { generation: Number(list[0].generation), locationId: list[0].location_id as string, changed: list[0].changed === true } : null;
   }
 
@@ -308,7 +291,7 @@ export class NodesRepository {
    */
   async peerSetGeneration(id: string): Promise<{ status: NodeStatus; generation: number } | null> {
     if (!NodesRepository.isNodeId(id)) return null;
-    const rows: Row[] = await this.ds.query(`SELECT n.status, g.generation FROM node n JOIN node_generation g ON g.node_id = n.id WHERE n.id = $1`, [id]);
+    const rows = await preparedQuery(this.ds, 'node_peer_set_generation', `SELECT n.status, g.generation FROM node n JOIN node_generation g ON g.node_id = n.id WHERE n.id = $1`, [id]);
     return rows[0] ? { status: rows[0].status as NodeStatus, generation: Number(rows[0].generation) } : null;
   }
 
