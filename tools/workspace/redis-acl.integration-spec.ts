@@ -106,6 +106,8 @@ describe("Redis privacy walls: each side's user of the stack's Redis", () => {
     const sub = connect(sideRedisUrl('node-daemon'));
     try {
       await expect(sub.subscribe(Patterns.LEASES_EXPIRE)).rejects.toThrow(NOPERM);
+      // Nor the replicas' notices to each other that node rows changed.
+      await expect(sub.subscribe(Patterns.NODES_CHANGED)).rejects.toThrow(NOPERM);
       // Its own node's channel (node-daemon subscribes to that one only) ...
       expect(await sub.subscribe(peersChangedChannel(randomUUID()))).toBe(1);
     } finally {

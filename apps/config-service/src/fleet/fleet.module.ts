@@ -9,13 +9,14 @@ import { NodeAuthGuard } from './node-auth.guard';
 import { NodeGenerations } from './node-generations';
 import { NodeMetricsStore } from './node-metrics.store';
 import { NodeSelectionService } from './node-selection.service';
+import { NodesChangedController } from './nodes-changed.controller';
 import { NodesRepository } from './nodes.repository';
 import { PeerAnnouncer } from './peer-announcer';
 import { TenantEnrollmentController } from './tenant-enrollment.controller';
 import { TenantUsageStore } from './tenant-usage.store';
 
 @Module({
-  controllers: [FleetController, TenantEnrollmentController, FleetReportController],
+  controllers: [FleetController, TenantEnrollmentController, FleetReportController, NodesChangedController],
   providers: [FleetService, NodesRepository, NodeMetricsStore, NodeSelectionService, PeerAnnouncer, NodeGenerations, NodeAuthGuard, EnrollmentGuard, FleetCounters, FleetReporter, TenantUsageStore],
   exports: [NodesRepository, NodeMetricsStore, NodeSelectionService, PeerAnnouncer, NodeGenerations, FleetCounters, TenantUsageStore],
 })

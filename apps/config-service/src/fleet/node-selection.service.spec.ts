@@ -1,5 +1,6 @@
 import { NodeHotMetrics } from './node-metrics.store';
-import { NODE_ROWS_TTL_MS, NodeSelectionService, loadLevel, toCandidate } from './node-selection.service';
+import { Patterns } from '@phoenix/common';
+import { NODE_ROWS_MAX_AGE_MS, NODE_ROWS_TTL_MS, NodeSelectionService, loadLevel, toCandidate } from './node-selection.service';
 import { NodeRecord } from './nodes.repository';
 
 function record(id: string, o: Partial<NodeRecord> = {}): NodeRecord {
@@ -26,6 +27,12 @@ function record(id: string, o: Partial<NodeRecord> = {}): NodeRecord {
   };
 }
 
+/** A transport that records what is emitted on it. */
+function recordingTransport() {
+  const emitted: string[] = [];
+  return { emitted, transport: { emit: (pattern: string) => (emitted.push(pattern), { subscribe: () => undefined }) } };
+}
+
 /**
  * The service with in-memory adapters: rows, hot metrics (with the shared assigned-since-pulse
  * counter, as Redis keeps it) and a seeded random source.
@@ -49,7 +56,7 @@ function fleet(rows: NodeRecord[], hot: Record<string, Omit<NodeHotMetrics, 'ass
   const metrics = {
     read: async (ids: string[]) => (reads.push(ids), new Map(ids.map((id) => [id, hot[id] ? { ...hot[id]!, assignedSinceLastPulse: assigned.get(id) ?? 0 } : null]))),
   };
-  const service = new NodeSelectionService(nodes as never, metrics as never, { nowMs: () => now } as never, random as never);
+  const service = new NodeSelectionService(nodes as never, metrics as never, { nowMs: () => now } as never, random as never, recordingTransport().transport as never);
   return {
     service,
     /** The node ids of each hot-metrics read. */
@@ -194,7 +201,7 @@ describe('NodeSelectionService at size', () => {
 });
 
 describe('NodeSelectionService row cache', () => {
-  it('serves rows older than the TTL while one background read refreshes them, and waits only for rows twice as old', async () => {
+  it('serves rows older than the TTL while one background read refreshes them, and waits only for rows past the maximum age', async () => {
     let now = 1_000_000_000;
     const rows = [record('a'), record('b')];
     // The first read answers at once; later ones wait until the test answers them (reads[i]).
@@ -209,7 +216,7 @@ describe('NodeSelectionService row cache', () => {
     };
     const metrics = { read: async (ids: string[]) => new Map(ids.map((id) => [id, { load: 10, peers: 0, at: now - 1000, assignedSinceLastPulse: 0 }])) };
     const random = { source: (n: number) => new Uint8Array(n).fill(7) };
-    const service = new NodeSelectionService(nodes as never, metrics as never, { nowMs: () => now } as never, random as never);
+    const service = new NodeSelectionService(nodes as never, metrics as never, { nowMs: () => now } as never, random as never, recordingTransport().transport as never);
 
     expect((await service.select('de-fra'))?.id).toMatch(/^[ab]$/);
     now += NODE_ROWS_TTL_MS + 100;
@@ -221,15 +228,41 @@ describe('NodeSelectionService row cache', () => {
     reads[0]!([rows[1]!]);
     await new Promise((r) => setImmediate(r));
     expect((await service.select('de-fra'))?.id).toBe('b');
-    // Twice the TTL after the refresh began: nothing is served until a new read answers.
-    now += 2 * NODE_ROWS_TTL_MS;
+    // Well past the TTL, short of the maximum age: still served from the rows held (a new refresh starts).
+    now += NODE_ROWS_MAX_AGE_MS - NODE_ROWS_TTL_MS - 200;
+    expect((await service.select('de-fra'))?.id).toBe('b');
+    expect(calls).toBe(3);
+    reads[1]!([rows[1]!]);
+    await new Promise((r) => setImmediate(r));
+    // The maximum age after the last read began: nothing is served until a new read answers.
+    now += NODE_ROWS_MAX_AGE_MS;
     const waiting = service.select('de-fra');
     let answered = false;
     void waiting.then(() => (answered = true));
     await new Promise((r) => setImmediate(r));
     expect(answered).toBe(false);
-    expect(calls).toBe(3);
-    reads[1]!([rows[0]!]);
+    expect(calls).toBe(4);
+    reads[2]!([rows[0]!]);
     expect((await waiting)?.id).toBe('a');
+  });
+
+  it('drops its rows and tells every replica when this process changed a node; drops them silently when told', async () => {
+    let calls = 0;
+    const nodes = { activeNodes: async () => (calls++, [record('a')]) };
+    const metrics = { read: async (ids: string[]) => new Map(ids.map((id) => [id, { load: 10, peers: 0, at: 999_999_000, assignedSinceLastPulse: 0 }])) };
+    const { emitted, transport } = recordingTransport();
+    const service = new NodeSelectionService(nodes as never, metrics as never, { nowMs: () => 1_000_000_000 } as never, { source: (n: number) => new Uint8Array(n).fill(7) } as never, transport as never);
+    await service.select('de-fra');
+    await service.select('de-fra');
+    expect(calls).toBe(1);
+    service.invalidate();
+    expect(emitted).toEqual([Patterns.NODES_CHANGED]);
+    await service.select('de-fra');
+    expect(calls).toBe(2);
+    // Another replica's notice (network.nodes.changed): read again, tell nobody.
+    service.forget();
+    await service.select('de-fra');
+    expect(calls).toBe(3);
+    expect(emitted).toEqual([Patterns.NODES_CHANGED]);
   });
 });

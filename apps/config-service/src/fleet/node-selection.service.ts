@@ -1,6 +1,8 @@
-import { Injectable } from '@nestjs/common';
-import { Clock } from '@phoenix/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ClientProxy } from '@nestjs/microservices';
+import { Clock, Patterns } from '@phoenix/common';
 import { NodeCandidate, NodeRowFacts, effectiveLoad, isNodeEligible, selectNodeSampled } from '@phoenix/wireguard';
+import { NODE_TRANSPORT } from '../core/core.module';
 import { Random } from '../core/random';
 import { NodeHotMetrics, NodeMetricsStore } from './node-metrics.store';
 import { NodeRecord, NodesRepository } from './nodes.repository';
@@ -72,13 +74,22 @@ export function loadLevel(load: number): LoadLevel {
 }
 
 /**
- * How long a replica reuses the node rows it read (per location). Hot metrics are always read
- * fresh; the rows (status, draining, capacity, health) change rarely, and this process drops its
- * copy at once when it changes one (a pulse only when it changed the node's health or status).
- * Another replica may act on a drain up to this much later; a node that is no longer active never
- * gets a lease (the lease transaction re-checks its status).
+ * How long a replica reuses the node rows it read (per location) before reading them again in the
+ * background. Hot metrics are always read fresh; the rows (status, draining, capacity, health)
+ * change rarely, and whichever replica changes one tells every replica to drop its copy at once
+ * (`network.nodes.changed`, {@link NodeSelectionService.invalidate}). The TTL only bounds how long a
+ * lost notice can leave a busy location's rows stale; a node that is no longer active never gets a
+ * lease anyway (the lease transaction re-checks its status).
  */
-export const NODE_ROWS_TTL_MS = 1000;
+export const NODE_ROWS_TTL_MS = 5000;
+
+/**
+ * Rows older than this are not served while they are read again: the redemption waits for the
+ * read. Up to then, rows past {@link NODE_ROWS_TTL_MS} are served and refreshed behind it, so a
+ * location visited now and then (every few seconds on one replica) never waits for its rows — at
+ * 834 nodes a location, that read was the slow tail of redemption latency.
+ */
+export const NODE_ROWS_MAX_AGE_MS = 30_000;
 
 /**
  * Picks nodes for new leases with `selectNodeSampled` (power of two choices over effective load,
@@ -90,30 +101,46 @@ export const NODE_ROWS_TTL_MS = 1000;
 export class NodeSelectionService {
   private readonly rows = new Map<string, RowsEntry>();
 
+  private readonly logger = new Logger('NodeSelection');
+
   constructor(
     private readonly nodes: NodesRepository,
     private readonly metrics: NodeMetricsStore,
     private readonly clock: Clock,
     private readonly random: Random,
+    @Inject(NODE_TRANSPORT) private readonly transport: ClientProxy,
   ) {}
 
-  /** Forgets the cached node rows (after this process changed a node). */
+  /**
+   * After this process changed a node row: forgets the cached rows here, and tells every replica
+   * to forget theirs (`network.nodes.changed`; fire and forget — a lost notice is bounded by
+   * {@link NODE_ROWS_TTL_MS} on busy locations and {@link NODE_ROWS_MAX_AGE_MS} on idle ones).
+   */
   invalidate(): void {
+    this.forget();
+    try {
+      this.transport.emit(Patterns.NODES_CHANGED, {}).subscribe({ error: (e: unknown) => this.logger.warn(`nodes-changed not sent: ${(e as Error).message}`) });
+    } catch (e) {
+      this.logger.warn(`nodes-changed not sent: ${(e as Error).message}`);
+    }
+  }
+
+  /** Forgets the node rows cached here (another replica changed a node). */
+  forget(): void {
     this.rows.clear();
   }
 
   /**
    * The location's rows: read once, then reused for {@link NODE_ROWS_TTL_MS}. Past that, the rows
-   * held are still served while one read refreshes them in the background (for as long again), so
-   * no redemption waits for a location's rows to be read again — at 834 nodes a location, that
-   * read was the slow tail of redemption latency. Only rows older than twice the TTL, or none, are
-   * waited for.
+   * held are still served while one read refreshes them in the background (up to
+   * {@link NODE_ROWS_MAX_AGE_MS}), so no redemption waits for a location's rows to be read again.
+   * Only rows older than that, or none (never read, or dropped after a change), are waited for.
    */
   private activeNodes(location: string): Promise<CachedRows> {
     const now = this.clock.nowMs();
     const hit = this.rows.get(location);
     if (hit && now - hit.at < NODE_ROWS_TTL_MS) return hit.rows;
-    if (hit && now - hit.at < 2 * NODE_ROWS_TTL_MS && hit.settled) {
+    if (hit && now - hit.at < NODE_ROWS_MAX_AGE_MS && hit.settled) {
       if (!hit.refreshing) {
         hit.refreshing = true;
         const next = this.read(location, now);

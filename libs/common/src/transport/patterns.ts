@@ -52,6 +52,13 @@ export const Patterns = {
    * per-node channels: each announcement goes on {@link peersChangedChannel} of its node only.
    */
   PEERS_CHANGED: 'network.node.peers-changed',
+  /**
+   * config-service → every config-service replica (event, no payload): a node row that selection
+   * reads changed (a registration, a drain, a decommission, reaping, a pulse that changed a node's
+   * health or status). Each replica drops the node rows it cached. Not a `network.node.*` channel:
+   * node-daemons cannot hear it.
+   */
+  NODES_CHANGED: 'network.nodes.changed',
 } as const;
 
 export type Pattern = (typeof Patterns)[keyof typeof Patterns];
