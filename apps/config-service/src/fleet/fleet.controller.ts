@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { AdminGuard, Clock } from '@phoenix/common';
@@ -6,7 +6,7 @@ import { NodeView, PeerSetResponse, PulseDto, PulseResponse } from './dto/pulse.
 import { RegisterNodeDto, RegisterNodeResponse } from './dto/register-node.dto';
 import { EnrollmentGuard } from './enrollment.guard';
 import { FleetService } from './fleet.service';
-import { NodeAuthGuard } from './node-auth.guard';
+import { AuthenticatedNodeRequest, NodeAuthGuard } from './node-auth.guard';
 import { TenantUsageStore } from './tenant-usage.store';
 
 /** A peer set's entity tag: its generation, strong (one generation is one set). */
@@ -68,7 +68,7 @@ export class FleetController {
   @UseGuards(NodeAuthGuard)
   @ApiOperation({
     summary: "The node's desired peer set, the source of truth for reconciliation (Bearer nodeToken)",
-    description: 'ETag: "<generation>". With If-None-Match naming the current generation: 304, no body (the lease rows are not read).',
+    description: 'ETag: "<generation>". With If-None-Match naming the current generation: 304, no body (one read: the node\'s credentials with its generation; no lease row).',
   })
   @ApiHeader({ name: 'If-None-Match', required: false, description: 'The ETag of the set the node holds, e.g. "17"' })
   @ApiOkResponse({ type: PeerSetResponse })
@@ -77,9 +77,10 @@ export class FleetController {
   async peers(
     @Param('id') id: string,
     @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Req() req: AuthenticatedNodeRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<PeerSetResponse | undefined> {
-    const answer = await this.fleet.peers(id, heldGenerations(ifNoneMatch));
+    const answer = await this.fleet.peers(id, heldGenerations(ifNoneMatch), req.node);
     if ('notModified' in answer) {
       void reply.status(304).header('etag', etagOf(answer.notModified));
       return undefined;

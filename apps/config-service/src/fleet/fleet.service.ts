@@ -84,13 +84,11 @@ export class FleetService {
 
   /**
    * The desired peer set; with `held` (the generations named by the request's `If-None-Match`),
-   * only the node's generation is read first, and when the node holds the current one the answer
-   * is `notModified` without reading a lease.
+   * the node's `current` generation (as its authentication read it, a moment ago) is compared
+   * first, and when the node holds it the answer is `notModified` without reading a lease.
    */
-  async peers(id: string, held?: ReadonlySet<number> | '*'): Promise<PeerSetResponse | { notModified: number }> {
-    if (held !== undefined) {
-      const current = await this.nodes.peerSetGeneration(id);
-      if (!current) throw new AppError(ErrorCode.NOT_FOUND, 'unknown node');
+  async peers(id: string, held?: ReadonlySet<number> | '*', current?: { status: string; generation: number }): Promise<PeerSetResponse | { notModified: number }> {
+    if (held !== undefined && current !== undefined) {
       if (current.status === 'decommissioned') throw nodeGone();
       if (held === '*' || held.has(current.generation)) return { notModified: current.generation };
     }

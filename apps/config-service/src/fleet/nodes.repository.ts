@@ -6,6 +6,13 @@ import type { NodeStatus } from '../database/entities/node.entity';
 import { Row, pgErrorCode as pgCode, rowsOf } from '../database/rows';
 import { EndedTenantLease, tenantLeasesOf } from '../leases/leases.repository';
 
+/** What authenticates a node's request, read together with its generation. */
+export interface NodeCredentials {
+  status: NodeStatus;
+  tokenHash: Buffer;
+  generation: number;
+}
+
 /** A node row as the services use it (no token hash). */
 export interface NodeRecord {
   id: string;
@@ -208,14 +215,18 @@ export class NodesRepository {
     return (rows[0]?.token_hash as Buffer | undefined) ?? null;
   }
 
-  /** The node's status and token hash, for authenticating node requests. */
-  async credentials(id: string): Promise<{ status: NodeStatus; tokenHash: Buffer } | null> {
+  /**
+   * The node's status, token hash and generation, for authenticating node requests: one read that
+   * also answers a conditional peer-set pull (its generation), so a `304` costs one query.
+   */
+  async credentials(id: string): Promise<NodeCredentials | null> {
     if (!NodesRepository.isNodeId(id)) return null;
     // Every pulse and peer-set pull of every node asks: prepared (see preparedQuery).
-    const rows = await preparedQuery(this.ds, 'node_credentials', `SELECT status, token_hash FROM node WHERE id = $1`, [id]);
+    const rows = await preparedQuery(this.ds, 'node_credentials', `SELECT n.status, n.token_hash, g.generation FROM node n JOIN node_generation g ON g.node_id = n.id WHERE n.id = $1`, [id]);
     const r = rows[0];
-    return r ? { status: r.status as NodeStatus, tokenHash: r.token_hash as Buffer } : null;
+    return r ? { status: r.status as NodeStatus, tokenHash: r.token_hash as Buffer, generation: Number(r.generation) } : null;
   }
+
 
   /**
    * Records a pulse on the node's row (`node_pulse`, migration 1797200000000: a dead node comes
@@ -283,16 +294,6 @@ export class NodesRepository {
       const generation = await this.bumpIn(em, id);
       return { generation, removed: [...first, ...second].map((r) => r.public_key as string), tenantLeases: tenantLeasesOf([...first, ...second], 'ended_at') };
     });
-  }
-
-  /**
-   * The node's status and desired-state generation only (no lease rows): what a conditional
-   * `GET /nodes/:id/peers` needs to answer `304` for the generation a node holds.
-   */
-  async peerSetGeneration(id: string): Promise<{ status: NodeStatus; generation: number } | null> {
-    if (!NodesRepository.isNodeId(id)) return null;
-    const rows = await preparedQuery(this.ds, 'node_peer_set_generation', `SELECT n.status, g.generation FROM node n JOIN node_generation g ON g.node_id = n.id WHERE n.id = $1`, [id]);
-    return rows[0] ? { status: rows[0].status as NodeStatus, generation: Number(rows[0].generation) } : null;
   }
 
   /**
