@@ -9,6 +9,8 @@ export interface NodeHotMetrics {
   peers: number;
   /** Epoch ms of the pulse. */
   at: number;
+  /** What the node said of its health at that pulse (absent from a hash written before it was kept). */
+  healthy?: boolean;
   assignedSinceLastPulse: number;
 }
 
@@ -76,12 +78,16 @@ export class NodeMetricsStore {
     // Single commands, all sent at once (see the class comment): auto-pipelined, and on a Redis
     // Cluster routed by each key's slot (a node's two keys share its tag).
     const replies = await Promise.all(
-      nodeIds.map((id) => Promise.all([this.redis.hmget(this.keys.nodePulse(id), 'load', 'peers', 'at'), this.redis.get(this.keys.nodeAssigned(id))])),
+      nodeIds.map((id) => Promise.all([this.redis.hmget(this.keys.nodePulse(id), 'load', 'peers', 'at', 'healthy'), this.redis.get(this.keys.nodeAssigned(id))])),
     );
     const out = new Map<string, NodeHotMetrics | null>();
     nodeIds.forEach((id, i) => {
-      const [[load, peers, at], assigned] = replies[i] as [(string | null)[], string | null];
-      out.set(id, load == null || peers == null || at == null ? null : { load: Number(load), peers: Number(peers), at: Number(at), assignedSinceLastPulse: Number(assigned ?? 0) });
+      const [[load, peers, at, healthy], assigned] = replies[i] as [(string | null)[], string | null];
+      if (load == null || peers == null || at == null) {
+        out.set(id, null);
+        return;
+      }
+      out.set(id, { load: Number(load), peers: Number(peers), at: Number(at), assignedSinceLastPulse: Number(assigned ?? 0), ...(healthy != null ? { healthy: healthy === '1' } : {}) });
     });
     return out;
   }

@@ -178,6 +178,19 @@ describe('NodeSelectionService', () => {
 
   it('builds a candidate from a row and its metrics', () => {
     expect(toCandidate(record('x', { recoveredAt: new Date(5) }), null)).toMatchObject({ healthy: false, lastPulseAt: 0, recoveredAt: 5 });
+    // Health as the node reported it at its last pulse wins over rows cached before it turned unhealthy …
+    const hot = { load: 1, peers: 0, at: 7, assignedSinceLastPulse: 0 };
+    expect(toCandidate(record('x'), { ...hot, healthy: false }).healthy).toBe(false);
+    expect(toCandidate(record('x'), { ...hot, healthy: true }).healthy).toBe(true);
+    // … a hash without the field leaves the row's word; a row that says unhealthy stays so until it is read again.
+    expect(toCandidate(record('x'), hot).healthy).toBe(true);
+    expect(toCandidate(record('x', { healthy: false }), { ...hot, healthy: true }).healthy).toBe(false);
+  });
+
+  it('never picks a node that reported itself unhealthy at its last pulse, whatever its cached row says', async () => {
+    const rows = [record('a'), record('b')];
+    const f = fleet(rows, { a: { ...fresh(0), healthy: false }, b: fresh(90) }, now);
+    for (let i = 0; i < 20; i++) expect(await f.pick('de-fra')).toBe('b');
   });
 });
 

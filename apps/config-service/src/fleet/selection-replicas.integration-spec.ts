@@ -5,7 +5,7 @@ import { LocalIssuer, RunningApp, TestDb, addNode, createNetworkDb, getChallenge
 /**
  * Node rows cached for selection, across replicas: a change made through one replica (here a
  * drain) reaches the other's cache at once through `network.nodes.changed`, not after its rows'
- * TTL (5 s) — within it, the other replica would still hand out leases on the drained node.
+ * TTL (30 s) — within it, the other replica would still hand out leases on the drained node.
  */
 describe('selection rows across two replicas', () => {
   let db: TestDb;
@@ -47,7 +47,7 @@ describe('selection rows across two replicas', () => {
 
     const drained = await fetch(`${a.base}/nodes/${first.id}/drain`, { method: 'POST', headers: { authorization: `Bearer ${a.config.ADMIN_TOKEN}` } });
     expect(drained.status).toBe(200);
-    // The notice is a Redis publish: give it a moment to arrive (far less than the 5 s TTL).
+    // The notice is a Redis publish: give it a moment to arrive (far less than the TTL).
     await new Promise((r) => setTimeout(r, 300));
     const after: string[] = [];
     for (let i = 0; i < 12; i++) after.push(await redeemOnB());
