@@ -310,6 +310,9 @@ async function main(): Promise<void> {
 
   // The stack's standalone Redis (its admin user): SCAN below needs one server, not a cluster.
   const redis = createRedis(env.REDIS_URL as string, 'bench') as Redis;
+  // The floor's spends go through a client configured as the service's data client (auto-pipelining:
+  // concurrent spends share socket writes, apps/config-service/src/app.module.ts).
+  const floorRedis = createRedis(env.REDIS_URL as string, 'bench-floor', { enableAutoPipelining: true }) as Redis;
   const services: Array<Awaited<ReturnType<typeof benchService>>> = [];
   let pgbench: Awaited<ReturnType<typeof pgbenchReference>> = null;
   try {
@@ -322,6 +325,7 @@ async function main(): Promise<void> {
     if (big !== primary) services.push(big);
     const { config, service, base, ds, node, prefix, pulse } = primary;
     await waitForRedis(redis);
+    await waitForRedis(floorRedis);
 
     // --- Tokens, minted the way the app does (blind → issuer signs → finalize).
     const challenge = new TokenChallenge(config);
@@ -361,7 +365,7 @@ async function main(): Promise<void> {
           while (next < batch.length) {
             const token = decodeToken(base64urlDecode(batch[next++] as string));
             if (!verifyToken(issuerKey.publicKey, token, digest)) throw new Error('floor: token did not verify');
-            const spent = await redis.set(`${floorPrefix}${bytesToHex(token.nonce)}`, '1', 'EX', 3600, 'NX');
+            const spent = await floorRedis.set(`${floorPrefix}${bytesToHex(token.nonce)}`, '1', 'EX', 3600, 'NX');
             if (spent !== 'OK') throw new Error('floor: token already spent');
             // The HTTP round already recorded these tokens' nullifiers: the floor inserts fresh ones (same insert).
             const spend = { nullifier: randomBytes(32), forgetOn: floorForgetOn };
@@ -496,6 +500,7 @@ async function main(): Promise<void> {
     }
     await pgbench?.stop();
     redis.disconnect();
+    floorRedis.disconnect();
     await new Promise<void>((r) => issuer.close(() => r()));
   }
 }

@@ -115,7 +115,9 @@ export class NodeGenerations implements BeforeApplicationShutdown {
     let current: Row[];
     try {
       // Read after the bump: see the class comment. Expired leases are not listed, as in the peer set.
-      current = await this.ds.query(
+      current = await preparedQuery(
+        this.ds,
+        'node_generation_announced_leases',
         `SELECT public_key, host(ipv4) AS ipv4, host(ipv6) AS ipv6, expires_at, tenant_id FROM lease
          WHERE node_id = $1 AND public_key = ANY($2::text[]) AND expires_at > now()`,
         [nodeId, keys],
