@@ -222,11 +222,10 @@ export class NodesRepository {
   async credentials(id: string): Promise<NodeCredentials | null> {
     if (!NodesRepository.isNodeId(id)) return null;
     // Every pulse and peer-set pull of every node asks: prepared (see preparedQuery).
-    const rows = await preparedQuery(this.ds, 'node_credentials', `SELECT n.status, n.token_hash, g.generation FROM node n JOIN node_generation g ON g.node_id = n.id WHERE n.id = $1`, [id]);
+    const rows = await preparedQuery(this.ds, 'node_credentials', `SELECT n.status, n.token_hash, COALESCE(g.generation, 0) AS generation FROM node n LEFT JOIN node_generation g ON g.node_id = n.id WHERE n.id = $1`, [id]);
     const r = rows[0];
     return r ? { status: r.status as NodeStatus, tokenHash: r.token_hash as Buffer, generation: Number(r.generation) } : null;
   }
-
 
   /**
    * Records a pulse on the node's row (`node_pulse`, migration 1797200000000: a dead node comes
