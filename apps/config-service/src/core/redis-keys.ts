@@ -19,6 +19,14 @@ export class RedisKeys {
     return `${this.prefix}node:{${nodeId}}:pulse`;
   }
 
+  /**
+   * The version of the fleet's node rows (a counter): every replica that changes a node row moves
+   * it on, and selection reads a location's rows again only when it moved. Alone in every command.
+   */
+  nodeRowsVersion(): string {
+    return `${this.prefix}nodes:version`;
+  }
+
   /** Leases handed to a node since its last pulse (counter, shared by replicas); in its node's slot. */
   nodeAssigned(nodeId: string): string {
     return `${this.prefix}node:{${nodeId}}:assigned`;

@@ -1,3 +1,4 @@
+import { RedisKeys } from '../core/redis-keys';
 import { NodeHotMetrics } from './node-metrics.store';
 import { Patterns } from '@phoenix/common';
 import { NODE_ROWS_MAX_AGE_MS, NODE_ROWS_TTL_MS, NodeSelectionService, loadLevel, toCandidate } from './node-selection.service';
@@ -33,6 +34,26 @@ function recordingTransport() {
   return { emitted, transport: { emit: (pattern: string) => (emitted.push(pattern), { subscribe: () => undefined }) } };
 }
 
+/** The fleet's row version as Redis keeps it (GET, INCR), and the keys' names. */
+function versionStore() {
+  const store = { version: null as string | null, gets: 0, down: false };
+  const redis = {
+    get: async () => {
+      store.gets++;
+      if (store.down) throw new Error('Connection is closed.');
+      return store.version;
+    },
+    incr: async () => (store.version = String(Number(store.version ?? 0) + 1)),
+  };
+  return { store, redis, keys: new RedisKeys('network:') };
+}
+
+/** The service, with a recording transport and an in-memory row version unless given. */
+function selectionService(nodes: unknown, metrics: unknown, nowMs: () => number, random: unknown, extra: { transport?: unknown; version?: ReturnType<typeof versionStore> } = {}) {
+  const v = extra.version ?? versionStore();
+  return new NodeSelectionService(nodes as never, metrics as never, { nowMs } as never, random as never, (extra.transport ?? recordingTransport().transport) as never, v.redis as never, v.keys);
+}
+
 /**
  * The service with in-memory adapters: rows, hot metrics (with the shared assigned-since-pulse
  * counter, as Redis keeps it) and a seeded random source.
@@ -56,7 +77,7 @@ function fleet(rows: NodeRecord[], hot: Record<string, Omit<NodeHotMetrics, 'ass
   const metrics = {
     read: async (ids: string[]) => (reads.push(ids), new Map(ids.map((id) => [id, hot[id] ? { ...hot[id]!, assignedSinceLastPulse: assigned.get(id) ?? 0 } : null]))),
   };
-  const service = new NodeSelectionService(nodes as never, metrics as never, { nowMs: () => now } as never, random as never, recordingTransport().transport as never);
+  const service = selectionService(nodes, metrics, () => now, random);
   return {
     service,
     /** The node ids of each hot-metrics read. */
@@ -214,7 +235,7 @@ describe('NodeSelectionService at size', () => {
 });
 
 describe('NodeSelectionService row cache', () => {
-  it('serves rows older than the TTL while one background read refreshes them, and waits only for rows past the maximum age', async () => {
+  it('checks rows older than the TTL against the row version behind the requests, reads them again only when it moved, and waits only past the maximum age', async () => {
     let now = 1_000_000_000;
     const rows = [record('a'), record('b')];
     // The first read answers at once; later ones wait until the test answers them (reads[i]).
@@ -229,30 +250,46 @@ describe('NodeSelectionService row cache', () => {
     };
     const metrics = { read: async (ids: string[]) => new Map(ids.map((id) => [id, { load: 10, peers: 0, at: now - 1000, assignedSinceLastPulse: 0 }])) };
     const random = { source: (n: number) => new Uint8Array(n).fill(7) };
-    const service = new NodeSelectionService(nodes as never, metrics as never, { nowMs: () => now } as never, random as never, recordingTransport().transport as never);
+    const version = versionStore();
+    const service = selectionService(nodes, metrics, () => now, random, { version });
+    const settle = () => new Promise((r) => setImmediate(r));
 
     expect((await service.select('de-fra'))?.id).toMatch(/^[ab]$/);
+    expect([calls, version.store.gets]).toEqual([1, 1]);
+    // Past the TTL, nothing changed: served from the rows held; one version check, no read.
     now += NODE_ROWS_TTL_MS + 100;
-    // Past the TTL: answered from the rows held, one refresh started (still pending).
     expect((await service.select('de-fra'))?.id).toMatch(/^[ab]$/);
+    await settle();
+    expect([calls, version.store.gets]).toEqual([1, 2]);
+    // Found current: used as they are for another TTL (no check at all).
     expect((await service.select('de-fra'))?.id).toMatch(/^[ab]$/);
+    expect(version.store.gets).toBe(2);
+    // A replica changed a row (the version moved): past the TTL the rows held still answer while they are read again.
+    await version.redis.incr();
+    now += NODE_ROWS_TTL_MS + 100;
+    expect((await service.select('de-fra'))?.id).toMatch(/^[ab]$/);
+    await settle();
     expect(calls).toBe(2);
-    // The refresh lands: its rows (only b now) serve from then on.
+    expect((await service.select('de-fra'))?.id).toMatch(/^[ab]$/);
+    // The read lands: its rows (only b now) serve from then on.
     reads[0]!([rows[1]!]);
-    await new Promise((r) => setImmediate(r));
+    await settle();
     expect((await service.select('de-fra'))?.id).toBe('b');
-    // Well past the TTL, short of the maximum age: still served from the rows held (a new refresh starts).
-    now += NODE_ROWS_MAX_AGE_MS - NODE_ROWS_TTL_MS - 200;
+    // Redis does not answer: the rows held are served (and checked again) until the maximum age …
+    version.store.down = true;
+    now += NODE_ROWS_MAX_AGE_MS - 200;
     expect((await service.select('de-fra'))?.id).toBe('b');
+    await settle();
     expect(calls).toBe(3);
     reads[1]!([rows[1]!]);
-    await new Promise((r) => setImmediate(r));
-    // The maximum age after the last read began: nothing is served until a new read answers.
+    await settle();
+    // … past which nothing is served until a new read answers.
+    version.store.down = false;
     now += NODE_ROWS_MAX_AGE_MS;
     const waiting = service.select('de-fra');
     let answered = false;
     void waiting.then(() => (answered = true));
-    await new Promise((r) => setImmediate(r));
+    await settle();
     expect(answered).toBe(false);
     expect(calls).toBe(4);
     reads[2]!([rows[0]!]);
@@ -264,12 +301,16 @@ describe('NodeSelectionService row cache', () => {
     const nodes = { activeNodes: async () => (calls++, [record('a')]) };
     const metrics = { read: async (ids: string[]) => new Map(ids.map((id) => [id, { load: 10, peers: 0, at: 999_999_000, assignedSinceLastPulse: 0 }])) };
     const { emitted, transport } = recordingTransport();
-    const service = new NodeSelectionService(nodes as never, metrics as never, { nowMs: () => 1_000_000_000 } as never, { source: (n: number) => new Uint8Array(n).fill(7) } as never, transport as never);
+    const version = versionStore();
+    const service = selectionService(nodes, metrics, () => 1_000_000_000, { source: (n: number) => new Uint8Array(n).fill(7) }, { transport, version });
     await service.select('de-fra');
     await service.select('de-fra');
     expect(calls).toBe(1);
     service.invalidate();
     expect(emitted).toEqual([Patterns.NODES_CHANGED]);
+    // … and moved the fleet's row version on, for a replica that misses the notice.
+    await new Promise((r) => setImmediate(r));
+    expect(version.store.version).toBe('1');
     await service.select('de-fra');
     expect(calls).toBe(2);
     // Another replica's notice (network.nodes.changed): read again, tell nobody.

@@ -1,9 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ClientProxy } from '@nestjs/microservices';
-import { Clock, Patterns } from '@phoenix/common';
+import { Clock, Patterns, type RedisClient } from '@phoenix/common';
+import { REDIS } from '@phoenix/database';
 import { NodeCandidate, NodeRowFacts, effectiveLoad, isNodeEligible, selectNodeSampled } from '@phoenix/wireguard';
 import { NODE_TRANSPORT } from '../core/core.module';
 import { Random } from '../core/random';
+import { RedisKeys } from '../core/redis-keys';
 import { NodeHotMetrics, NodeMetricsStore } from './node-metrics.store';
 import { NodeRecord, NodesRepository } from './nodes.repository';
 
@@ -62,9 +64,13 @@ interface CachedRows {
   pools: Map<string | null, RowFacts[]>;
 }
 
-/** One read of a location's rows: when it started, whether it is done, and whether a refresh of it runs. */
+/**
+ * One read of a location's rows: when it started (or was last found current), the version of the
+ * fleet's rows read just before it (null: unknown), whether it is done, and whether a check of it runs.
+ */
 interface RowsEntry {
   at: number;
+  version: string | null;
   rows: Promise<CachedRows>;
   settled: boolean;
   refreshing: boolean;
@@ -75,24 +81,24 @@ export function loadLevel(load: number): LoadLevel {
 }
 
 /**
- * How long a replica reuses the node rows it read (per location) before reading them again in the
- * background. Hot metrics — with the health a node reported at its last pulse — are always read
- * fresh; the rows (status, draining, capacity, recovery) change rarely, and whichever replica
- * changes one tells every replica to drop its copy at once (`network.nodes.changed`,
- * {@link NodeSelectionService.invalidate}). The TTL only bounds how long a lost notice (a replica's
- * subscriber reconnecting) can leave a busy location's rows stale; a node that is no longer active
- * never gets a lease anyway (the lease transaction re-checks its status). Re-reading a location's
- * rows more often cost what the 10,000-node fleet measured: at a 5 s TTL, a read of 834 rows
- * every few seconds per location and replica was its redemption tail (p99 2.2× the 10-node
- * fleet's; 0.8× at 30 s, bench/README.md "Fleet").
+ * How long a replica uses a location's cached rows before it checks, in the background, whether
+ * they are still current: one `GET` of the fleet's row version ({@link RedisKeys.nodeRowsVersion}),
+ * which every replica that changes a node row moves on. The rows (status, draining, capacity,
+ * recovery) are read again only when it moved; hot metrics — with the health a node reported at
+ * its last pulse — are always read fresh. The replica that changes a row also tells every replica
+ * to drop its copy at once (`network.nodes.changed`, {@link NodeSelectionService.invalidate}); the
+ * version check is what bounds a lost notice to about this long. A node that is no longer active
+ * never gets a lease anyway (the lease transaction re-checks its status). Reading a location's
+ * rows again on a timer instead (834 rows at 10,000 nodes, every few seconds per location and
+ * replica) was the 10,000-node fleet's redemption tail (bench/README.md "Fleet").
  */
-export const NODE_ROWS_TTL_MS = 30_000;
+export const NODE_ROWS_TTL_MS = 1000;
 
 /**
- * Rows older than this are not served while they are read again: the redemption waits for the
- * read. Up to then, rows past {@link NODE_ROWS_TTL_MS} are served and refreshed behind it, so a
- * location visited now and then (every few minutes on one replica) never waits for its rows — at
- * 834 nodes a location, that read was the slow tail of redemption latency.
+ * Rows not found current for this long (Redis unreachable, or a location nobody asked for) are not
+ * served while they are read again: the redemption waits for the read. Up to then, rows past
+ * {@link NODE_ROWS_TTL_MS} are served while they are checked (and read again if they changed)
+ * behind it, so a location visited now and then never waits for its rows.
  */
 export const NODE_ROWS_MAX_AGE_MS = 5 * 60_000;
 
@@ -114,14 +120,17 @@ export class NodeSelectionService {
     private readonly clock: Clock,
     private readonly random: Random,
     @Inject(NODE_TRANSPORT) private readonly transport: ClientProxy,
+    @Inject(REDIS) private readonly redis: RedisClient,
+    private readonly keys: RedisKeys,
   ) {}
 
   /**
-   * After this process changed a node row: forgets the cached rows here, and tells every replica
-   * to forget theirs (`network.nodes.changed`; fire and forget — a lost notice is bounded by
-   * {@link NODE_ROWS_TTL_MS} on busy locations and {@link NODE_ROWS_MAX_AGE_MS} on idle ones).
+   * After this process changed a node row: moves the fleet's row version on, forgets the cached
+   * rows here, and tells every replica to forget theirs (`network.nodes.changed`). Both fire and
+   * forget: a replica that misses the notice finds the version moved within {@link NODE_ROWS_TTL_MS}.
    */
   invalidate(): void {
+    void this.redis.incr(this.keys.nodeRowsVersion()).catch((e: unknown) => this.logger.warn(`node row version not moved on: ${(e as Error).message}`));
     this.forget();
     try {
       this.transport.emit(Patterns.NODES_CHANGED, {}).subscribe({ error: (e: unknown) => this.logger.warn(`nodes-changed not sent: ${(e as Error).message}`) });
@@ -136,10 +145,12 @@ export class NodeSelectionService {
   }
 
   /**
-   * The location's rows: read once, then reused for {@link NODE_ROWS_TTL_MS}. Past that, the rows
-   * held are still served while one read refreshes them in the background (up to
-   * {@link NODE_ROWS_MAX_AGE_MS}), so no redemption waits for a location's rows to be read again.
-   * Only rows older than that, or none (never read, or dropped after a change), are waited for.
+   * The location's rows: read once, then used as they are for {@link NODE_ROWS_TTL_MS}. Past that,
+   * they are still served while one check in the background compares the fleet's row version with
+   * the one read before them: the same, and they count as current again; moved on (or unknown), and
+   * the rows are read again behind the requests, which meanwhile get the rows held. Only rows not
+   * found current for {@link NODE_ROWS_MAX_AGE_MS}, or none (never read, or dropped after a
+   * change), are waited for.
    */
   private activeNodes(location: string): Promise<CachedRows> {
     const now = this.clock.nowMs();
@@ -148,12 +159,19 @@ export class NodeSelectionService {
     if (hit && now - hit.at < NODE_ROWS_MAX_AGE_MS && hit.settled) {
       if (!hit.refreshing) {
         hit.refreshing = true;
-        const next = this.read(location, now);
-        // Replaces the entry once read (unless something newer did meanwhile); a failed read keeps the old rows until they are too old.
-        next.rows.then(
-          () => this.rows.get(location) === hit && this.rows.set(location, next),
-          () => (hit.refreshing = false),
-        );
+        void this.rowsVersion().then((version) => {
+          if (version !== null && version === hit.version) {
+            hit.at = this.clock.nowMs();
+            hit.refreshing = false;
+            return;
+          }
+          const next = this.read(location, this.clock.nowMs());
+          // Replaces the entry once read (unless something newer did meanwhile); a failed read keeps the old rows until they are too old.
+          next.rows.then(
+            () => this.rows.get(location) === hit && this.rows.set(location, next),
+            () => (hit.refreshing = false),
+          );
+        });
       }
       return hit.rows;
     }
@@ -164,21 +182,36 @@ export class NodeSelectionService {
     return entry.rows;
   }
 
+  /** The fleet's row version ('0' before any change was counted); null when Redis does not answer. */
+  private rowsVersion(): Promise<string | null> {
+    return this.redis.get(this.keys.nodeRowsVersion()).then(
+      (v) => v ?? '0',
+      () => null,
+    );
+  }
+
+  /** Reads the version, then the rows (in that order: rows are never marked with a version newer than they are). */
   private read(location: string, at: number): RowsEntry {
     const entry: RowsEntry = {
       at,
+      version: null,
       settled: false,
       refreshing: false,
-      rows: this.nodes.activeNodes(location).then((records) => {
-        const pools = new Map<string | null, RowFacts[]>();
-        for (const r of records) {
-          const pool = pools.get(r.tenantId);
-          if (pool) pool.push(rowFacts(r));
-          else pools.set(r.tenantId, [rowFacts(r)]);
-        }
-        entry.settled = true;
-        return { records, pools };
-      }),
+      rows: this.rowsVersion()
+        .then((version) => {
+          entry.version = version;
+          return this.nodes.activeNodes(location);
+        })
+        .then((records) => {
+          const pools = new Map<string | null, RowFacts[]>();
+          for (const r of records) {
+            const pool = pools.get(r.tenantId);
+            if (pool) pool.push(rowFacts(r));
+            else pools.set(r.tenantId, [rowFacts(r)]);
+          }
+          entry.settled = true;
+          return { records, pools };
+        }),
     };
     return entry;
   }

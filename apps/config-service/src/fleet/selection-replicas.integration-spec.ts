@@ -4,8 +4,9 @@ import { LocalIssuer, RunningApp, TestDb, addNode, createNetworkDb, getChallenge
 
 /**
  * Node rows cached for selection, across replicas: a change made through one replica (here a
- * drain) reaches the other's cache at once through `network.nodes.changed`, not after its rows'
- * TTL (30 s) — within it, the other replica would still hand out leases on the drained node.
+ * drain) reaches the other's cache at once through `network.nodes.changed`; a replica that misses
+ * the notice finds the fleet's row version moved within its rows' TTL (1 s). Until one or the
+ * other, it would still hand out leases on the drained node.
  */
 describe('selection rows across two replicas', () => {
   let db: TestDb;
@@ -30,27 +31,54 @@ describe('selection rows across two replicas', () => {
     await db?.drop();
   });
 
-  it('stops handing out leases on a node drained through the other replica without waiting for the TTL', async () => {
-    const [a, b] = apps as [RunningApp, RunningApp];
-    const first = await addNode(a.base, a.config, { location: 'jp-tyo', capacity: 100, tunnelCidrV4: '100.120.0.0/24', tunnelCidrV6: 'fd00:120::/64' });
-    const second = await addNode(a.base, a.config, { location: 'jp-tyo', capacity: 100, tunnelCidrV4: '100.121.0.0/24', tunnelCidrV6: 'fd00:121::/64' });
-    const challenge = await getChallenge(b.base);
-    const redeemOnB = async () => {
-      const res = await redeem(b.base, mintToken(issuer.current, challenge), { location: 'jp-tyo', publicKey: wgPublicKey() });
+  /** Two nodes in `location`, and a redeemer on `via` that says which node each config is for. */
+  async function twoNodes(location: string, subnet: number, via: RunningApp) {
+    const [a] = apps as [RunningApp];
+    const first = await addNode(a.base, a.config, { location, capacity: 100, tunnelCidrV4: `100.${subnet}.0.0/24`, tunnelCidrV6: `fd00:${subnet}::/64` });
+    const second = await addNode(a.base, a.config, { location, capacity: 100, tunnelCidrV4: `100.${subnet + 1}.0.0/24`, tunnelCidrV6: `fd00:${subnet + 1}::/64` });
+    const challenge = await getChallenge(via.base);
+    const redeemOn = async () => {
+      const res = await redeem(via.base, mintToken(issuer.current, challenge), { location, publicKey: wgPublicKey() });
       expect(res.status).toBe(200);
       return ((await res.json()) as { node: { id: string } }).node.id;
     };
-    // Replica b reads and caches the location's rows: both nodes are candidates.
+    // `via` reads and caches the location's rows: both nodes are candidates.
     const before = new Set<string>();
-    for (let i = 0; i < 12; i++) before.add(await redeemOnB());
+    for (let i = 0; i < 12; i++) before.add(await redeemOn());
     expect(before).toEqual(new Set([first.id, second.id]));
+    const drainFirst = async () => {
+      const drained = await fetch(`${a.base}/nodes/${first.id}/drain`, { method: 'POST', headers: { authorization: `Bearer ${a.config.ADMIN_TOKEN}` } });
+      expect(drained.status).toBe(200);
+    };
+    return { first, second, redeemOn, drainFirst };
+  }
 
-    const drained = await fetch(`${a.base}/nodes/${first.id}/drain`, { method: 'POST', headers: { authorization: `Bearer ${a.config.ADMIN_TOKEN}` } });
-    expect(drained.status).toBe(200);
-    // The notice is a Redis publish: give it a moment to arrive (far less than the TTL).
+  it('stops handing out leases on a node drained through the other replica without waiting for the TTL', async () => {
+    const { second, redeemOn, drainFirst } = await twoNodes('jp-tyo', 120, apps[1] as RunningApp);
+    await drainFirst();
+    // The notice is a Redis publish: give it a moment to arrive (less than the TTL).
     await new Promise((r) => setTimeout(r, 300));
     const after: string[] = [];
-    for (let i = 0; i < 12; i++) after.push(await redeemOnB());
+    for (let i = 0; i < 12; i++) after.push(await redeemOn());
     expect(after.every((id) => id === second.id)).toBe(true);
+  });
+
+  it('stops within about the TTL on a replica that hears no notice (the row version moved)', async () => {
+    // A third replica on the same database and Redis, not on the transport: it never hears network.nodes.changed.
+    const deaf = await startApp(testEnv(db, issuer, { REDIS_KEY_PREFIX: (apps[0] as RunningApp).config.REDIS_KEY_PREFIX }));
+    try {
+      const { second, redeemOn, drainFirst } = await twoNodes('sg-sin', 122, deaf);
+      await drainFirst();
+      // Past the TTL: the next request is answered from the rows held and has them checked behind it …
+      await new Promise((r) => setTimeout(r, 1_200));
+      await redeemOn();
+      await new Promise((r) => setTimeout(r, 300));
+      // … found changed and read again: no more leases on the drained node.
+      const after: string[] = [];
+      for (let i = 0; i < 12; i++) after.push(await redeemOn());
+      expect(after.every((id) => id === second.id)).toBe(true);
+    } finally {
+      await deaf.close();
+    }
   });
 });
