@@ -7,9 +7,6 @@ import { OUTCOME_COUNTER, RedemptionOutcome, counterField, hourLabel, hourStart,
 /** An hour's totals stay in Redis this long after its last count: enough to report it, and then some. */
 export const FLEET_TOTALS_TTL_SEC = 3 * 24 * 3600;
 
-/** Counts wait in memory at most this long before they are written. */
-export const FLEET_COUNT_FLUSH_MS = 100;
-
 /** Increments gathered for one hash field: integer counts, or the float sum of load samples. */
 interface Pending {
   by: number;
@@ -22,11 +19,12 @@ interface Pending {
  * the load nodes report in their pulses. Nothing else is kept — no node, key, token or request: a count
  * only says that something happened in that location in that hour.
  *
- * Counting is fire and forget: it never fails, delays or changes a redemption or a pulse. Counts
- * are gathered in memory and written together every {@link FLEET_COUNT_FLUSH_MS} — one
- * transaction per flush instead of one per redemption and per pulse (the redemption's hot path;
- * at 10,000 nodes, 333 pulses a second) — so a reader never sees a load sum without its count,
- * and a replica that dies loses at most that long of counts (a sink that tolerates loss). A flush
+ * Counting is fire and forget: it never fails, delays or changes a redemption or a pulse. The
+ * counts made in one turn of the event loop are gathered in memory and written together right
+ * after it (`setImmediate`, as the Redis client's own auto-pipelining batches commands; no timer)
+ * — one transaction for every count of the turn instead of one per redemption and per pulse, the
+ * more counts the busier the replica — so a reader never sees a load sum without its count, and a
+ * replica that dies loses at most the counts of the turn it was in (a sink that tolerates loss). A flush
  * that Redis refuses is lost and goes to the outage log (one line per outage, then one per 30 s,
  * and the recovery), never to the caller.
  */
@@ -35,7 +33,7 @@ export class FleetCounters implements BeforeApplicationShutdown {
   private readonly outage = new OutageLog('fleet-counters', nestOutageSink());
   /** Hash key → field → increment not yet written. */
   private pending = new Map<string, Map<string, Pending>>();
-  private timer?: NodeJS.Timeout;
+  private scheduled?: NodeJS.Immediate;
 
   constructor(
     @Inject(REDIS) private readonly redis: RedisClient,
@@ -74,9 +72,9 @@ export class FleetCounters implements BeforeApplicationShutdown {
 
   /** Writes the counts gathered so far, in one transaction; never throws (a refused write is logged and lost). */
   async flush(): Promise<void> {
-    if (this.timer) {
-      clearTimeout(this.timer);
-      this.timer = undefined;
+    if (this.scheduled) {
+      clearImmediate(this.scheduled);
+      this.scheduled = undefined;
     }
     if (this.pending.size === 0) return;
     const batch = this.pending;
@@ -111,11 +109,7 @@ export class FleetCounters implements BeforeApplicationShutdown {
     const entry = fields.get(field);
     if (entry) entry.by += by;
     else fields.set(field, { by, float });
-    if (!this.timer) {
-      // Not scheduled work (that is job-worker's): a write buffer's deadline, armed by a count and
-      // fired once, so counts wait in memory at most FLEET_COUNT_FLUSH_MS before they are written.
-      this.timer = setTimeout(() => void this.flush(), FLEET_COUNT_FLUSH_MS);
-      this.timer.unref();
-    }
+    // Written once this turn of the event loop is over, with every other count made in it.
+    this.scheduled ??= setImmediate(() => void this.flush());
   }
 }
