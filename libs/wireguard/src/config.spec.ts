@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 
-import { ClientConfigInput, renderClientConfig } from './config';
+import { ClientConfigInput, clientConfigTemplate, renderClientConfig } from './config';
 import { WireGuardError } from './errors';
 
 const SERVER_KEY = 'xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=';
@@ -108,5 +108,24 @@ describe('renderClientConfig', () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('clientConfigTemplate', () => {
+  it("renders what renderClientConfig renders, for each client's addresses, and gives them back canonical", () => {
+    const template = clientConfigTemplate(base({ mtu: 1420 }));
+    for (const addresses of [['100.64.3.7/32', 'FD00:6A:1:0:0:0:0:5E1F/128'], ['100.64.200.9/32']]) {
+      const out = template.render(addresses);
+      expect(out.config).toBe(renderClientConfig(base({ mtu: 1420, addresses })));
+      expect(out.addresses).toEqual(addresses.map((a) => a.toLowerCase().replace(':0:0:0:0:', '::')));
+    }
+  });
+
+  it("checks the node's values when made, and each client's addresses when rendering", () => {
+    expect(() => clientConfigTemplate(base({ dns: ['100.64.0.256'] }))).toThrow(WireGuardError);
+    const template = clientConfigTemplate(base());
+    expect(() => template.render([])).toThrow(WireGuardError);
+    expect(() => template.render(['100.64.3.7/32\n[Peer]'])).toThrow(WireGuardError);
+    expect(() => template.render(['100.64.3.7'])).toThrow(WireGuardError); // an address without its prefix
   });
 });

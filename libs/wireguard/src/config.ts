@@ -35,6 +35,66 @@ export interface ClientConfigInput {
 }
 
 /**
+ * A client's wg-quick configuration with everything but the client's tunnel addresses rendered,
+ * and checked, once: for a server that answers many clients of one node, each with its own
+ * addresses and the same DNS and peer. See {@link renderClientConfig}.
+ */
+export interface ClientConfigTemplate {
+  /**
+   * The configuration for these tunnel addresses, and the addresses as written in it (canonical:
+   * `fd00:6a:1::5e1f/128`).
+   * @throws {WireGuardError} INVALID_ADDRESS, INVALID_CIDR, INVALID_ARGUMENT (none given)
+   */
+  render(addresses: readonly string[]): { config: string; addresses: string[] };
+}
+
+/**
+ * Prepares {@link renderClientConfig} for everything but the addresses: every value is parsed and
+ * checked here, the addresses at each {@link ClientConfigTemplate.render}.
+ *
+ * @throws {WireGuardError} INVALID_KEY, INVALID_ADDRESS, INVALID_CIDR, INVALID_ARGUMENT
+ */
+export function clientConfigTemplate(input: Omit<ClientConfigInput, 'addresses'>): ClientConfigTemplate {
+  const head: string[] = ['[Interface]'];
+  if (input.privateKey !== undefined) head.push(`PrivateKey = ${assertWireGuardKey(input.privateKey, 'privateKey')}`);
+
+  const tail: string[] = [];
+  if (input.dns !== undefined) {
+    const dns = assertArray<string>(input.dns, 'dns');
+    if (dns.length > 0) tail.push(`DNS = ${dns.map((ip) => formatIp(parseIp(ip))).join(', ')}`);
+  }
+  if (input.mtu !== undefined) tail.push(`MTU = ${assertInteger(input.mtu, 'mtu', 1280, 65_535)}`);
+
+  const peer = input.peer;
+  if (typeof peer !== 'object' || peer === null) fail(WireGuardErrorCode.INVALID_ARGUMENT, 'peer is required');
+  tail.push('', '[Peer]', `PublicKey = ${assertWireGuardKey(peer.publicKey, 'peer.publicKey')}`);
+  if (peer.presharedKey !== undefined) tail.push(`PresharedKey = ${assertWireGuardKey(peer.presharedKey, 'peer.presharedKey')}`);
+
+  const allowed = assertArray<string>(peer.allowedIps, 'peer.allowedIps');
+  if (allowed.length === 0) fail(WireGuardErrorCode.INVALID_ARGUMENT, 'peer.allowedIps must not be empty');
+  tail.push(`AllowedIPs = ${allowed.map((c) => formatCidr(parseCidr(c))).join(', ')}`);
+
+  if (typeof peer.endpoint !== 'object' || peer.endpoint === null) {
+    fail(WireGuardErrorCode.INVALID_ARGUMENT, `peer.endpoint must be { host, port }, got ${describe(peer.endpoint)}`);
+  }
+  tail.push(`Endpoint = ${formatEndpoint(peer.endpoint)}`);
+
+  if (peer.persistentKeepalive !== undefined && peer.persistentKeepalive !== 0) {
+    tail.push(`PersistentKeepalive = ${assertInteger(peer.persistentKeepalive, 'peer.persistentKeepalive', 1, 65_535)}`);
+  }
+  const before = `${head.join('\n')}\n`;
+  const after = `\n${tail.join('\n')}\n`;
+  return {
+    render(addresses) {
+      const list = assertArray<string>(addresses, 'addresses');
+      if (list.length === 0) fail(WireGuardErrorCode.INVALID_ARGUMENT, 'addresses must not be empty');
+      const canonical = list.map((a) => formatAddressWithPrefix(parseAddressWithPrefix(a)));
+      return { config: `${before}Address = ${canonical.join(', ')}${after}`, addresses: canonical };
+    },
+  };
+}
+
+/**
  * Renders a client's wg-quick configuration.
  *
  * Injection-safe by construction: no input string is copied into the output. Every value is parsed
@@ -50,35 +110,5 @@ export interface ClientConfigInput {
  * })
  */
 export function renderClientConfig(input: ClientConfigInput): string {
-  const lines: string[] = ['[Interface]'];
-  if (input.privateKey !== undefined) lines.push(`PrivateKey = ${assertWireGuardKey(input.privateKey, 'privateKey')}`);
-
-  const addresses = assertArray<string>(input.addresses, 'addresses');
-  if (addresses.length === 0) fail(WireGuardErrorCode.INVALID_ARGUMENT, 'addresses must not be empty');
-  lines.push(`Address = ${addresses.map((a) => formatAddressWithPrefix(parseAddressWithPrefix(a))).join(', ')}`);
-
-  if (input.dns !== undefined) {
-    const dns = assertArray<string>(input.dns, 'dns');
-    if (dns.length > 0) lines.push(`DNS = ${dns.map((ip) => formatIp(parseIp(ip))).join(', ')}`);
-  }
-  if (input.mtu !== undefined) lines.push(`MTU = ${assertInteger(input.mtu, 'mtu', 1280, 65_535)}`);
-
-  const peer = input.peer;
-  if (typeof peer !== 'object' || peer === null) fail(WireGuardErrorCode.INVALID_ARGUMENT, 'peer is required');
-  lines.push('', '[Peer]', `PublicKey = ${assertWireGuardKey(peer.publicKey, 'peer.publicKey')}`);
-  if (peer.presharedKey !== undefined) lines.push(`PresharedKey = ${assertWireGuardKey(peer.presharedKey, 'peer.presharedKey')}`);
-
-  const allowed = assertArray<string>(peer.allowedIps, 'peer.allowedIps');
-  if (allowed.length === 0) fail(WireGuardErrorCode.INVALID_ARGUMENT, 'peer.allowedIps must not be empty');
-  lines.push(`AllowedIPs = ${allowed.map((c) => formatCidr(parseCidr(c))).join(', ')}`);
-
-  if (typeof peer.endpoint !== 'object' || peer.endpoint === null) {
-    fail(WireGuardErrorCode.INVALID_ARGUMENT, `peer.endpoint must be { host, port }, got ${describe(peer.endpoint)}`);
-  }
-  lines.push(`Endpoint = ${formatEndpoint(peer.endpoint)}`);
-
-  if (peer.persistentKeepalive !== undefined && peer.persistentKeepalive !== 0) {
-    lines.push(`PersistentKeepalive = ${assertInteger(peer.persistentKeepalive, 'peer.persistentKeepalive', 1, 65_535)}`);
-  }
-  return `${lines.join('\n')}\n`;
+  return clientConfigTemplate(input).render(input.addresses).config;
 }

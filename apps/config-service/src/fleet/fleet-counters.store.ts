@@ -21,10 +21,12 @@ interface Pending {
  *
  * Counting is fire and forget: it never fails, delays or changes a redemption or a pulse. The
  * counts made in one turn of the event loop are gathered in memory and written together right
- * after it (`setImmediate`, as the Redis client's own auto-pipelining batches commands; no timer)
- * — one transaction for every count of the turn instead of one per redemption and per pulse, the
- * more counts the busier the replica — so a reader never sees a load sum without its count, and a
- * replica that dies loses at most the counts of the turn it was in (a sink that tolerates loss). A flush
+ * after it (`setImmediate`, as the Redis client's own auto-pipelining batches commands; no timer),
+ * one write at a time: counts made while a write is under way go out right after it, together —
+ * one transaction for every count of a turn, or of a write's round trip, instead of one per
+ * redemption and per pulse, the more counts the busier the replica — so a reader never sees a
+ * load sum without its count, and a replica that dies loses at most the counts of about one round
+ * trip to Redis (a sink that tolerates loss). A flush
  * that Redis refuses is lost and goes to the outage log (one line per outage, then one per 30 s,
  * and the recovery), never to the caller.
  */
@@ -34,6 +36,8 @@ export class FleetCounters implements BeforeApplicationShutdown {
   /** Hash key → field → increment not yet written. */
   private pending = new Map<string, Map<string, Pending>>();
   private scheduled?: NodeJS.Immediate;
+  /** The write under way, if any (one at a time). */
+  private writing?: Promise<void>;
 
   constructor(
     @Inject(REDIS) private readonly redis: RedisClient,
@@ -70,15 +74,28 @@ export class FleetCounters implements BeforeApplicationShutdown {
     return hourStarts.flatMap((h, i) => rowsOfHour(h, (res[i]?.[1] ?? {}) as Record<string, string>));
   }
 
-  /** Writes the counts gathered so far, in one transaction; never throws (a refused write is logged and lost). */
+  /**
+   * Writes the counts gathered so far, in one transaction, after the write under way if any; never
+   * throws (a refused write is logged and lost).
+   */
   async flush(): Promise<void> {
     if (this.scheduled) {
       clearImmediate(this.scheduled);
       this.scheduled = undefined;
     }
+    while (this.writing) await this.writing;
     if (this.pending.size === 0) return;
     const batch = this.pending;
     this.pending = new Map();
+    this.writing = this.write(batch).finally(() => {
+      this.writing = undefined;
+      // Counts made during the write: out now, together.
+      if (this.pending.size > 0) this.scheduled ??= setImmediate(() => void this.flush());
+    });
+    await this.writing;
+  }
+
+  private async write(batch: Map<string, Map<string, Pending>>): Promise<void> {
     try {
       const tx = this.redis.multi();
       for (const [key, fields] of batch) {
@@ -109,7 +126,8 @@ export class FleetCounters implements BeforeApplicationShutdown {
     const entry = fields.get(field);
     if (entry) entry.by += by;
     else fields.set(field, { by, float });
-    // Written once this turn of the event loop is over, with every other count made in it.
-    this.scheduled ??= setImmediate(() => void this.flush());
+    // Written once this turn of the event loop is over, with every other count made in it (or,
+    // while a write is under way, once it is done: see flush).
+    if (!this.writing) this.scheduled ??= setImmediate(() => void this.flush());
   }
 }

@@ -1,4 +1,4 @@
-import { RandomSource, allocateRandomAddress, isWireGuardError, parseCidr, WireGuardErrorCode } from '@phoenix/wireguard';
+import { RandomSource, allocateRandomAddress, isWireGuardError, normalizeIp, parseCidr, WireGuardErrorCode } from '@phoenix/wireguard';
 
 export interface AddressPools {
   readonly v4: string;
@@ -18,16 +18,19 @@ export interface AddressCandidate {
  */
 export function addressCandidates(pools: AddressPools, count: number, random: RandomSource, reserved: readonly string[], tried: Set<string>): AddressCandidate[] {
   const out: AddressCandidate[] = [];
-  // Parsed once for the whole draw, not once per address.
+  // Pools and reserved addresses parsed once for the whole draw, not once per address (canonical
+  // text, as the allocator hands addresses out).
   const v4 = parseCidr(pools.v4);
   const v6 = pools.v6 ? parseCidr(pools.v6) : null;
+  const never = new Set(reserved.map(normalizeIp));
+  const taken = (address: string) => tried.has(address) || never.has(address);
   for (let i = 0; i < count; i++) {
     try {
-      const ipv4 = allocateRandomAddress(v4, tried, random, { reserved });
+      const ipv4 = allocateRandomAddress(v4, taken, random);
       tried.add(ipv4);
       let ipv6: string | null = null;
       if (v6) {
-        ipv6 = allocateRandomAddress(v6, tried, random, { reserved });
+        ipv6 = allocateRandomAddress(v6, taken, random);
         tried.add(ipv6);
       }
       out.push({ ipv4, ipv6 });

@@ -13,11 +13,12 @@ import {
   sealBox,
   verifyToken,
 } from '@phoenix/crypto';
-import { formatEndpoint, gatewayAddress, hostCidr, renderClientConfig } from '@phoenix/wireguard';
+import { ClientConfigTemplate, clientConfigTemplate, formatEndpoint, gatewayAddress } from '@phoenix/wireguard';
 import type { NetworkConfig } from '../config';
 import { Random } from '../core/random';
 import { NodeMetricsStore } from '../fleet/node-metrics.store';
 import { NodeSelectionService } from '../fleet/node-selection.service';
+import type { NodeRecord } from '../fleet/nodes.repository';
 import { NodeGenerations } from '../fleet/node-generations';
 import { TenantUsageStore } from '../fleet/tenant-usage.store';
 import { IssuerDirectoryService, IssuerKey } from '../issuer-directory/issuer-directory.service';
@@ -40,6 +41,15 @@ export interface RedeemInput {
 
 const CLIENT_ALLOWED_IPS = ['0.0.0.0/0', '::/0'];
 const PERSISTENT_KEEPALIVE = 25;
+
+/** What every answer for one node shares, made once per node row read (the rows are cached by selection). */
+interface NodeAnswer {
+  /** The client's resolvers, also reserved in the node's pools. */
+  readonly dns: string[];
+  readonly peer: RedeemResponse['peer'];
+  /** The client config but for the client's addresses. */
+  readonly config: ClientConfigTemplate;
+}
 
 /**
  * One-time token redemption: the only thing learned about the client is that its token is valid.
@@ -71,6 +81,8 @@ const PERSISTENT_KEEPALIVE = 25;
  */
 @Injectable()
 export class RedemptionService {
+  private readonly answers = new WeakMap<NodeRecord, NodeAnswer>();
+
   constructor(
     @InjectConfig() private readonly config: NetworkConfig,
     private readonly directory: IssuerDirectoryService,
@@ -162,14 +174,14 @@ export class RedemptionService {
     // The lease's release token (DELETE /vpn/config): 32 random bytes, only its hash is stored.
     const releaseToken = randomBytes(32).toString('base64url');
     const ttlSec = key.leaseTtlHours !== null ? key.leaseTtlHours * 3600 : this.config.LEASE_TTL_SEC;
-    const dns = this.config.VPN_DNS ?? [gatewayAddress(record.tunnelCidrV4), ...(record.tunnelCidrV6 ? [gatewayAddress(record.tunnelCidrV6)] : [])];
+    const answer = this.answerFor(record);
     const [assignment, made] = await Promise.allSettled([
       this.metrics.assign(record.id, record.pulseIntervalSec),
       this.leases.create({
         nodeId: record.id,
         publicKey: publicKey as string,
         pools: { v4: record.tunnelCidrV4, v6: record.tunnelCidrV6 },
-        reserved: dns,
+        reserved: answer.dns,
         ttlSec,
         random: this.random.source,
         spend: { nullifier: tokenNullifier(token.nonce), forgetOn: dayOf(forgetAtSec) },
@@ -204,17 +216,11 @@ export class RedemptionService {
     if (replaced) this.usage.held(replaced.tenantId, replaced.from, replaced.to);
 
     // 6. The config.
-    const addresses = [hostCidr(lease.ipv4), ...(lease.ipv6 ? [hostCidr(lease.ipv6)] : [])];
-    const endpoint = { host: record.endpointHost, port: record.endpointPort };
-    const config = renderClientConfig({
-      addresses,
-      dns,
-      peer: { publicKey: record.publicKey, endpoint, allowedIps: CLIENT_ALLOWED_IPS, persistentKeepalive: PERSISTENT_KEEPALIVE },
-    });
+    const { config, addresses } = answer.config.render([`${lease.ipv4}/32`, ...(lease.ipv6 ? [`${lease.ipv6}/128`] : [])]);
     const response: RedeemResponse = {
       config,
-      interface: { addresses, dns },
-      peer: { publicKey: record.publicKey, endpoint: formatEndpoint(endpoint), allowedIps: CLIENT_ALLOWED_IPS, persistentKeepalive: PERSISTENT_KEEPALIVE },
+      interface: { addresses, dns: answer.dns },
+      peer: answer.peer,
       node: { id: record.id, location: record.locationId },
       expiresAt: lease.expiresAt.toISOString(),
       lease: { id: lease.id, releaseToken },
@@ -222,6 +228,18 @@ export class RedemptionService {
     };
     this.outcomes.success(record.locationId);
     return response;
+  }
+
+  /** The parts of an answer that depend on the node only: made on first use of this row. */
+  private answerFor(record: NodeRecord): NodeAnswer {
+    let answer = this.answers.get(record);
+    if (answer) return answer;
+    const dns = this.config.VPN_DNS ?? [gatewayAddress(record.tunnelCidrV4), ...(record.tunnelCidrV6 ? [gatewayAddress(record.tunnelCidrV6)] : [])];
+    const endpoint = { host: record.endpointHost, port: record.endpointPort };
+    const peer = { publicKey: record.publicKey, endpoint, allowedIps: CLIENT_ALLOWED_IPS, persistentKeepalive: PERSISTENT_KEEPALIVE };
+    answer = { dns, peer: { ...peer, endpoint: formatEndpoint(endpoint) }, config: clientConfigTemplate({ dns, peer }) };
+    this.answers.set(record, answer);
+    return answer;
   }
 
   /**

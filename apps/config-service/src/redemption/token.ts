@@ -14,10 +14,10 @@ export function hasPrivateTokenCredentials(header: string | undefined): boolean 
 
 /**
  * The token bytes from `Authorization: PrivateToken token="…"` or the body's `token` field.
+ * `inHeader`: what {@link hasPrivateTokenCredentials} said of `header`, when the caller asked already.
  * @throws AppError VALIDATION_FAILED for both at once, or for bad base64url
  */
-export function tokenBytes(header: string | undefined, bodyToken: string | undefined): Uint8Array {
-  const inHeader = hasPrivateTokenCredentials(header);
+export function tokenBytes(header: string | undefined, bodyToken: string | undefined, inHeader = hasPrivateTokenCredentials(header)): Uint8Array {
   if (inHeader && bodyToken !== undefined) throw badRequest('send the token once: in the Authorization header or in the body');
   try {
     return inHeader ? parseAuthorization(header as string) : base64urlDecode(bodyToken ?? '');

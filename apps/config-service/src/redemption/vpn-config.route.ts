@@ -58,14 +58,15 @@ export class VpnConfigRoute {
     const body = req.body.length === 0 && req.headers['content-type'] === undefined ? {} : parseJsonBody(req.body, DEFAULT_JSON_LIMITS);
     const authorization = req.headers.authorization;
     const bodyToken = typeof body === 'object' && body !== null && !Array.isArray(body) && (body as { token?: unknown }).token !== undefined;
-    if (!bodyToken && !hasPrivateTokenCredentials(authorization)) {
+    const inHeader = hasPrivateTokenCredentials(authorization);
+    if (!bodyToken && !inHeader) {
       throw new AppError(ErrorCode.UNAUTHENTICATED, 'a Privacy Pass token is required (Authorization: PrivateToken)', {
         headers: { 'WWW-Authenticate': await this.redemption.wwwAuthenticate() },
       });
     }
     const dto = (await this.pipe.transform(body, { type: 'body', metatype: RedeemDto })) as RedeemDto;
     const answer = await this.redemption.redeem({
-      token: tokenBytes(authorization, dto.token),
+      token: tokenBytes(authorization, dto.token, inHeader),
       location: dto.location ?? 'auto',
       ...(dto.publicKey !== undefined ? { publicKey: dto.publicKey } : {}),
       ...(dto.sealTo !== undefined ? { sealTo: dto.sealTo } : {}),
