@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -12,6 +13,17 @@ const lib = require(path.join(__dirname, '../tools/jest/stack-env-lib.js')) as {
 export function stackEnv(): Record<string, string> {
   if (!existsSync(lib.ENV_FILE)) throw new Error(`benchmarks need the local stack: ${lib.ENV_FILE} is missing (npm run stack:start)`);
   return { ...lib.readEnvFile(lib.DEV_ENV_FILE), ...lib.readEnvFile(lib.ENV_FILE) };
+}
+
+/** Whether wrk (C, Debian's `wrk`; bench/run.sh installs it when root) is on the PATH. */
+export function hasWrk(): boolean {
+  try {
+    execFileSync('wrk', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch (e) {
+    // `wrk --version` prints its usage and exits 1: it is there.
+    return (e as { code?: string }).code !== 'ENOENT';
+  }
 }
 
 /** The median (the mean of the two middle values for an even count). */

@@ -31,7 +31,7 @@ import autocannon from 'autocannon';
 import { spawnService, waitForHttp } from '@phoenix/common/testing';
 import { createTokenRequest, encodeTokenChallenge, finalizeToken, parseIssuerDirectory, verifyToken } from '@phoenix/crypto';
 import { createTestDatabase } from '@phoenix/database';
-import { median, stackEnv } from '../support';
+import { hasWrk, median, stackEnv } from '../support';
 
 const TARGET_RATIO = 0.75;
 const ROUNDS = 4;
@@ -91,16 +91,6 @@ interface LoadResult {
 interface LoadGenerator {
   name: string;
   run(ms: number): Promise<LoadResult>;
-}
-
-function hasWrk(): boolean {
-  try {
-    execFileSync('wrk', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch (e) {
-    // `wrk --version` prints its usage and exits 1: it is there.
-    return (e as { code?: string }).code !== 'ENOENT';
-  }
 }
 
 /** wrk (one thread) with bench/auth/token-request.lua: the prebuilt requests, cycled. */

@@ -4,12 +4,13 @@
  *
  *   node -r @swc-node/register bench/config/redemption.bench.ts
  *
- * 1. Throughput and p99 of real redemptions over HTTP (autocannon, a unique pre-minted token and a
- *    fresh WireGuard key per request, the issuer directory served locally), beside the floor of the
- *    work a redemption cannot avoid, measured in the same run at the same concurrency without HTTP:
- *    token verify (RSA-PSS) + Redis `SET NX` + the lease transaction (the token's nullifier, random
- *    addresses, unique indexes) + the node's generation moved on after the commit (NodeGenerations,
- *    behind the answer as in the service; each round waits for it). Target: HTTP / floor ≥ 0.5.
+ * 1. Throughput and p99 of real redemptions over HTTP (wrk, or autocannon where wrk is not
+ *    installed; a unique pre-minted token and a fresh WireGuard key per request, the issuer
+ *    directory served locally), beside the floor of the work a redemption cannot avoid, measured
+ *    in the same run at the same concurrency without HTTP: token verify (RSA-PSS) + Redis
+ *    `SET NX` + the lease transaction (the token's nullifier, random addresses, unique indexes) +
+ *    the node's generation moved on after the commit (NodeGenerations, behind the answer as in the
+ *    service; each round waits for it). Target: HTTP / floor ≥ 0.5.
  *    And beside both, the physical reference: `pgbench` (C, libpq, prepared) committing single-row
  *    inserts into `lease` (the real table, with its unique indexes, on a throwaway database of its
  *    own) at the same concurrency — what this Postgres commits when nothing but one insert stands
@@ -25,10 +26,10 @@
  *    Target: ≤ 1.5.
  *
  * The services run as their own processes (as deployed), with LOG_LEVEL=warn. HTTP, floor and
- * pgbench rounds are interleaved and each ratio is the median of per-round ratios. Bounded: about 3
+ * pgbench rounds are interleaved and each ratio is the median of per-round ratios. Bounded: about 4
  * minutes.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -64,19 +65,28 @@ import { NodeGenerations } from '../../apps/config-service/src/fleet/node-genera
 import { LeasesRepository } from '../../apps/config-service/src/leases/leases.repository';
 import { dayOf, forgetAt } from '../../apps/config-service/src/redemption/nullifier';
 import { TokenChallenge } from '../../apps/config-service/src/redemption/token-challenge';
-import { addCpu, cpuMeter, CpuSpent, median, stackEnv } from '../support';
+import { addCpu, cpuMeter, CpuSpent, hasWrk, median, processCpuMs, stackEnv } from '../support';
 
 /** `--throughput-only`: the throughput rounds alone (no 1,000,000-lease service, no growth rounds), for iterating. */
 const THROUGHPUT_ONLY = process.argv.includes('--throughput-only');
 const PORT = 3922;
 const LARGE_PORT = 3923;
 const CONNECTIONS = 16;
-const ROUNDS = 7;
+/**
+ * Rounds of the throughput comparison; each ratio is the median of the per-round ratios. The CPU a
+ * redemption costs moves between rounds (on these shared 2-core machines the service's went from
+ * 1.5 to 0.7 ms and back to 1.2 within one run) and is highest in the first few, whatever the
+ * warm-up before them (300 or 3,000 requests): 15 rounds, so that the median is not those.
+ */
+const ROUNDS = 15;
 const ROUND_REQUESTS = 600;
 const THROUGHPUT_REQUESTS = ROUNDS * ROUND_REQUESTS;
 const LATENCY_REQUESTS = 400;
 const LATENCY_ROUNDS = 8;
+/** Sequential warm-up of each service before the growth rounds. */
 const WARMUP_REQUESTS = 300;
+/** Warm-up of the throughput rounds, HTTP and floor each (V8 optimizes the hot paths as they run). */
+const THROUGHPUT_WARMUP = 1_000;
 const SMALL_LEASES = 1_000;
 const LARGE_LEASES = 1_000_000;
 const TARGET_THROUGHPUT_RATIO = 0.5;
@@ -90,6 +100,10 @@ const POOL_V6 = 'fd00:be::/64';
 const log = (s: string) => process.stdout.write(`${s}\n`);
 const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 const wgKey = () => randomBytes(32).toString('base64');
+/** wrk (C) as the load generator when installed (tools/deps/debian.sh, group bench), else autocannon. */
+const WRK = hasWrk();
+/** wrk runs for a duration: the bound, should it never count its answers (each round stops itself in about a second). */
+const WRK_BOUND_SEC = 120;
 
 interface Run {
   rps: number;
@@ -99,16 +113,69 @@ interface Run {
   other: number;
   /** Per-request latencies (ms), for the sequential client. */
   times?: number[];
+  /** CPU of a load generator running as its own process (wrk), ms. */
+  clientCpuMs?: number;
+}
+
+/**
+ * Many connections, `count` redemptions of the first `count` of `tokens` (the rest are spares, one
+ * per connection, sent while the last answers come in and not counted). With wrk when it is there
+ * (C: about a tenth of autocannon's CPU per request, and the load generator shares the two cores
+ * with what it measures), else autocannon.
+ */
+function load(url: string, tokens: string[], count: number): Promise<Run> {
+  return WRK ? wrkRun(url, tokens, count) : cannon(url, tokens.slice(0, count));
+}
+
+/**
+ * wrk, one thread, with bench/config/redemption.lua: each prebuilt request sent once, timed by the
+ * script from its first request to the `count`-th answer; then it is stopped (SIGINT: it runs for
+ * a duration, not a count, and prints its latency percentiles on the way out). Its own CPU up to
+ * that answer is returned as `clientCpuMs`.
+ */
+async function wrkRun(url: string, tokens: string[], count: number): Promise<Run> {
+  if (tokens.length <= count) throw new Error('wrk needs spare tokens beyond the count');
+  const dir = mkdtempSync(path.join(tmpdir(), 'redemption-bench-'));
+  const file = path.join(dir, 'requests.tsv');
+  writeFileSync(file, tokens.map((t) => `${t}\t${wgKey()}\n`).join(''));
+  try {
+    return await new Promise<Run>((resolve, reject) => {
+      const args = ['-t1', `-c${CONNECTIONS}`, `-d${WRK_BOUND_SEC}s`, '--timeout', '10s', '-s', path.join(__dirname, 'redemption.lua'), url, '--', file, String(count)];
+      const wrk = spawn('wrk', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let finished: RegExpExecArray | null = null;
+      let clientCpuMs = 0;
+      wrk.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (finished) return;
+        finished = /^DONE (\d+) (\d+) (\d+)$/m.exec(out);
+        if (!finished) return;
+        clientCpuMs = processCpuMs(wrk.pid as number);
+        wrk.kill('SIGINT');
+      });
+      wrk.stderr.on('data', (d: Buffer) => (out += d.toString()));
+      wrk.on('error', reject);
+      wrk.on('close', () => {
+        const percentiles = out.split('\n').find((l) => l.startsWith('{'));
+        if (!finished || !percentiles) return reject(new Error(`wrk did not finish ${count} redemptions within ${WRK_BOUND_SEC} s:\n${out}`));
+        const [, ns, ok, other] = finished.map(Number) as [number, number, number, number];
+        const p = JSON.parse(percentiles) as { p50Us: number; p99Us: number };
+        resolve({ rps: ok / (ns / 1e9), p50: p.p50Us / 1000, p99: p.p99Us / 1000, ok, other, clientCpuMs });
+      });
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Many connections: autocannon, timed from the start to the last response (not its 1 s ticks). */
-async function cannon(url: string, tokens: string[], connections: number): Promise<Run> {
+async function cannon(url: string, tokens: string[]): Promise<Run> {
   let next = 0;
   let last = 0n;
   const started = process.hrtime.bigint();
   const options: autocannon.Options = {
     url: `${url}/vpn/config`,
-    connections,
+    connections: CONNECTIONS,
     amount: tokens.length,
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -329,7 +396,7 @@ async function main(): Promise<void> {
 
     // --- Tokens, minted the way the app does (blind → issuer signs → finalize).
     const challenge = new TokenChallenge(config);
-    const mintCount = 3 * WARMUP_REQUESTS + THROUGHPUT_REQUESTS + 2 * LATENCY_REQUESTS;
+    const mintCount = THROUGHPUT_WARMUP + 2 * WARMUP_REQUESTS + THROUGHPUT_REQUESTS + (ROUNDS + 1) * CONNECTIONS + 2 * LATENCY_REQUESTS;
     const t0 = Date.now();
     const tokens = Array.from({ length: mintCount }, () => {
       const { request, state } = createTokenRequest(issuerKey.tokenKey, challenge.bytes);
@@ -344,7 +411,7 @@ async function main(): Promise<void> {
     // --- Warm-up, then the HTTP runs at 1,000 leases (before the bulk load of the second service,
     // whose checkpoints and writes-back would otherwise land in the first rounds).
     await pulse();
-    const warm = await cannon(base, take(WARMUP_REQUESTS), CONNECTIONS);
+    const warm = await load(base, take(THROUGHPUT_WARMUP + CONNECTIONS), THROUGHPUT_WARMUP);
     if (warm.other) throw new Error(`warm-up had ${warm.other} failures:\n${service.output().slice(-2000)}`);
     // --- Throughput: HTTP rounds and floor rounds interleaved (HTTP, floor, HTTP, floor, …) so that
     // load from elsewhere on the host hits both alike; the ratio is the median of per-round ratios.
@@ -383,7 +450,7 @@ async function main(): Promise<void> {
     const generationOf = async () => Number(((await ds.query(`SELECT generation FROM node_generation WHERE node_id = $1`, [node.id])) as Array<{ generation: string }>)[0]?.generation);
     // The floor warms up too (its connections, the function's plans, the JIT): on the warm-up's
     // tokens, under its own prefix, as in the rounds.
-    await floor(tokens.slice(cursor - WARMUP_REQUESTS, cursor));
+    await floor(tokens.slice(cursor - CONNECTIONS - THROUGHPUT_WARMUP, cursor - CONNECTIONS));
     if (pgbench) await pgbench.run();
     const rounds: Array<{ http: Run; floorRps: number; pgbenchTps: number | null; bumps: number }> = [];
     // Where the CPU goes, per phase: the whole machine, the load generator (this process: the
@@ -396,17 +463,23 @@ async function main(): Promise<void> {
       // The floor reuses the round's tokens under its own key prefix: same verify, same SET NX.
       const batch = take(ROUND_REQUESTS);
       let spent = cpuMeter(pids);
-      const httpRun = await cannon(base, batch, CONNECTIONS);
-      cpu.http = addCpu(cpu.http, spent());
+      const httpRun = await load(base, [...batch, ...take(CONNECTIONS)], ROUND_REQUESTS);
+      const httpCpu = spent();
+      // wrk is a process of its own: its CPU counts as the load generator's, with this process's.
+      httpCpu.processMs.client = (httpCpu.processMs.client ?? 0) + (httpRun.clientCpuMs ?? 0);
+      cpu.http = addCpu(cpu.http, httpCpu);
       const before = await generationOf();
       spent = cpuMeter(pids);
       const floorRps = await floor(batch);
-      cpu.floor = addCpu(cpu.floor, spent());
+      const floorCpu = spent();
+      cpu.floor = addCpu(cpu.floor, floorCpu);
       const bumps = (await generationOf()) - before;
       spent = cpuMeter(pids);
       const pgbenchTps = pgbench ? await pgbench.run() : null;
       cpu.pgbench = addCpu(cpu.pgbench, spent());
       rounds.push({ http: httpRun, floorRps, pgbenchTps, bumps });
+      const msPerOp = (c: CpuSpent, who: string) => fmt((c.processMs[who] ?? 0) / ROUND_REQUESTS, 2);
+      log(`round ${r + 1}: HTTP ${fmt(httpRun.rps)}/s (service ${msPerOp(httpCpu, 'service')} ms CPU per redemption), floor ${fmt(floorRps)}/s (its client ${msPerOp(floorCpu, 'client')} ms)${pgbenchTps === null ? '' : `, pgbench ${fmt(pgbenchTps)} tps`}`);
     }
     const http: Run = {
       rps: median(rounds.map((r) => r.http.rps)),
@@ -417,7 +490,6 @@ async function main(): Promise<void> {
     };
     const floorRps = median(rounds.map((r) => r.floorRps));
     const throughputRatio = median(rounds.map((r) => r.http.rps / r.floorRps));
-    log(`rounds (HTTP/s vs floor/s${pgbench ? ' vs pgbench tps' : ''}): ${rounds.map((r) => `${fmt(r.http.rps)}/${fmt(r.floorRps)}${r.pgbenchTps === null ? '' : `/${fmt(r.pgbenchTps)}`}`).join(', ')}`);
     const pgbenchTps = pgbench ? median(rounds.map((r) => r.pgbenchTps as number)) : null;
     const physicalRatio = pgbench ? median(rounds.map((r) => r.floorRps / (r.pgbenchTps as number))) : null;
     const bumpsPer100 = median(rounds.map((r) => (100 * r.bumps) / ROUND_REQUESTS));
