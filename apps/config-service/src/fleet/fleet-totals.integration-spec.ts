@@ -453,4 +453,36 @@ describe('FleetCounters gathers counts in memory and writes them together', () =
     const [row] = (await counters.read([Date.parse('2030-01-01T10:00:00.000Z')])).filter((r) => r.location === loc);
     expect(row).toMatchObject({ redemptions: 200, noCapacity: 1, loadSum: 1000, loadSamples: 50 });
   });
+
+  it('writes one transaction at a time: the counts of every turn while one is under way go out together right after it', async () => {
+    const counters = new FleetCounters(redis, new RedisKeys(prefix), new FakeClock(Date.parse('2030-01-01T11:30:00.000Z')));
+    const key = `${prefix}fleet:{totals}:2030-01-01T11`;
+    // Each transaction's EXEC waits for the gate: a write under way for as long as the test says.
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    const multi = redis.multi.bind(redis);
+    const transactions = jest.spyOn(redis, 'multi').mockImplementation(((...args: Parameters<typeof redis.multi>) => {
+      const tx = multi(...args);
+      const exec = tx.exec.bind(tx);
+      tx.exec = (() => gate.then(() => exec())) as typeof tx.exec;
+      return tx;
+    }) as typeof redis.multi);
+    try {
+      counters.redemption('success', loc);
+      await new Promise((r) => setImmediate(r));
+      expect(transactions).toHaveBeenCalledTimes(1);
+      // Ten turns of counts while the first write is held: no transaction of their own.
+      for (let turn = 0; turn < 10; turn++) {
+        counters.redemption('success', loc);
+        await new Promise((r) => setImmediate(r));
+      }
+      expect(transactions).toHaveBeenCalledTimes(1);
+      open();
+      await counters.flush();
+      expect(transactions).toHaveBeenCalledTimes(2);
+      expect(await redis.hget(key, `${loc}:redemptions`)).toBe('11');
+    } finally {
+      transactions.mockRestore();
+    }
+  });
 });
