@@ -159,8 +159,10 @@ export class RedemptionService {
 
     // 3. Spend: exactly one concurrent redemption of this token gets past here.
     const forgetAtSec = forgetAt(key.notBefore, this.clock.nowMs() / 1000, this.config.SPENT_TOKEN_TTL_SEC);
-    const spendId = await this.spent.spend(token.nonce, forgetAtSec);
     const record = node.record;
+    // What the answer takes from the node (checked when first made): before anything is spent.
+    const answer = this.answerFor(record);
+    const spendId = await this.spent.spend(token.nonce, forgetAtSec);
     if (spendId === null) {
       this.outcomes.reused(record.locationId);
       throw tokenReused();
@@ -174,7 +176,6 @@ export class RedemptionService {
     // The lease's release token (DELETE /vpn/config): 32 random bytes, only its hash is stored.
     const releaseToken = randomBytes(32).toString('base64url');
     const ttlSec = key.leaseTtlHours !== null ? key.leaseTtlHours * 3600 : this.config.LEASE_TTL_SEC;
-    const answer = this.answerFor(record);
     const [assignment, made] = await Promise.allSettled([
       this.metrics.assign(record.id, record.pulseIntervalSec),
       this.leases.create({
