@@ -458,6 +458,8 @@ async function main(): Promise<void> {
     const pids = { client: process.pid, service: service.proc.pid as number };
     const none: CpuSpent = { wallMs: 0, machineMs: 0, processMs: {} };
     const cpu = { http: none, floor: none, pgbench: none };
+    /** CPU per operation of a measured stretch: the whole machine's, or one named process's. */
+    const perOp = (c: CpuSpent, n: number, who: string) => (who === 'machine' ? c.machineMs : (c.processMs[who] ?? 0)) / n;
     for (let r = 0; r < ROUNDS; r++) {
       await pulse();
       // The floor reuses the round's tokens under its own key prefix: same verify, same SET NX.
@@ -478,8 +480,7 @@ async function main(): Promise<void> {
       const pgbenchTps = pgbench ? await pgbench.run() : null;
       cpu.pgbench = addCpu(cpu.pgbench, spent());
       rounds.push({ http: httpRun, floorRps, pgbenchTps, bumps });
-      const msPerOp = (c: CpuSpent, who: string) => fmt((c.processMs[who] ?? 0) / ROUND_REQUESTS, 2);
-      log(`round ${r + 1}: HTTP ${fmt(httpRun.rps)}/s (service ${msPerOp(httpCpu, 'service')} ms CPU per redemption), floor ${fmt(floorRps)}/s (its client ${msPerOp(floorCpu, 'client')} ms)${pgbenchTps === null ? '' : `, pgbench ${fmt(pgbenchTps)} tps`}`);
+      log(`round ${r + 1}: HTTP ${fmt(httpRun.rps)}/s (service ${fmt(perOp(httpCpu, ROUND_REQUESTS, 'service'), 2)} ms CPU per redemption), floor ${fmt(floorRps)}/s (its client ${fmt(perOp(floorCpu, ROUND_REQUESTS, 'client'), 2)} ms)${pgbenchTps === null ? '' : `, pgbench ${fmt(pgbenchTps)} tps`}`);
     }
     const http: Run = {
       rps: median(rounds.map((r) => r.http.rps)),
@@ -494,7 +495,6 @@ async function main(): Promise<void> {
     const physicalRatio = pgbench ? median(rounds.map((r) => r.floorRps / (r.pgbenchTps as number))) : null;
     const bumpsPer100 = median(rounds.map((r) => (100 * r.bumps) / ROUND_REQUESTS));
     const ops = ROUNDS * ROUND_REQUESTS;
-    const perOp = (c: CpuSpent, n: number, who: string) => (who === 'machine' ? c.machineMs : (c.processMs[who] ?? 0)) / n;
     const busy = (c: CpuSpent) => `${fmt((100 * c.machineMs) / (c.wallMs * cpus().length))} % busy`;
     log(`CPU per operation, ms (whole machine; load generator; service), summed over the rounds:`);
     log(`  HTTP ${fmt(perOp(cpu.http, ops, 'machine'), 2)}; ${fmt(perOp(cpu.http, ops, 'client'), 2)}; ${fmt(perOp(cpu.http, ops, 'service'), 2)} (${busy(cpu.http)})`);
