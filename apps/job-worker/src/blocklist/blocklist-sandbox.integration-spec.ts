@@ -73,11 +73,12 @@ describe('blocklist.compile in the sandboxed worker of a job-worker process', ()
     expect((await queue.getJobSchedulers(0, -1)).map((s) => [s.key, s.pattern])).toEqual([['blocklist.compile', '0 4 1 1 *']]);
 
     // 1. The start-up run: nothing was published.
-    await until('latest.json', () => (existsSync(join(origin, 'blocklist/latest.json')) ? true : undefined));
-    const [atStart] = await queue.getJobs(['completed']);
-    expect(atStart?.returnvalue).toMatchObject({ schedule: 'blocklist.compile', outcome: 'published', domains: 88_763 });
+    // The processor writes latest.json before BullMQ records the job as completed: wait for the record.
+    const atStart = await until('the start-up run to complete', async () => (await queue.getJobs(['completed']))[0]);
+    expect(existsSync(join(origin, 'blocklist/latest.json'))).toBe(true);
+    expect(atStart.returnvalue).toMatchObject({ schedule: 'blocklist.compile', outcome: 'published', domains: 88_763 });
     // It ran in a process of its own, not in job-worker's.
-    expect(atStart?.returnvalue.pid).not.toBe(worker.proc.proc.pid);
+    expect(atStart.returnvalue.pid).not.toBe(worker.proc.proc.pid);
     const manifest = JSON.parse(latestText()) as BlocklistManifest;
     const publicKey = manifestPublicKey(parseSigningKey(DEV_BLOCKLIST_SIGNING_KEY));
     expect(() => verifyPublished(latestText(), readFileSync(join(origin, manifest.file)), publicKey)).not.toThrow();

@@ -59,6 +59,8 @@ describe('node-daemon in network namespaces (wireguard-go, nftables)', () => {
   const desiredPeer = (c: Client) => ({ publicKey: c.publicKey, allowedIps: [`${c.v4}/32`, `${c.v6}/128`], expiresAt: FAR_FUTURE });
   const pidFile = () => join(stateDir, `wireguard-go.${iface}.pid`);
   const daemonWgPid = () => Number.parseInt(readFileSync(pidFile(), 'utf8'), 10);
+  /** The interface's index: a link made again gets a new one. */
+  const ifindex = async () => Number(/^(\d+):/.exec((await lab.run(nodeNs, 'ip', ['-o', 'link', 'show', 'dev', iface])).stdout)?.[1]);
   const nodePeers = async () => parseWgDump((await lab.run(nodeNs, 'wg', ['show', iface, 'dump'])).stdout).peers.map((p) => p.publicKey);
 
   async function startDaemon(): Promise<void> {
@@ -282,10 +284,13 @@ describe('node-daemon in network namespaces (wireguard-go, nftables)', () => {
 
   it('restores the interface and every peer when wireguard-go is killed', async () => {
     const before = daemonWgPid();
+    const linkBefore = await ifindex();
+    expect(linkBefore).toBeGreaterThan(0);
     process.kill(before, 'SIGKILL');
-    expect(await eventually(async () => !(await lab.succeeds(nodeNs, 'ip', ['link', 'show', 'dev', iface])), 20, 100)).toBe(true);
     // The daemon heals every interval (1 s here): a bound of 10 s leaves room for a loaded machine.
     expect(await eventually(async () => daemonWgPid() !== before && (await nodePeers().catch(() => [])).length === 2, 40, 250)).toBe(true);
+    // The link went with the process and this is a new one (polling for the gap would race the heal).
+    expect(await ifindex()).not.toBe(linkBefore);
     // The clients' old sessions died with the process; each client re-handshakes on its own
     // timer (WireGuard's REKEY_TIMEOUT + KEEPALIVE_TIMEOUT = 15 s), which bounds this wait.
     expect(await lab.pingEventually(client1.ns, NODE_V4, 40)).toBe(true);
