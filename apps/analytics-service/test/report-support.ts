@@ -5,7 +5,7 @@ import { ClientProxy, ClientProxyFactory } from '@nestjs/microservices';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { createServiceApp, loadConfig, redisClientOptions, redisTransportOptions } from '@phoenix/common';
-import { CapturedLogs, captureServiceLogs, sideRedisUrl, until } from '@phoenix/common/testing';
+import { CapturedLogs, captureServiceLogs, migrateStackDatabases, sideRedisUrl, until } from '@phoenix/common/testing';
 import { createClickHouse } from '@phoenix/database';
 import { lastValueFrom } from 'rxjs';
 import { AppModule } from '../src/app.module';
@@ -27,6 +27,8 @@ export interface ReportReceiver {
 }
 
 export async function startReportReceiver(pattern: string, senderName: string): Promise<ReportReceiver> {
+  // The stack's ClickHouse, whose tables a fresh stack does not have yet.
+  migrateStackDatabases(['analytics-service']);
   const config = loadConfig(configShape, { ...process.env, REDIS_URL: sideRedisUrl('analytics-service'), LOG_LEVEL: 'silent' });
   const app = await createServiceApp({ service: 'analytics-service', module: AppModule.forRoot(config), port: 0, host: '127.0.0.1', description: 'test' });
   app.connectMicroservice(redisTransportOptions(config.REDIS_URL), { inheritAppConfig: true });

@@ -1,8 +1,25 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { readClickHouseMigrations, splitStatements, substituteVariables } from './clickhouse';
+import { ClickHouseError } from '@clickhouse/client';
+import { clickHouseErrorCode, readClickHouseMigrations, splitStatements, substituteVariables } from './clickhouse';
 import { withDatabase } from './postgres';
+
+describe('clickHouseErrorCode', () => {
+  it('reads the code of an error the client parsed (current servers)', () => {
+    expect(clickHouseErrorCode(new ClickHouseError({ message: 'Table default.t does not exist', code: '60', type: 'UNKNOWN_TABLE' }))).toBe('60');
+  });
+
+  it("reads it from ClickHouse 18.16's text, which the client leaves unparsed", () => {
+    expect(clickHouseErrorCode(new Error("Code: 60, e.displayText() = DB::Exception: Table default.t doesn't exist., e.what() = DB::Exception"))).toBe('60');
+  });
+
+  it('gives nothing for an error ClickHouse did not send', () => {
+    expect(clickHouseErrorCode(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }))).toBeUndefined();
+    expect(clickHouseErrorCode('Code: 60')).toBeUndefined();
+    expect(clickHouseErrorCode(undefined)).toBeUndefined();
+  });
+});
 
 describe('splitStatements', () => {
   it('splits on semicolons at line ends and drops comment lines', () => {

@@ -1,6 +1,21 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { ClickHouseClient, type ClickHouseSettings, createClient } from '@clickhouse/client';
+import { ClickHouseClient, ClickHouseError, type ClickHouseSettings, createClient } from '@clickhouse/client';
+
+/** ClickHouse's error code for a table that does not exist (`UNKNOWN_TABLE`). */
+export const CLICKHOUSE_UNKNOWN_TABLE = '60';
+
+/**
+ * The error code ClickHouse gave `e` (`'60'`), or undefined for an error ClickHouse did not send
+ * (a refused connection, a timeout). ClickHouse 18.16's error text predates the client's parser,
+ * which then leaves a plain error: its code is read from the message.
+ */
+export function clickHouseErrorCode(e: unknown): string | undefined {
+  if (e instanceof ClickHouseError) return e.code;
+  // Not `instanceof Error`: socket errors are made in Node's own realm (a Jest sandbox has another).
+  const message = typeof e === 'object' && e !== null ? (e as { message?: unknown }).message : undefined;
+  return typeof message === 'string' ? /^Code: (\d+)/.exec(message)?.[1] : undefined;
+}
 
 /**
  * A ClickHouse client for `CLICKHOUSE_URL` (credentials and database may be in the URL), sending

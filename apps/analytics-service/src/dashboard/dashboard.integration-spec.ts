@@ -2,6 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { ClickHouseClient } from '@clickhouse/client';
+import { migrateStackDatabases } from '@phoenix/common/testing';
 import { Browser, BrowserContext, Page, chromium } from 'playwright-core';
 import {
   ADMIN_TOKEN,
@@ -67,6 +68,7 @@ describe('GET /dashboard in headless Chromium', () => {
     if (!existsSync(CHROMIUM)) {
       throw new Error(`${CHROMIUM} is missing: the dashboard test needs Debian's chromium (source tools/deps/debian.sh; deps_ensure test)`);
     }
+    migrateStackDatabases(['analytics-service']);
     const { telemetry, fleet } = realisticMix(m, locations);
     // The cells the suppression checks look for: L1 at 05h has exactly k − 1 = 9 attempts, L2 at
     // 06h exactly k, all successes.

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { ClickHouseClient } from '@clickhouse/client';
+import { migrateStackDatabases } from '@phoenix/common/testing';
 import {
   ADMIN_TOKEN,
   dropMonths,
@@ -51,6 +52,7 @@ describe('infra/grafana: every panel SQL against the real ClickHouse gives the s
   let base: string;
 
   beforeAll(async () => {
+    migrateStackDatabases(['analytics-service']);
     const { telemetry, fleet } = realisticMix(m, locations, 29);
     await insertTelemetry(ch, telemetry);
     await insertFleet(ch, fleet);

@@ -1,6 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { freeLoopbackPort } from '@phoenix/common/testing';
+import { freeLoopbackPort, migrateStackDatabases } from '@phoenix/common/testing';
 import {
   ADMIN_TOKEN,
   TelemetryRow,
@@ -55,6 +55,7 @@ describe('GET /v1/stats/:panel (real ClickHouse)', () => {
   }
 
   beforeAll(async () => {
+    migrateStackDatabases(['analytics-service']);
     const duplicated: TelemetryRow = { ...conn(A, 1, 15, 'success'), row_key: randomRowKey() };
     const rows: TelemetryRow[] = [
       // connections, location A, day 1 unless said

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { type ClickHouseClient, ClickHouseError } from '@clickhouse/client';
+import type { ClickHouseClient } from '@clickhouse/client';
 import { AppError } from '@phoenix/common';
-import { CLICKHOUSE } from '@phoenix/database';
+import { CLICKHOUSE, clickHouseErrorCode } from '@phoenix/database';
 import { CELL_EVENTS, PanelName, allCellsSql, panelFields } from './panels';
 import type { StatsWindow } from './stats-window';
 
@@ -58,7 +58,6 @@ function clickHouseOutage(e: unknown): boolean {
   // Not `instanceof Error`: socket errors are made in Node's own realm (a Jest sandbox has another).
   const message = typeof e === 'object' && e !== null ? (e as { message?: unknown }).message : undefined;
   if (typeof message !== 'string') return false;
-  // ClickHouse 18.16's error text predates the client's parser: read its code from the message.
-  const code = e instanceof ClickHouseError ? e.code : /^Code: (\d+)/.exec(message)?.[1];
+  const code = clickHouseErrorCode(e);
   return code === undefined || UNREACHABLE_CODES.has(code);
 }

@@ -3,7 +3,7 @@ import { ClientProxy, ClientProxyFactory } from '@nestjs/microservices';
 import { FleetReport, FleetReportRow, Patterns, TenantUsageReport, type RedisClient, loadConfig, redisClientOptions, redisTransportOptions } from '@phoenix/common';
 import { CapturedLogs, captureServiceLogs, FakeClock, ThrowawayRedis, dropRedisPrefix, redisClusterTargets, sideRedisUrl, until } from '@phoenix/common/testing';
 import { base64urlDecode, base64urlEncode } from '@phoenix/crypto';
-import { createClickHouse, createRedis } from '@phoenix/database';
+import { CLICKHOUSE_UNKNOWN_TABLE, clickHouseErrorCode, createClickHouse, createRedis } from '@phoenix/database';
 import Redis from 'ioredis';
 import { lastValueFrom, timeout } from 'rxjs';
 import { LocalIssuer, Registered, RunningApp, TestDb, addNode, createNetworkDb, env, getChallenge, mintToken, pulse, redeem, startApp, testEnv, uniquePrefix, wgPublicKey } from '../../test/support';
@@ -47,27 +47,22 @@ async function totalsUnder(redis: Redis, prefix: string): Promise<{ keys: string
   return { keys, fields, byLocation };
 }
 
-/** Deletes what an analytics-service running beside the suite may have stored of these tenants' usage. */
-async function forgetUsage(tenants: string[]): Promise<void> {
+/**
+ * Deletes from `table` of the stack's ClickHouse what an analytics-service running beside the suite
+ * may have stored. No such table (a stack whose analytics schema was never applied): nothing was stored.
+ */
+async function forgetStored(table: string, column: string, values: string[]): Promise<void> {
   const ch = createClickHouse(env('CLICKHOUSE_URL'));
   try {
-    await ch.command({ query: `ALTER TABLE tenant_usage_daily DELETE WHERE tenant_id IN (${tenants.map((t) => `'${t}'`).join(', ')})` });
-  } catch {
-    // No tenant_usage_daily (an older schema): nothing was stored.
+    await ch.command({ query: `ALTER TABLE ${table} DELETE WHERE ${column} IN (${values.map((v) => `'${v}'`).join(', ')})` });
+  } catch (e) {
+    if (clickHouseErrorCode(e) !== CLICKHOUSE_UNKNOWN_TABLE) throw e;
   } finally {
     await ch.close();
   }
 }
-
-/** Deletes what an analytics-service running beside the suite may have stored of its reports. */
-async function forgetReports(locations: string[]): Promise<void> {
-  const ch = createClickHouse(env('CLICKHOUSE_URL'));
-  try {
-    await ch.command({ query: `ALTER TABLE fleet_hourly DELETE WHERE location IN (${locations.map((l) => `'${l}'`).join(', ')})` });
-  } finally {
-    await ch.close();
-  }
-}
+const forgetUsage = (tenants: string[]) => forgetStored('tenant_usage_daily', 'tenant_id', tenants);
+const forgetReports = (locations: string[]) => forgetStored('fleet_hourly', 'location', locations);
 
 describe('fleet totals: redemption outcomes and node load per location and hour, shared by replicas, reported to analytics', () => {
   let db: TestDb;
